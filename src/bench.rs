@@ -1,0 +1,168 @@
+//! Sequential against parallel on one folder, in one run: the figures behind `docgraph bench`
+//! and `cargo bench`.
+//!
+//! Each mode runs in its own child process (`docgraph ingest`, with `--sequential` for the
+//! baseline), so each has its own peak memory and neither warms the other's caches. Times are
+//! the runs' own (model loading excluded), read back from their `report.json`.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::error::{Error, Result};
+use crate::report::{RunReport, StageSeconds};
+
+/// One mode's figures.
+#[derive(Debug, Clone)]
+pub struct ModeResult {
+    /// `sequential` or `parallel`.
+    pub mode: String,
+    /// The run's report.
+    pub report: RunReport,
+    /// The run's `graph.json`.
+    pub graph_json: String,
+}
+
+impl ModeResult {
+    /// Documents per second.
+    pub fn docs_per_s(&self) -> f64 {
+        self.report.summary.documents as f64 / self.report.seconds.max(1e-9)
+    }
+    /// Pages per second.
+    pub fn pages_per_s(&self) -> f64 {
+        self.report.summary.pages as f64 / self.report.seconds.max(1e-9)
+    }
+}
+
+/// Both modes on the same folder.
+#[derive(Debug, Clone)]
+pub struct BenchResult {
+    /// One document at a time on one thread.
+    pub sequential: ModeResult,
+    /// The parallel pipeline.
+    pub parallel: ModeResult,
+}
+
+impl BenchResult {
+    /// How many times faster the parallel run was.
+    pub fn speedup(&self) -> f64 {
+        self.sequential.report.seconds / self.parallel.report.seconds.max(1e-9)
+    }
+
+    /// Did both modes produce the same graph?
+    pub fn same_graph(&self) -> bool {
+        self.sequential.graph_json == self.parallel.graph_json
+    }
+
+    /// The comparison as a table.
+    pub fn table(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "{:<11} {:>5} {:>6} {:>5} {:>9} {:>8} {:>9} {:>9}",
+            "mode", "docs", "pages", "OCR", "seconds", "docs/s", "pages/s", "peak MiB"
+        );
+        for m in [&self.sequential, &self.parallel] {
+            let r = &m.report;
+            let _ = writeln!(
+                s,
+                "{:<11} {:>5} {:>6} {:>5} {:>9.2} {:>8.2} {:>9.2} {:>9}",
+                m.mode,
+                r.summary.documents,
+                r.summary.pages,
+                r.summary.ocr_pages,
+                r.seconds,
+                m.docs_per_s(),
+                m.pages_per_s(),
+                r.peak_rss_mib
+                    .map(|v| format!("{v:.0}"))
+                    .unwrap_or_else(|| "?".into())
+            );
+        }
+        let _ = writeln!(
+            s,
+            "speed-up: {:.2}x (parallel with {} workers over sequential)",
+            self.speedup(),
+            self.parallel.report.workers
+        );
+        let _ = writeln!(
+            s,
+            "same graph in both modes: {}",
+            if self.same_graph() { "yes" } else { "NO" }
+        );
+        let _ = writeln!(
+            s,
+            "stage shares (sequential): {}",
+            shares(&self.sequential.report.stage_seconds)
+        );
+        s
+    }
+}
+
+/// Stage times as percentages of their sum.
+pub fn shares(st: &StageSeconds) -> String {
+    let total = (st.load + st.extract + st.ocr + st.ner + st.relations).max(1e-9);
+    format!(
+        "load {:.1}%, extract {:.1}%, OCR {:.1}%, NER {:.1}%, relations {:.1}%",
+        100.0 * st.load / total,
+        100.0 * st.extract / total,
+        100.0 * st.ocr / total,
+        100.0 * st.ner / total,
+        100.0 * st.relations / total
+    )
+}
+
+fn run_mode(exe: &Path, dir: &Path, sequential: bool, extra: &[String]) -> Result<ModeResult> {
+    let mode = if sequential { "sequential" } else { "parallel" };
+    let out: PathBuf =
+        std::env::temp_dir().join(format!("docgraph-bench-{}-{mode}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let mut cmd = Command::new(exe);
+    cmd.arg("ingest")
+        .arg(dir)
+        .arg("-o")
+        .arg(&out)
+        .arg("--quiet")
+        .args(extra);
+    if sequential {
+        cmd.arg("--sequential");
+    }
+    let status = cmd.status().map_err(|e| Error::io(exe, e))?;
+    // 0: all documents ok; 3: some failed (a bench folder may hold broken files on purpose).
+    if !matches!(status.code(), Some(0 | 3)) {
+        return Err(Error::Config(format!("the {mode} run failed: {status}")));
+    }
+    let read = |name: &str| {
+        std::fs::read_to_string(out.join(name)).map_err(|e| Error::io(out.join(name), e))
+    };
+    let report: RunReport =
+        serde_json::from_str(&read("report.json")?).map_err(|e| Error::Serialize {
+            what: "report.json",
+            message: e.to_string(),
+        })?;
+    let graph_json = read("graph.json")?;
+    let _ = std::fs::remove_dir_all(&out);
+    Ok(ModeResult {
+        mode: mode.into(),
+        report,
+        graph_json,
+    })
+}
+
+/// Runs `exe ingest` on `dir` sequentially, then in parallel, with `extra` arguments.
+pub fn compare(exe: &Path, dir: &Path, extra: &[String]) -> Result<BenchResult> {
+    let sequential = run_mode(exe, dir, true, extra)?;
+    let parallel = run_mode(exe, dir, false, extra)?;
+    Ok(BenchResult {
+        sequential,
+        parallel,
+    })
+}
+
+/// This process's peak resident memory in MiB (Linux: `VmHWM`).
+pub fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}

@@ -1,0 +1,172 @@
+//! Stage 1: find the PDFs below a folder.
+//!
+//! A file is taken when its name ends in `.pdf` (any case) or when its first bytes hold the
+//! `%PDF-` marker, so a PDF without the extension is found and a broken file with the extension
+//! is reported rather than silently skipped. Symbolic links are followed; loops are detected by
+//! `walkdir` and reported as warnings, and a file reached twice through links is taken once.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// A file the pipeline will process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Discovered {
+    /// Where it is on disk.
+    pub path: PathBuf,
+    /// Its path relative to the input folder, with `/` separators: the document's name in every
+    /// output.
+    pub rel: String,
+    /// Size in bytes when walked.
+    pub size: u64,
+}
+
+/// What the walk found: the files to process and what it could not read.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    /// PDF candidates, sorted by relative path.
+    pub files: Vec<Discovered>,
+    /// Folders or links the walk could not follow (permissions, symlink loops), in words.
+    pub warnings: Vec<String>,
+}
+
+/// Bytes searched for the `%PDF-` marker; the PDF specification allows leading junk and
+/// readers commonly accept the marker within the first kilobyte.
+const SNIFF_BYTES: usize = 1024;
+
+/// Does this byte prefix look like a PDF?
+pub fn has_pdf_header(prefix: &[u8]) -> bool {
+    let n = prefix.len().min(SNIFF_BYTES);
+    prefix[..n].windows(5).any(|w| w == b"%PDF-")
+}
+
+fn sniff(path: &Path) -> bool {
+    let mut buf = [0u8; SNIFF_BYTES];
+    let Ok(mut f) = File::open(path) else {
+        return false;
+    };
+    let mut filled = 0;
+    while filled < buf.len() {
+        match f.read(&mut buf[filled..]) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => filled += n,
+        }
+    }
+    has_pdf_header(&buf[..filled])
+}
+
+fn has_pdf_extension(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("pdf"))
+}
+
+/// Walks `root` recursively and returns the PDFs found, sorted by relative path.
+///
+/// `exclude` names a folder to leave out (the output folder, when it sits inside the input).
+pub fn discover(root: &Path, exclude: Option<&Path>) -> Result<Discovery> {
+    let meta = std::fs::metadata(root).map_err(|e| Error::io(root, e))?;
+    if !meta.is_dir() {
+        return Err(Error::Config(format!("{} is not a folder", root.display())));
+    }
+    let exclude = exclude.and_then(|p| p.canonicalize().ok());
+    let mut seen = HashSet::new();
+    let mut out = Discovery::default();
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| match &exclude {
+            Some(ex) => e.path().canonicalize().map(|c| &c != ex).unwrap_or(true),
+            None => true,
+        });
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                out.warnings.push(e.to_string());
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let path = entry.path();
+        if !(has_pdf_extension(path) || sniff(path)) {
+            continue;
+        }
+        // The same file reached through two links is processed once.
+        let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        if !seen.insert(canonical) {
+            continue;
+        }
+        let rel = path
+            .strip_prefix(root)
+            .unwrap_or(path)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+        out.files.push(Discovered {
+            path: path.to_path_buf(),
+            rel,
+            size,
+        });
+    }
+    out.files.sort_by(|a, b| a.rel.cmp(&b.rel));
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    #[test]
+    fn header_sniffing_accepts_leading_junk_and_rejects_text() {
+        assert!(has_pdf_header(b"%PDF-1.7\n"));
+        assert!(has_pdf_header(b"\xef\xbb\xbfjunk %PDF-1.4"));
+        assert!(!has_pdf_header(b"hello world"));
+        assert!(!has_pdf_header(b""));
+    }
+
+    #[test]
+    fn finds_pdfs_by_extension_and_content_and_survives_symlink_loops() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("a/b")).unwrap();
+        fs::write(root.join("a/b/one.PDF"), b"not really").unwrap();
+        fs::write(root.join("a/two"), b"%PDF-1.4 content").unwrap();
+        fs::write(root.join("notes.txt"), b"plain text").unwrap();
+        std::os::unix::fs::symlink(root.join("a"), root.join("a/b/loop")).unwrap();
+        std::os::unix::fs::symlink(root.join("a/two"), root.join("alias.pdf")).unwrap();
+
+        let found = discover(root, None).unwrap();
+        let rels: Vec<_> = found.files.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(
+            rels,
+            vec!["a/b/one.PDF", "a/two"],
+            "warnings: {:?}",
+            found.warnings
+        );
+        assert!(
+            found.warnings.iter().any(|w| w.contains("loop")),
+            "the symlink loop is reported: {:?}",
+            found.warnings
+        );
+    }
+
+    #[test]
+    fn excludes_the_output_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("out")).unwrap();
+        fs::write(dir.path().join("out/x.pdf"), b"%PDF-").unwrap();
+        fs::write(dir.path().join("y.pdf"), b"%PDF-").unwrap();
+        let found = discover(dir.path(), Some(&dir.path().join("out"))).unwrap();
+        assert_eq!(found.files.len(), 1);
+        assert_eq!(found.files[0].rel, "y.pdf");
+    }
+}

@@ -1,0 +1,117 @@
+//! Stage 1b: load a PDF with lopdf and get each page's text, deciding which pages need OCR.
+
+pub mod layout;
+pub mod quality;
+
+use std::path::Path;
+
+use lopdf::{Document, LoadOptions, ObjectId};
+
+use crate::error::{Error, Result};
+pub use layout::{ImagePlacement, ImageRef, PageContent};
+pub use quality::{assess, TextVerdict};
+
+/// Bounds that keep one hostile file from taking the machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest file read, in bytes.
+    pub max_file_bytes: u64,
+    /// Most pages processed per document.
+    pub max_pages: usize,
+    /// Largest size any one stream may decompress to, in bytes.
+    pub max_stream_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_bytes: 512 << 20,
+            max_pages: 5_000,
+            max_stream_bytes: 128 << 20,
+        }
+    }
+}
+
+/// Reads a file after checking it is a plausible PDF within the size limit.
+pub fn read_pdf(path: &Path, limits: &Limits) -> Result<Vec<u8>> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if meta.len() == 0 {
+        return Err(Error::EmptyFile);
+    }
+    if meta.len() > limits.max_file_bytes {
+        return Err(Error::FileTooLarge {
+            size: meta.len(),
+            limit: limits.max_file_bytes,
+        });
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    if !crate::discover::has_pdf_header(&bytes) {
+        return Err(Error::NotPdf);
+    }
+    Ok(bytes)
+}
+
+/// Parses a PDF, opening it with the empty user password when it is encrypted (as readers do).
+pub fn parse(bytes: &[u8], limits: &Limits) -> Result<Document> {
+    let options = LoadOptions {
+        max_decompressed_size: Some(limits.max_stream_bytes),
+        ..LoadOptions::default()
+    };
+    let mut doc = match Document::load_mem_with_options(bytes, options) {
+        Ok(doc) => doc,
+        Err(e) => {
+            let msg = e.to_string();
+            let lower = msg.to_lowercase();
+            if lower.contains("password") || lower.contains("decrypt") || lower.contains("encrypt")
+            {
+                return Err(Error::PasswordRequired);
+            }
+            return Err(Error::MalformedPdf(msg));
+        }
+    };
+    if doc.is_encrypted() && doc.decrypt("").is_err() {
+        return Err(Error::PasswordRequired);
+    }
+    Ok(doc)
+}
+
+/// The document's pages as (1-based number, object id), checked against the page limit.
+pub fn pages(doc: &Document, limits: &Limits) -> Result<Vec<(u32, ObjectId)>> {
+    let pages: Vec<(u32, ObjectId)> = doc.get_pages().into_iter().collect();
+    if pages.is_empty() {
+        return Err(Error::NoPages);
+    }
+    if pages.len() > limits.max_pages {
+        return Err(Error::TooManyPages {
+            pages: pages.len(),
+            limit: limits.max_pages,
+        });
+    }
+    Ok(pages)
+}
+
+/// Page size in points (the MediaBox, inherited if need be), or US Letter when unreadable.
+pub fn page_size(doc: &Document, page_id: ObjectId) -> (f32, f32) {
+    let mut node = doc.get_dictionary(page_id).ok();
+    for _ in 0..32 {
+        let Some(d) = node else { break };
+        if let Ok(lopdf::Object::Array(b)) = d.get(b"MediaBox").map(|o| match o {
+            lopdf::Object::Reference(id) => doc.get_object(*id).unwrap_or(o),
+            o => o,
+        }) {
+            let v: Vec<f32> = b.iter().filter_map(|o| o.as_float().ok()).collect();
+            if v.len() == 4 {
+                let (w, h) = ((v[2] - v[0]).abs(), (v[3] - v[1]).abs());
+                if w > 1.0 && h > 1.0 {
+                    return (w, h);
+                }
+            }
+        }
+        node = d
+            .get(b"Parent")
+            .and_then(|o| o.as_reference())
+            .ok()
+            .and_then(|id| doc.get_dictionary(id).ok());
+    }
+    (612.0, 792.0)
+}

@@ -1,0 +1,44 @@
+//! # docgraph
+//!
+//! Turns a folder of PDFs into a knowledge graph: text per page with lopdf (OCR with Tesseract
+//! where a page has no usable text), named entities with a transformer model (rust-bert),
+//! relations between entities of a sentence, and a petgraph graph exported as JSON, GraphML and
+//! DOT, with a per-document report.
+//!
+//! ```no_run
+//! use docgraph::{CancelFlag, Config, Pipeline};
+//!
+//! # fn main() -> docgraph::Result<()> {
+//! let pipeline = Pipeline::new(Config::new(docgraph::default_model_dir()))?;
+//! let out = pipeline.run("fixtures/corpus".as_ref(), None, &CancelFlag::new(), &|_| {})?;
+//! println!("{} documents, {} entities", out.report.summary.documents, out.graph.entity_count());
+//! docgraph::output::write_outputs("out".as_ref(), &out.graph, &out.report)?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The stages live in one module each: [`discover`], [`extract`], [`ocr`], [`nlp`], [`graph`];
+//! [`pipeline`] runs them; [`output`] writes the results.
+//!
+//! **Environment.** Tesseract (OpenMP) and OpenBLAS read `OMP_THREAD_LIMIT` and
+//! `OPENBLAS_NUM_THREADS` when they load, before `main`. Set both to `1` in the environment of a
+//! program that uses this crate (the `docgraph` binary does this itself by re-executing), or the
+//! libraries start their own threads on top of docgraph's workers.
+
+#![warn(missing_docs)]
+
+pub mod bench;
+pub mod discover;
+pub mod error;
+pub mod extract;
+pub mod graph;
+pub mod nlp;
+pub mod ocr;
+pub mod output;
+pub mod pipeline;
+pub mod report;
+
+pub use error::{Error, Result};
+pub use graph::KnowledgeGraph;
+pub use pipeline::{default_model_dir, CancelFlag, Config, Pipeline, Progress, RunOutput};
+pub use report::{DocStatus, RunReport};

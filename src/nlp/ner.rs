@@ -1,0 +1,163 @@
+//! Named-entity recognition with a rust-bert token-classification model, through a pool of
+//! model instances.
+//!
+//! libtorch modules are not `Sync`, so instances are not shared between threads: the pool holds
+//! `N` of them in a channel, a caller takes one for a batch and the guard puts it back when it
+//! drops (also when the caller panics). Each instance runs libtorch with one intra-op thread, so
+//! `N` instances keep `N` cores busy without oversubscribing them.
+
+use std::path::{Path, PathBuf};
+
+use rust_bert::pipelines::common::ModelType;
+use rust_bert::pipelines::token_classification::{
+    LabelAggregationOption, TokenClassificationConfig, TokenClassificationModel,
+};
+use rust_bert::resources::LocalResource;
+
+use super::entities::TaggedWord;
+use crate::error::{Error, Result};
+
+/// The files a model folder must hold.
+pub const MODEL_FILES: [&str; 3] = ["rust_model.ot", "config.json", "vocab.txt"];
+
+/// Where the model shipped with docgraph lives, relative to the repository.
+pub const DEFAULT_MODEL_SUBDIR: &str = "models/ner-minilm-l6-conll03";
+
+/// Inputs per forward pass. Sentences are sorted by length before batching, so padding stays
+/// small; 8 was the fastest size measured on this model with one libtorch thread.
+pub const BATCH_SIZE: usize = 8;
+
+/// A pool of NER model instances.
+pub struct NerPool {
+    tx: flume::Sender<TokenClassificationModel>,
+    rx: flume::Receiver<TokenClassificationModel>,
+    size: usize,
+    model_dir: PathBuf,
+}
+
+impl std::fmt::Debug for NerPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NerPool")
+            .field("size", &self.size)
+            .field("model_dir", &self.model_dir)
+            .finish()
+    }
+}
+
+/// Checks that `dir` holds a usable model, naming the first missing file.
+pub fn check_model_dir(dir: &Path) -> Result<()> {
+    for f in MODEL_FILES {
+        if !dir.join(f).is_file() {
+            return Err(Error::Model(format!(
+                "{} is missing from the model folder {} (set --model-dir)",
+                f,
+                dir.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn load_one(dir: &Path) -> Result<TokenClassificationModel> {
+    let config = TokenClassificationConfig {
+        model_type: ModelType::Bert,
+        model_resource: Box::new(LocalResource::from(dir.join("rust_model.ot"))),
+        config_resource: Box::new(LocalResource::from(dir.join("config.json"))),
+        vocab_resource: Box::new(LocalResource::from(dir.join("vocab.txt"))),
+        merges_resource: None,
+        // The shipped model's vocabulary is uncased.
+        lower_case: true,
+        strip_accents: None,
+        add_prefix_space: None,
+        device: tch::Device::Cpu,
+        label_aggregation_function: LabelAggregationOption::First,
+        // rust-bert 0.20 mis-indexes features after its first internal batch, so every call
+        // must fit in one: callers pass at most BATCH_SIZE short inputs.
+        batch_size: 4096,
+    };
+    TokenClassificationModel::new(config)
+        .map_err(|e| Error::Model(format!("loading {}: {e}", dir.display())))
+}
+
+impl NerPool {
+    /// Loads `size` instances of the model in `dir`, in parallel.
+    pub fn load(dir: &Path, size: usize) -> Result<Self> {
+        check_model_dir(dir)?;
+        let size = size.max(1);
+        tch::set_num_threads(1);
+        let (tx, rx) = flume::bounded(size);
+        let loaded: Vec<Result<TokenClassificationModel>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..size).map(|_| s.spawn(|| load_one(dir))).collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|p| Err(Error::from_panic(p))))
+                .collect()
+        });
+        for model in loaded {
+            tx.send(model?).expect("the pool holds its own receiver");
+        }
+        Ok(NerPool {
+            tx,
+            rx,
+            size,
+            model_dir: dir.to_path_buf(),
+        })
+    }
+
+    /// Number of instances.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// Labels the words of each input. Inputs must be short (see `sentences::chunk_span`) and
+    /// at most [`BATCH_SIZE`] of them; offsets are characters of each input.
+    pub fn tag(&self, inputs: &[&str]) -> Result<Vec<Vec<TaggedWord>>> {
+        if inputs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let model = self
+            .rx
+            .recv()
+            .map_err(|_| Error::Model("the model pool is closed".into()))?;
+        let guard = Lease {
+            model: Some(model),
+            home: &self.tx,
+        };
+        let tokens = guard
+            .model
+            .as_ref()
+            .expect("leased")
+            .predict(inputs, true, false);
+        Ok(tokens
+            .into_iter()
+            .map(|words| {
+                words
+                    .into_iter()
+                    .filter_map(|t| {
+                        let off = t.offset?;
+                        Some(TaggedWord {
+                            start: off.begin as usize,
+                            end: off.end as usize,
+                            label: t.label,
+                            score: t.score as f32,
+                        })
+                    })
+                    .collect()
+            })
+            .collect())
+    }
+}
+
+/// A model taken from the pool; goes back on drop, also during a panic.
+struct Lease<'a> {
+    model: Option<TokenClassificationModel>,
+    home: &'a flume::Sender<TokenClassificationModel>,
+}
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        if let Some(m) = self.model.take() {
+            let _ = self.home.send(m);
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! Sentence splitting with character offsets.
+//!
+//! Rule-based, tuned for text extracted from PDFs: a sentence ends at `.`, `!` or `?` (with any
+//! closing quotes or brackets) followed by white space and a capital letter, digit or opening
+//! quote, unless the word before the period is a known abbreviation or a single initial
+//! ("J. Smith"); a blank line (paragraph break) always ends one. Single line breaks inside a
+//! paragraph are only layout and are read as spaces.
+//!
+//! Offsets are in characters (Unicode scalar values) of the page text, the unit every output
+//! of docgraph uses.
+
+/// A sentence located in a page's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentenceSpan {
+    /// First character, inclusive.
+    pub start: usize,
+    /// Last character, exclusive.
+    pub end: usize,
+}
+
+/// Abbreviations that end with a period but do not end a sentence (compared lowercased,
+/// without the final period).
+const ABBREVIATIONS: &[&str] = &[
+    "mr", "mrs", "ms", "dr", "prof", "st", "sr", "jr", "inc", "ltd", "co", "corp", "vs", "etc",
+    "e.g", "i.e", "no", "fig", "gen", "gov", "sen", "rep", "rev", "hon", "capt", "col", "lt",
+    "sgt", "mt", "ave", "approx", "dept", "est", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
+    "sep", "sept", "oct", "nov", "dec", "u.s", "u.k", "a.m", "p.m", "cf", "al", "vol", "pp",
+];
+
+/// Splits `text` into sentences. Spans are trimmed of surrounding white space and never empty.
+pub fn split_sentences(text: &str) -> Vec<SentenceSpan> {
+    let chars: Vec<char> = text.chars().collect();
+    let n = chars.len();
+    let mut out = Vec::new();
+    let mut start = 0usize;
+    let mut i = 0usize;
+    while i < n {
+        let c = chars[i];
+        // Paragraph break: a newline, optional spaces, another newline.
+        if c == '\n' {
+            let mut j = i + 1;
+            while j < n && chars[j] != '\n' && chars[j].is_whitespace() {
+                j += 1;
+            }
+            if j < n && chars[j] == '\n' {
+                push_trimmed(&chars, start, i, &mut out);
+                start = j + 1;
+                i = j + 1;
+                continue;
+            }
+        }
+        if matches!(c, '.' | '!' | '?') {
+            let mut end = i + 1;
+            while end < n
+                && matches!(
+                    chars[end],
+                    '.' | '!' | '?' | '"' | '\'' | ')' | ']' | '’' | '”' | '»'
+                )
+            {
+                end += 1;
+            }
+            if end < n && chars[end].is_whitespace() {
+                let mut next = end;
+                while next < n && chars[next].is_whitespace() {
+                    next += 1;
+                }
+                let starts_sentence = next < n && {
+                    let nc = chars[next];
+                    nc.is_uppercase()
+                        || nc.is_ascii_digit()
+                        || matches!(nc, '"' | '\'' | '“' | '‘' | '(' | '«')
+                };
+                if starts_sentence && !(c == '.' && is_abbreviation(&chars, start, i)) {
+                    push_trimmed(&chars, start, end, &mut out);
+                    start = end;
+                    i = end;
+                    continue;
+                }
+            }
+        }
+        i += 1;
+    }
+    push_trimmed(&chars, start, n, &mut out);
+    out
+}
+
+/// Is the word that ends at the period at `dot` an abbreviation or an initial?
+fn is_abbreviation(chars: &[char], floor: usize, dot: usize) -> bool {
+    let mut s = dot;
+    while s > floor && !chars[s - 1].is_whitespace() && chars[s - 1] != '(' {
+        s -= 1;
+    }
+    let word: String = chars[s..dot].iter().collect::<String>().to_lowercase();
+    if word.is_empty() {
+        return false;
+    }
+    // A single capital letter: an initial, as in "J. Smith".
+    if word.chars().count() == 1 && chars[s].is_uppercase() {
+        return true;
+    }
+    ABBREVIATIONS.contains(&word.as_str())
+}
+
+fn push_trimmed(chars: &[char], mut s: usize, mut e: usize, out: &mut Vec<SentenceSpan>) {
+    while s < e && chars[s].is_whitespace() {
+        s += 1;
+    }
+    while e > s && chars[e - 1].is_whitespace() {
+        e -= 1;
+    }
+    if e > s && chars[s..e].iter().any(|c| c.is_alphanumeric()) {
+        out.push(SentenceSpan { start: s, end: e });
+    }
+}
+
+/// Splits a long span into pieces of at most `max_words` words, at word boundaries, so no input
+/// exceeds what the model reads (rust-bert truncates silently past its limit). Tables and lists
+/// extracted from PDFs produce "sentences" of hundreds of words.
+pub fn chunk_span(chars: &[char], span: &SentenceSpan, max_words: usize) -> Vec<SentenceSpan> {
+    let mut out = Vec::new();
+    let mut chunk_start = span.start;
+    let mut words = 0usize;
+    let mut in_word = false;
+    for i in span.start..span.end {
+        let ws = chars[i].is_whitespace();
+        if !ws && !in_word {
+            if words == max_words {
+                push_trimmed(chars, chunk_start, i, &mut out);
+                chunk_start = i;
+                words = 0;
+            }
+            words += 1;
+        }
+        in_word = !ws;
+    }
+    push_trimmed(chars, chunk_start, span.end, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(t: &str) -> Vec<String> {
+        let chars: Vec<char> = t.chars().collect();
+        split_sentences(t)
+            .iter()
+            .map(|s| chars[s.start..s.end].iter().collect())
+            .collect()
+    }
+
+    #[test]
+    fn splits_on_terminal_punctuation_before_capitals() {
+        assert_eq!(
+            texts("Angela Merkel visited Paris. She met Emmanuel Macron! Was it useful? Yes."),
+            vec![
+                "Angela Merkel visited Paris.",
+                "She met Emmanuel Macron!",
+                "Was it useful?",
+                "Yes."
+            ]
+        );
+    }
+
+    #[test]
+    fn abbreviations_and_initials_do_not_end_sentences() {
+        assert_eq!(
+            texts("Dr. Maria Novak joined Acme Inc. in May. J. R. Tolkien wrote in Oxford, e.g. at home."),
+            vec!["Dr. Maria Novak joined Acme Inc. in May.", "J. R. Tolkien wrote in Oxford, e.g. at home."]
+        );
+    }
+
+    #[test]
+    fn paragraph_breaks_end_sentences_but_line_breaks_do_not() {
+        assert_eq!(
+            texts("Annual Report 2024\n\nThe company grew\nin Spain and Portugal. Profits rose."),
+            vec![
+                "Annual Report 2024",
+                "The company grew\nin Spain and Portugal.",
+                "Profits rose."
+            ]
+        );
+    }
+
+    #[test]
+    fn offsets_are_in_characters() {
+        let t = "Zoë Müller lives in Zürich. Ödön Horváth too.";
+        let spans = split_sentences(t);
+        assert_eq!(spans[1], SentenceSpan { start: 28, end: 45 });
+    }
+
+    #[test]
+    fn decimals_and_lowercase_continuations_stay_together() {
+        assert_eq!(
+            texts("Growth was 3.5 percent. it rose."),
+            vec!["Growth was 3.5 percent. it rose."]
+        );
+    }
+
+    #[test]
+    fn long_spans_are_chunked_at_word_boundaries() {
+        let t = "one two three four five six seven";
+        let chars: Vec<char> = t.chars().collect();
+        let chunks = chunk_span(
+            &chars,
+            &SentenceSpan {
+                start: 0,
+                end: chars.len(),
+            },
+            3,
+        );
+        let got: Vec<String> = chunks
+            .iter()
+            .map(|s| chars[s.start..s.end].iter().collect())
+            .collect();
+        assert_eq!(got, vec!["one two three", "four five six", "seven"]);
+    }
+}

@@ -1,0 +1,101 @@
+//! Writing outputs so that a reader never sees half a file: write to a temporary file in the
+//! same folder, flush it to disk, then rename it over the target (atomic on POSIX file systems).
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::graph::{export, KnowledgeGraph};
+use crate::report::RunReport;
+
+/// Writes `bytes` to `path` atomically.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)?;
+        // Make the rename itself durable.
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    result.map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        Error::io(path, e)
+    })
+}
+
+/// The files a run writes.
+#[derive(Debug, Clone)]
+pub struct OutputFiles {
+    /// `graph.json`.
+    pub json: PathBuf,
+    /// `graph.graphml`.
+    pub graphml: PathBuf,
+    /// `graph.dot`.
+    pub dot: PathBuf,
+    /// `report.json`.
+    pub report: PathBuf,
+}
+
+/// Writes the graph in every format and the report into `out_dir`, each atomically. The report
+/// goes last, so a `report.json` always describes graph files that are complete.
+pub fn write_outputs(
+    out_dir: &Path,
+    kg: &KnowledgeGraph,
+    report: &RunReport,
+) -> Result<OutputFiles> {
+    fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
+    let files = OutputFiles {
+        json: out_dir.join("graph.json"),
+        graphml: out_dir.join("graph.graphml"),
+        dot: out_dir.join("graph.dot"),
+        report: out_dir.join("report.json"),
+    };
+    write_atomic(&files.json, export::to_json(kg)?.as_bytes())?;
+    write_atomic(&files.graphml, export::to_graphml(kg).as_bytes())?;
+    write_atomic(&files.dot, export::to_dot(kg).as_bytes())?;
+    let report_json = serde_json::to_string_pretty(report).map_err(|e| Error::Serialize {
+        what: "report.json",
+        message: e.to_string(),
+    })?;
+    write_atomic(&files.report, report_json.as_bytes())?;
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_and_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.json");
+        write_atomic(&p, b"one").unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"two");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[test]
+    fn a_failed_write_reports_the_path() {
+        let err = write_atomic(Path::new("/nonexistent-dir/x.json"), b"x").unwrap_err();
+        assert!(err.to_string().contains("/nonexistent-dir/x.json"), "{err}");
+    }
+}

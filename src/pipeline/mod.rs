@@ -1,0 +1,427 @@
+//! The orchestrator: an async (`smol`) run that owns every task it starts.
+//!
+//! ```text
+//!  discover ─▶ [bounded: jobs] ─▶ N lanes ─ each spawns one document on rayon, awaits it with
+//!                                  │         the document's time limit ─▶ [bounded: results]
+//!                                  ▼                                        │
+//!                                 rayon pool: pages ∥ (extract or OCR), NER batches ∥
+//!                                                                          ▼
+//!                                                       one writer: collects, reports progress
+//!                                                                          ▼
+//!                                                        graph assembled, outputs written
+//! ```
+//! Both channels are bounded, so a slow writer slows the lanes and the lanes slow discovery:
+//! memory holds at most `lanes` documents in flight whatever the folder size. Every task is
+//! awaited before `run` returns (also on cancellation), and a document past its time limit is
+//! recorded as timed out and told to stop; its lane waits for the work to end, so nothing
+//! outlives the run.
+
+pub mod document;
+pub mod progress;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::discover::{self, Discovered};
+use crate::error::{Error, Result};
+use crate::extract::Limits;
+use crate::graph::KnowledgeGraph;
+use crate::nlp::ner::NerPool;
+use crate::ocr::OcrPool;
+use crate::report::{DocStatus, RunReport, StageSeconds, Summary};
+use document::{DocumentResult, Engines, Stop};
+pub use progress::Progress;
+
+/// How to run the pipeline.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Folder holding the NER model (`rust_model.ot`, `config.json`, `vocab.txt`).
+    pub model_dir: PathBuf,
+    /// Tesseract language data folder; `None` for Debian's default.
+    pub tessdata: Option<PathBuf>,
+    /// Tesseract language.
+    pub ocr_language: String,
+    /// Worker threads for CPU stages; 0 for one per core.
+    pub workers: usize,
+    /// NER model instances; 0 for one per worker.
+    pub ner_instances: usize,
+    /// One document at a time on one thread with one model: the baseline for benchmarks.
+    pub sequential: bool,
+    /// Time limit per document; `None` for none.
+    pub doc_timeout: Option<Duration>,
+    /// Bounds for hostile input.
+    pub limits: Limits,
+    /// Keep page texts in the results (`texts.json`).
+    pub keep_text: bool,
+}
+
+impl Config {
+    /// Defaults, with the model in `model_dir`.
+    pub fn new(model_dir: impl Into<PathBuf>) -> Self {
+        Config {
+            model_dir: model_dir.into(),
+            tessdata: None,
+            ocr_language: "eng".into(),
+            workers: 0,
+            ner_instances: 0,
+            sequential: false,
+            doc_timeout: Some(Duration::from_secs(600)),
+            limits: Limits::default(),
+            keep_text: false,
+        }
+    }
+
+    /// Worker threads this configuration uses.
+    pub fn effective_workers(&self) -> usize {
+        if self.sequential {
+            1
+        } else if self.workers > 0 {
+            self.workers
+        } else {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        }
+    }
+
+    /// NER model instances this configuration loads.
+    pub fn effective_ner_instances(&self) -> usize {
+        if self.sequential {
+            1
+        } else if self.ner_instances > 0 {
+            self.ner_instances
+        } else {
+            self.effective_workers()
+        }
+    }
+}
+
+/// The model shipped with docgraph: `$DOCGRAPH_MODEL_DIR`, else `models/…` under the current
+/// folder, else under the source tree the binary was built from.
+pub fn default_model_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("DOCGRAPH_MODEL_DIR") {
+        return PathBuf::from(d);
+    }
+    let local = PathBuf::from(crate::nlp::ner::DEFAULT_MODEL_SUBDIR);
+    if local.join("config.json").is_file() {
+        return local;
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(crate::nlp::ner::DEFAULT_MODEL_SUBDIR)
+}
+
+/// A flag that cancels a run: set it (from a signal handler, another thread, …) and the run
+/// stops taking documents, stops the ones in flight at their next page or batch, and returns
+/// what finished with `cancelled: true` in the report.
+#[derive(Debug, Clone, Default)]
+pub struct CancelFlag(Arc<AtomicBool>);
+
+impl CancelFlag {
+    /// A flag that is not set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Sets the flag.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+    /// Is it set?
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+    /// The shared flag, for `signal_hook::flag::register`.
+    pub fn as_arc(&self) -> Arc<AtomicBool> {
+        self.0.clone()
+    }
+}
+
+/// What a run produced.
+#[derive(Debug)]
+pub struct RunOutput {
+    /// The knowledge graph.
+    pub graph: KnowledgeGraph,
+    /// The report.
+    pub report: RunReport,
+    /// Per-document results, in path order.
+    pub results: Vec<DocumentResult>,
+}
+
+/// The pipeline with its loaded models and worker pool; reuse it for many runs.
+pub struct Pipeline {
+    config: Config,
+    engines: Arc<Engines>,
+    pool: rayon::ThreadPool,
+}
+
+impl std::fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pipeline")
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+impl Pipeline {
+    /// Loads the models and starts the workers.
+    pub fn new(config: Config) -> Result<Self> {
+        let workers = config.effective_workers();
+        let ner = NerPool::load(&config.model_dir, config.effective_ner_instances())?;
+        let tessdata = config
+            .tessdata
+            .as_ref()
+            .map(|p| p.to_string_lossy().into_owned());
+        let ocr = OcrPool::new(workers, tessdata.as_deref(), &config.ocr_language)?;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(workers)
+            .thread_name(|i| format!("docgraph-worker-{i}"))
+            .build()
+            .map_err(|e| Error::Config(format!("cannot start {workers} worker threads: {e}")))?;
+        let engines = Arc::new(Engines {
+            ner,
+            ocr,
+            limits: config.limits,
+            keep_text: config.keep_text,
+        });
+        Ok(Pipeline {
+            config,
+            engines,
+            pool,
+        })
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Documents processed concurrently: enough to keep every worker busy while another
+    /// document is being loaded or waits for the writer.
+    fn lanes(&self) -> usize {
+        if self.config.sequential {
+            1
+        } else {
+            self.config.effective_workers() + 1
+        }
+    }
+
+    /// Processes every PDF below `input`.
+    ///
+    /// `exclude` is left out of the walk (the output folder). `progress` is called from the
+    /// orchestrator thread as documents finish.
+    pub fn run(
+        &self,
+        input: &Path,
+        exclude: Option<&Path>,
+        cancel: &CancelFlag,
+        progress: &dyn Fn(&Progress),
+    ) -> Result<RunOutput> {
+        let started = Instant::now();
+        let discovery = discover::discover(input, exclude)?;
+        progress(&Progress::Discovered {
+            documents: discovery.files.len(),
+        });
+        let results = self.run_files(&discovery.files, cancel, progress);
+        progress(&Progress::Assembling);
+        let graph = KnowledgeGraph::build(&results);
+        let report = self.report(
+            &results,
+            &graph,
+            discovery.warnings,
+            cancel.is_cancelled(),
+            started.elapsed(),
+        );
+        Ok(RunOutput {
+            graph,
+            report,
+            results,
+        })
+    }
+
+    /// Processes the given files and returns one result per file, in the files' order.
+    pub fn run_files(
+        &self,
+        files: &[Discovered],
+        cancel: &CancelFlag,
+        progress: &dyn Fn(&Progress),
+    ) -> Vec<DocumentResult> {
+        let lanes = self.lanes();
+        let (job_tx, job_rx) = flume::bounded::<(usize, Discovered)>(lanes);
+        let (res_tx, res_rx) = flume::bounded::<(usize, DocumentResult)>(lanes);
+        let total = files.len();
+        let ex = smol::LocalExecutor::new();
+        let slots = smol::block_on(ex.run(async {
+            let feeder = ex.spawn(async move {
+                for (i, f) in files.iter().enumerate() {
+                    if cancel.is_cancelled() || job_tx.send_async((i, f.clone())).await.is_err() {
+                        break;
+                    }
+                }
+            });
+            let lane_tasks: Vec<_> = (0..lanes)
+                .map(|_| ex.spawn(self.lane(job_rx.clone(), res_tx.clone(), cancel.clone())))
+                .collect();
+            drop((job_rx, res_tx));
+            let writer = ex.spawn(async move {
+                let mut slots: Vec<Option<DocumentResult>> = vec![None; total];
+                let started = Instant::now();
+                let (mut done, mut pages, mut ocr_pages) = (0, 0, 0);
+                while let Ok((i, r)) = res_rx.recv_async().await {
+                    done += 1;
+                    pages += r.report.pages;
+                    ocr_pages += r.report.ocr_pages.len();
+                    progress(&Progress::Document {
+                        done,
+                        total,
+                        pages,
+                        ocr_pages,
+                        elapsed: started.elapsed(),
+                        path: &r.report.path,
+                        status: r.report.status,
+                    });
+                    slots[i] = Some(r);
+                }
+                slots
+            });
+            feeder.await;
+            for t in lane_tasks {
+                t.await;
+            }
+            writer.await
+        }));
+        // Documents never started because the run was cancelled are reported as such.
+        slots
+            .into_iter()
+            .zip(files)
+            .map(|(r, f)| r.unwrap_or_else(|| DocumentResult::failed(f, &Error::Cancelled, 0.0)))
+            .collect()
+    }
+
+    /// Takes documents one at a time, runs each on the pool under its time limit.
+    async fn lane(
+        &self,
+        jobs: flume::Receiver<(usize, Discovered)>,
+        results: flume::Sender<(usize, DocumentResult)>,
+        cancel: CancelFlag,
+    ) {
+        while let Ok((i, file)) = jobs.recv_async().await {
+            let result = if cancel.is_cancelled() {
+                DocumentResult::failed(&file, &Error::Cancelled, 0.0)
+            } else {
+                self.one_document(&file, &cancel).await
+            };
+            if results.send_async((i, result)).await.is_err() {
+                break;
+            }
+        }
+    }
+
+    async fn one_document(&self, file: &Discovered, cancel: &CancelFlag) -> DocumentResult {
+        let started = Instant::now();
+        let doc_stop = Arc::new(AtomicBool::new(false));
+        let (tx, rx) = flume::bounded(1);
+        {
+            let engines = self.engines.clone();
+            let file = file.clone();
+            let run_stop = cancel.as_arc();
+            let doc_stop = doc_stop.clone();
+            self.pool.spawn(move || {
+                let stop = Stop {
+                    run: &run_stop,
+                    doc: &doc_stop,
+                };
+                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    document::process(&engines, &file, &stop)
+                }))
+                .unwrap_or_else(|p| {
+                    DocumentResult::failed(
+                        &file,
+                        &Error::from_panic(p),
+                        started.elapsed().as_secs_f64(),
+                    )
+                });
+                let _ = tx.send(r);
+            });
+        }
+        let finished = async { rx.recv_async().await.ok() };
+        let outcome = match self.config.doc_timeout {
+            Some(limit) => {
+                smol::future::or(async { Some(finished.await) }, async {
+                    smol::Timer::after(limit).await;
+                    None
+                })
+                .await
+            }
+            None => Some(finished.await),
+        };
+        match outcome {
+            Some(Some(r)) => r,
+            Some(None) => DocumentResult::failed(
+                file,
+                &Error::Panic("worker ended without a result".into()),
+                started.elapsed().as_secs_f64(),
+            ),
+            None => {
+                let limit = self.config.doc_timeout.unwrap_or_default();
+                doc_stop.store(true, Ordering::SeqCst);
+                // Wait for the work to notice and end, so it does not outlive the run.
+                let _ = rx.recv_async().await;
+                DocumentResult::failed(
+                    file,
+                    &Error::Timeout(limit),
+                    started.elapsed().as_secs_f64(),
+                )
+            }
+        }
+    }
+
+    fn report(
+        &self,
+        results: &[DocumentResult],
+        graph: &KnowledgeGraph,
+        walk_warnings: Vec<String>,
+        cancelled: bool,
+        elapsed: Duration,
+    ) -> RunReport {
+        let mut summary = Summary {
+            documents: results.len(),
+            ..Summary::default()
+        };
+        let mut stage_seconds = StageSeconds::default();
+        for r in results {
+            let rep = &r.report;
+            match rep.status {
+                DocStatus::Ok => summary.ok += 1,
+                DocStatus::Failed => summary.failed += 1,
+                DocStatus::TimedOut => summary.timed_out += 1,
+                DocStatus::Cancelled => summary.cancelled += 1,
+            }
+            if rep.status == DocStatus::Ok {
+                summary.pages += rep.pages;
+                summary.ocr_pages += rep.ocr_pages.len();
+                summary.mentions += rep.mentions;
+            }
+            stage_seconds.add(&rep.stages);
+        }
+        summary.entities = graph.entity_count();
+        summary.relations = graph.relation_count();
+        RunReport {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            mode: if self.config.sequential {
+                "sequential"
+            } else {
+                "parallel"
+            }
+            .to_string(),
+            workers: self.config.effective_workers(),
+            ner_instances: self.engines.ner.size(),
+            cancelled,
+            seconds: elapsed.as_secs_f64(),
+            peak_rss_mib: crate::bench::peak_rss_mib(),
+            summary,
+            stage_seconds,
+            walk_warnings,
+            documents: results.iter().map(|r| r.report.clone()).collect(),
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! Progress of a run, as named steps (a library user renders them as they like; the CLI draws
+//! a status line on a terminal).
+
+use std::time::Duration;
+
+use crate::report::DocStatus;
+
+/// A step of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Progress<'a> {
+    /// The walk finished.
+    Discovered {
+        /// PDFs found.
+        documents: usize,
+    },
+    /// A document finished (in any state).
+    Document {
+        /// Documents finished so far.
+        done: usize,
+        /// Documents in the run.
+        total: usize,
+        /// Pages finished so far.
+        pages: usize,
+        /// Of which OCR'd.
+        ocr_pages: usize,
+        /// Since the first document started.
+        elapsed: Duration,
+        /// The document.
+        path: &'a str,
+        /// How it ended.
+        status: DocStatus,
+    },
+    /// All documents are done; the graph is being assembled and written.
+    Assembling,
+}
+
+impl Progress<'_> {
+    /// Estimated time left, from the rate so far.
+    pub fn eta(&self) -> Option<Duration> {
+        match self {
+            Progress::Document {
+                done,
+                total,
+                elapsed,
+                ..
+            } if *done > 0 => {
+                let per = elapsed.as_secs_f64() / *done as f64;
+                Some(Duration::from_secs_f64(per * (total - done) as f64))
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eta_extrapolates_the_rate_so_far() {
+        let p = Progress::Document {
+            done: 2,
+            total: 10,
+            pages: 5,
+            ocr_pages: 0,
+            elapsed: Duration::from_secs(4),
+            path: "a.pdf",
+            status: DocStatus::Ok,
+        };
+        assert_eq!(p.eta(), Some(Duration::from_secs(16)));
+        assert_eq!(Progress::Assembling.eta(), None);
+    }
+}
