@@ -113,6 +113,9 @@ pub struct MentionOut {
     pub end: usize,
     /// Model confidence.
     pub score: f32,
+    /// Inferred from the same name elsewhere in the document rather than labelled here.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub inferred: bool,
 }
 
 /// The mentions of one document.
@@ -219,6 +222,7 @@ impl KnowledgeGraph {
                     start: m.start,
                     end: m.end,
                     score: m.score,
+                    inferred: m.inferred,
                 });
             }
             for (e, count) in counts {
@@ -338,6 +342,7 @@ mod tests {
             start,
             end: start + text.len(),
             score: 0.9,
+            inferred: false,
         }
     }
 

@@ -127,25 +127,35 @@ impl NerPool {
             .model
             .as_ref()
             .expect("leased")
-            .predict(inputs, true, false);
-        Ok(tokens
-            .into_iter()
-            .map(|words| {
-                words
-                    .into_iter()
-                    .filter_map(|t| {
-                        let off = t.offset?;
-                        Some(TaggedWord {
-                            start: off.begin as usize,
-                            end: off.end as usize,
-                            label: t.label,
-                            score: t.score as f32,
-                        })
-                    })
-                    .collect()
-            })
-            .collect())
+            .predict(inputs, false, false);
+        Ok(tokens.iter().map(|t| words_from_subtokens(t)).collect())
     }
+}
+
+/// Joins sub-word tokens into words. The word takes the label and score of its first sub-token
+/// (how the model was trained); its span runs to the end of its last sub-token. rust-bert's
+/// own consolidation multiplies sub-token scores, which makes confident multi-piece words such
+/// as "GitHub" look unsure.
+fn words_from_subtokens(
+    tokens: &[rust_bert::pipelines::token_classification::Token],
+) -> Vec<TaggedWord> {
+    let mut words: Vec<(u16, TaggedWord)> = Vec::new();
+    for t in tokens {
+        let Some(off) = t.offset else { continue };
+        match words.last_mut() {
+            Some((w, word)) if *w == t.word_index => word.end = word.end.max(off.end as usize),
+            _ => words.push((
+                t.word_index,
+                TaggedWord {
+                    start: off.begin as usize,
+                    end: off.end as usize,
+                    label: t.label.clone(),
+                    score: t.score as f32,
+                },
+            )),
+        }
+    }
+    words.into_iter().map(|(_, w)| w).collect()
 }
 
 /// A model taken from the pool; goes back on drop, also during a panic.

@@ -4,7 +4,7 @@
 //! both check the cancellation flags between items, so a timed-out or cancelled document stops
 //! within one page or one batch.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
@@ -70,8 +70,11 @@ pub struct Mention {
     pub start: usize,
     /// Character after the last, in the page text.
     pub end: usize,
-    /// Model confidence.
+    /// Model confidence (for an inferred mention, that of the mention it was inferred from).
     pub score: f32,
+    /// Not labelled by the model here, but the same name it labelled elsewhere in the document.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub inferred: bool,
 }
 
 /// A relation found in one sentence.
@@ -419,6 +422,85 @@ struct RawMention {
     end: usize,
     entity_type: EntityType,
     score: f32,
+    inferred: bool,
+}
+
+/// Names shorter than this (characters) are not propagated.
+const MIN_PROPAGATED_LEN: usize = 3;
+/// Only names the model was this sure of somewhere are propagated.
+const MIN_PROPAGATED_SCORE: f32 = 0.8;
+
+/// One sense per discourse: a name the model recognised somewhere in a document is an entity
+/// wherever else it stands in that document as a whole word, also where a harder context made
+/// the model miss it. Such mentions are marked `inferred`.
+fn propagate(raw: &mut Vec<RawMention>, sentences: &[Sentence]) {
+    let mut names: BTreeMap<String, (BTreeMap<EntityType, usize>, f32)> = BTreeMap::new();
+    let mut taken: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
+    for m in raw.iter() {
+        taken.entry(m.sentence).or_default().push((m.start, m.end));
+        let name: String = sentences[m.sentence]
+            .text
+            .chars()
+            .skip(m.start)
+            .take(m.end - m.start)
+            .collect();
+        if name.chars().count() < MIN_PROPAGATED_LEN || !name.chars().any(char::is_uppercase) {
+            continue;
+        }
+        let entry = names.entry(name).or_default();
+        *entry.0.entry(m.entity_type).or_default() += 1;
+        entry.1 = entry.1.max(m.score);
+    }
+    // Longer names first, so "Siemens Gamesa" is placed before "Siemens" could claim its start.
+    let mut ordered: Vec<_> = names
+        .into_iter()
+        .filter(|(_, (_, score))| *score >= MIN_PROPAGATED_SCORE)
+        .collect();
+    ordered.sort_by(|a, b| {
+        b.0.chars()
+            .count()
+            .cmp(&a.0.chars().count())
+            .then(a.0.cmp(&b.0))
+    });
+    for (name, (votes, score)) in ordered {
+        let ty = votes
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+            .map(|(t, _)| *t)
+            .expect("voted");
+        let pat: Vec<char> = name.chars().collect();
+        for (si, s) in sentences.iter().enumerate() {
+            if !s.text.contains(name.as_str()) {
+                continue;
+            }
+            let chars: Vec<char> = s.text.chars().collect();
+            let mut i = 0;
+            while i + pat.len() <= chars.len() {
+                let end = i + pat.len();
+                let whole = chars[i..end] == pat[..]
+                    && (i == 0 || !chars[i - 1].is_alphanumeric())
+                    && (end == chars.len() || !chars[end].is_alphanumeric());
+                if whole {
+                    let spans = taken.entry(si).or_default();
+                    if !spans.iter().any(|&(a, b)| a < end && i < b) {
+                        spans.push((i, end));
+                        raw.push(RawMention {
+                            sentence: si,
+                            start: i,
+                            end,
+                            entity_type: ty,
+                            score,
+                            inferred: true,
+                        });
+                    }
+                    i = end;
+                } else {
+                    i += 1;
+                }
+            }
+        }
+    }
+    raw.sort_by_key(|m| (m.sentence, m.start));
 }
 
 fn find_mentions(
@@ -465,13 +547,14 @@ fn find_mentions(
                         end: s.end,
                         entity_type: s.entity_type,
                         score: s.score,
+                        inferred: false,
                     })
                 })
                 .collect())
         })
         .collect::<Result<_>>()?;
     let mut mentions: Vec<RawMention> = tagged.into_iter().flatten().collect();
-    mentions.sort_by_key(|m| (m.sentence, m.start));
+    propagate(&mut mentions, &sentences);
     Ok((mentions, sentences))
 }
 
@@ -510,21 +593,22 @@ fn link(
                 start: s.start + m.start,
                 end: s.start + m.end,
                 score: m.score,
+                inferred: m.inferred,
             },
         ));
     }
-    // "Merkel" after "Angela Merkel" in the same document is the same person.
+    // "Merkel" after "Angela Merkel" in the same document is the same person, also when the
+    // model typed the lone surname as something else.
     let links: HashMap<String, String> = surname_links(
         mentions
             .iter()
-            .filter(|(_, m)| m.entity_type == EntityType::PER)
+            .filter(|(_, m)| m.entity_type == EntityType::PER || !m.key.contains(' '))
             .map(|(_, m)| m.key.as_str()),
     );
     for (_, m) in mentions.iter_mut() {
-        if m.entity_type == EntityType::PER {
-            if let Some(full) = links.get(&m.key) {
-                m.key = full.clone();
-            }
+        if let Some(full) = links.get(&m.key) {
+            m.key = full.clone();
+            m.entity_type = EntityType::PER;
         }
     }
 
@@ -576,6 +660,45 @@ mod tests {
         );
     }
 
+    fn raw(sentence: usize, start: usize, end: usize, entity_type: EntityType) -> RawMention {
+        RawMention {
+            sentence,
+            start,
+            end,
+            entity_type,
+            score: 0.9,
+            inferred: false,
+        }
+    }
+
+    #[test]
+    fn names_recognised_once_are_found_where_the_model_missed_them() {
+        let sentences = vec![
+            sentence(0, 0, "Microsoft acquired GitHub in 2018."),
+            sentence(0, 35, "Nat Friedman led GitHub, not GitHubber."),
+        ];
+        let mut mentions = vec![
+            raw(0, 0, 9, EntityType::ORG),
+            raw(1, 0, 12, EntityType::PER),
+            raw(1, 17, 23, EntityType::ORG),
+        ];
+        propagate(&mut mentions, &sentences);
+        let got: Vec<_> = mentions
+            .iter()
+            .map(|m| (m.sentence, m.start, m.end, m.inferred))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (0, 0, 9, false),
+                (0, 19, 25, true),
+                (1, 0, 12, false),
+                (1, 17, 23, false)
+            ]
+        );
+        assert_eq!(mentions[1].entity_type, EntityType::ORG);
+    }
+
     fn sentence(page_index: usize, start: usize, text: &str) -> Sentence {
         Sentence {
             page_index,
@@ -598,27 +721,9 @@ mod tests {
             sentence(0, 36, "Merkel's trip was short."),
         ];
         let raw = vec![
-            RawMention {
-                sentence: 0,
-                start: 0,
-                end: 13,
-                entity_type: EntityType::PER,
-                score: 0.9,
-            },
-            RawMention {
-                sentence: 0,
-                start: 22,
-                end: 27,
-                entity_type: EntityType::LOC,
-                score: 0.9,
-            },
-            RawMention {
-                sentence: 1,
-                start: 0,
-                end: 8,
-                entity_type: EntityType::PER,
-                score: 0.9,
-            },
+            raw(0, 0, 13, EntityType::PER),
+            raw(0, 22, 27, EntityType::LOC),
+            raw(1, 0, 8, EntityType::PER),
         ];
         let (mentions, relations) = link(raw, &sentences, &pages);
         assert_eq!(mentions[0].text, "Angela Merkel");

@@ -1,0 +1,77 @@
+//! Shared by the integration tests: the fixture manifest, one real pipeline run over the
+//! fixtures (shared by every test in a binary), and text-similarity measures.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use docgraph::{CancelFlag, Config, Pipeline, RunOutput};
+use serde_json::Value;
+
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn corpus() -> PathBuf {
+    root().join("fixtures/corpus")
+}
+
+pub fn expected() -> &'static Value {
+    static EXPECTED: OnceLock<Value> = OnceLock::new();
+    EXPECTED.get_or_init(|| {
+        let text = std::fs::read_to_string(root().join("fixtures/expected.json"))
+            .expect("fixtures/expected.json");
+        serde_json::from_str(&text).expect("expected.json parses")
+    })
+}
+
+pub fn config() -> Config {
+    let mut c = Config::new(root().join("models/ner-minilm-l6-conll03"));
+    c.keep_text = true;
+    c
+}
+
+/// The real pipeline over fixtures/corpus, run once per test binary.
+pub fn fixture_run() -> &'static RunOutput {
+    static RUN: OnceLock<RunOutput> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let pipeline = Pipeline::new(config())
+            .expect("pipeline starts (model in models/, Tesseract installed)");
+        pipeline
+            .run(&corpus(), None, &CancelFlag::new(), &|_| {})
+            .expect("run completes")
+    })
+}
+
+/// White space collapsed to single spaces, ends trimmed.
+pub fn normalize_ws(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Character-level similarity: 1 − Levenshtein distance / length of the longer text, on
+/// white-space-normalised text.
+pub fn char_similarity(a: &str, b: &str) -> f64 {
+    let a: Vec<char> = normalize_ws(a).chars().collect();
+    let b: Vec<char> = normalize_ws(b).chars().collect();
+    if a.is_empty() && b.is_empty() {
+        return 1.0;
+    }
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    1.0 - prev[b.len()] as f64 / a.len().max(b.len()) as f64
+}
+
+#[test]
+fn similarity_measure_behaves() {
+    assert_eq!(char_similarity("a  b\nc", "a b c"), 1.0);
+    assert!((char_similarity("abcd", "abce") - 0.75).abs() < 1e-9);
+    assert_eq!(char_similarity("", "abc"), 0.0);
+}
