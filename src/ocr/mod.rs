@@ -34,8 +34,7 @@ impl std::fmt::Debug for OcrPool {
 
 impl OcrPool {
     /// A pool of `size` engines for `language`, reading traineddata from `tessdata` (or
-    /// Tesseract's default). Starts one engine at once so a missing language fails here, not
-    /// on the first scanned page.
+    /// Debian's folder).
     pub fn new(size: usize, tessdata: Option<&str>, language: &str) -> Result<Self> {
         let size = size.max(1);
         let (tx, rx) = flume::bounded(size);
@@ -45,10 +44,17 @@ impl OcrPool {
             tessdata: tessdata.map(str::to_string),
             language: language.to_string(),
         };
-        let first = pool.start_engine()?;
-        pool.tx.send(Some(first)).expect("pool owns its receiver");
-        for _ in 1..size {
-            pool.tx.send(None).expect("pool owns its receiver");
+        // Start every engine now, in parallel: a missing language fails here rather than on
+        // the first scanned page, and no run pays for engine start-up.
+        let engines: Vec<Result<Tesseract>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..size).map(|_| s.spawn(|| pool.start_engine())).collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|p| Err(Error::from_panic(p))))
+                .collect()
+        });
+        for engine in engines {
+            pool.tx.send(Some(engine?)).expect("pool owns its receiver");
         }
         Ok(pool)
     }

@@ -18,6 +18,7 @@
 
 pub mod document;
 pub mod progress;
+pub mod stages;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -245,50 +246,38 @@ impl Pipeline {
         cancel: &CancelFlag,
         progress: &dyn Fn(&Progress),
     ) -> Vec<DocumentResult> {
-        let lanes = self.lanes();
-        let (job_tx, job_rx) = flume::bounded::<(usize, Discovered)>(lanes);
-        let (res_tx, res_rx) = flume::bounded::<(usize, DocumentResult)>(lanes);
         let total = files.len();
-        let ex = smol::LocalExecutor::new();
-        let slots = smol::block_on(ex.run(async {
-            let feeder = ex.spawn(async move {
-                for (i, f) in files.iter().enumerate() {
-                    if cancel.is_cancelled() || job_tx.send_async((i, f.clone())).await.is_err() {
-                        break;
-                    }
+        let mut slots: Vec<Option<DocumentResult>> = vec![None; total];
+        let started = Instant::now();
+        let (mut done, mut pages, mut ocr_pages) = (0, 0, 0);
+        stages::drive(
+            files.iter().cloned(),
+            self.lanes(),
+            &|| cancel.is_cancelled(),
+            |_, file| async move {
+                if cancel.is_cancelled() {
+                    DocumentResult::failed(&file, &Error::Cancelled, 0.0)
+                } else {
+                    self.one_document(&file, cancel).await
                 }
-            });
-            let lane_tasks: Vec<_> = (0..lanes)
-                .map(|_| ex.spawn(self.lane(job_rx.clone(), res_tx.clone(), cancel.clone())))
-                .collect();
-            drop((job_rx, res_tx));
-            let writer = ex.spawn(async move {
-                let mut slots: Vec<Option<DocumentResult>> = vec![None; total];
-                let started = Instant::now();
-                let (mut done, mut pages, mut ocr_pages) = (0, 0, 0);
-                while let Ok((i, r)) = res_rx.recv_async().await {
-                    done += 1;
-                    pages += r.report.pages;
-                    ocr_pages += r.report.ocr_pages.len();
-                    progress(&Progress::Document {
-                        done,
-                        total,
-                        pages,
-                        ocr_pages,
-                        elapsed: started.elapsed(),
-                        path: &r.report.path,
-                        status: r.report.status,
-                    });
-                    slots[i] = Some(r);
-                }
-                slots
-            });
-            feeder.await;
-            for t in lane_tasks {
-                t.await;
-            }
-            writer.await
-        }));
+            },
+            |i, r: DocumentResult| {
+                done += 1;
+                pages += r.report.pages;
+                ocr_pages += r.report.ocr_pages.len();
+                progress(&Progress::Document {
+                    done,
+                    total,
+                    pages,
+                    ocr_pages,
+                    elapsed: started.elapsed(),
+                    path: &r.report.path,
+                    status: r.report.status,
+                });
+                slots[i] = Some(r);
+                std::future::ready(())
+            },
+        );
         // Documents never started because the run was cancelled are reported as such.
         slots
             .into_iter()
@@ -297,23 +286,10 @@ impl Pipeline {
             .collect()
     }
 
-    /// Takes documents one at a time, runs each on the pool under its time limit.
-    async fn lane(
-        &self,
-        jobs: flume::Receiver<(usize, Discovered)>,
-        results: flume::Sender<(usize, DocumentResult)>,
-        cancel: CancelFlag,
-    ) {
-        while let Ok((i, file)) = jobs.recv_async().await {
-            let result = if cancel.is_cancelled() {
-                DocumentResult::failed(&file, &Error::Cancelled, 0.0)
-            } else {
-                self.one_document(&file, &cancel).await
-            };
-            if results.send_async((i, result)).await.is_err() {
-                break;
-            }
-        }
+    /// Documents whose work is still alive on the worker pool (0 after `run` returns: a run
+    /// leaves nothing running).
+    pub fn in_flight(&self) -> usize {
+        Arc::strong_count(&self.engines) - 1
     }
 
     async fn one_document(&self, file: &Discovered, cancel: &CancelFlag) -> DocumentResult {
@@ -330,16 +306,10 @@ impl Pipeline {
                     run: &run_stop,
                     doc: &doc_stop,
                 };
-                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    document::process(&engines, &file, &stop)
-                }))
-                .unwrap_or_else(|p| {
-                    DocumentResult::failed(
-                        &file,
-                        &Error::from_panic(p),
-                        started.elapsed().as_secs_f64(),
-                    )
-                });
+                let r = guarded(&file, started, || document::process(&engines, &file, &stop));
+                // Let go of the engines before reporting, so that once every result is in,
+                // nothing of the run holds them.
+                drop(engines);
                 let _ = tx.send(r);
             });
         }
@@ -423,5 +393,34 @@ impl Pipeline {
             walk_warnings,
             documents: results.iter().map(|r| r.report.clone()).collect(),
         }
+    }
+}
+
+/// Runs one document's work so that a panic in any stage becomes that document's error.
+fn guarded(
+    file: &Discovered,
+    started: Instant,
+    work: impl FnOnce() -> DocumentResult,
+) -> DocumentResult {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|p| {
+        DocumentResult::failed(file, &Error::from_panic(p), started.elapsed().as_secs_f64())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_in_a_stage_becomes_the_documents_error() {
+        let file = Discovered {
+            path: "x.pdf".into(),
+            rel: "x.pdf".into(),
+            size: 1,
+        };
+        let r = guarded(&file, Instant::now(), || panic!("glyph table out of range"));
+        assert_eq!(r.report.status, DocStatus::Failed);
+        assert_eq!(r.report.error_kind.as_deref(), Some("panic"));
+        assert!(r.report.error.unwrap().contains("glyph table out of range"));
     }
 }

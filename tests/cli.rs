@@ -1,0 +1,95 @@
+//! The `docgraph` binary as a user runs it: exit codes, outputs, messages.
+
+mod common;
+
+use std::process::Command;
+
+use common::corpus;
+
+fn docgraph() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_docgraph"));
+    c.env(
+        "DOCGRAPH_MODEL_DIR",
+        common::root().join("models/ner-minilm-l6-conll03"),
+    );
+    c
+}
+
+#[test]
+fn ingest_writes_every_output_and_exit_status_says_some_documents_failed() {
+    let input = tempfile::tempdir().unwrap();
+    std::fs::create_dir(input.path().join("sub")).unwrap();
+    std::fs::copy(
+        corpus().join("reportlab/siemens-munich.pdf"),
+        input.path().join("sub/siemens.pdf"),
+    )
+    .unwrap();
+    std::fs::copy(
+        corpus().join("broken/not-a-pdf.pdf"),
+        input.path().join("fake.pdf"),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let run = docgraph()
+        .arg("ingest")
+        .arg(input.path())
+        .arg("-o")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    println!("stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_eq!(run.status.code(), Some(3), "some documents failed");
+    assert!(stdout.contains("2 documents: 1 ok, 1 failed"), "{stdout}");
+    assert!(stdout.contains("fake.pdf: not a PDF"), "{stdout}");
+    for f in ["graph.json", "graph.graphml", "graph.dot", "report.json"] {
+        assert!(out.path().join(f).is_file(), "{f} written");
+    }
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
+    let docs = report["documents"].as_array().unwrap();
+    let paths: Vec<_> = docs.iter().map(|d| d["path"].as_str().unwrap()).collect();
+    assert_eq!(
+        paths,
+        vec!["fake.pdf", "sub/siemens.pdf"],
+        "paths relative to the input folder"
+    );
+    assert!(
+        stderr.is_empty(),
+        "no progress noise when stderr is not a terminal: {stderr}"
+    );
+}
+
+#[test]
+fn a_missing_input_folder_is_a_clear_error() {
+    let out = tempfile::tempdir().unwrap();
+    let run = docgraph()
+        .args(["ingest", "/no/such/folder", "-o"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("/no/such/folder") && stderr.contains("No such file"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn help_documents_the_exit_status_and_options() {
+    let run = docgraph().args(["ingest", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&run.stdout);
+    for word in [
+        "--doc-timeout",
+        "--sequential",
+        "--workers",
+        "--model-dir",
+        "--keep-text",
+    ] {
+        assert!(help.contains(word), "{word} in:\n{help}");
+    }
+    let top = docgraph().arg("--help").output().unwrap();
+    assert!(String::from_utf8_lossy(&top.stdout).contains("Exit status: 0"));
+}
