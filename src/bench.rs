@@ -127,7 +127,10 @@ fn run_mode(exe: &Path, dir: &Path, sequential: bool, extra: &[String]) -> Resul
     if sequential {
         cmd.arg("--sequential");
     }
-    let status = cmd.status().map_err(|e| Error::io(exe, e))?;
+    let status = cmd
+        .stdout(std::process::Stdio::null())
+        .status()
+        .map_err(|e| Error::io(exe, e))?;
     // 0: all documents ok; 3: some failed (a bench folder may hold broken files on purpose).
     if !matches!(status.code(), Some(0 | 3)) {
         return Err(Error::Config(format!("the {mode} run failed: {status}")));

@@ -143,8 +143,22 @@ fn ensure_single_threaded_libraries() {
     );
 }
 
+/// Tesseract allocates and frees several page-sized buffers per page. With glibc's default
+/// (adaptive) thresholds, worker threads hand them back to the kernel and fault them in again
+/// for every page; in the parallel pipeline that doubled system time and cost 15-20% of
+/// throughput. Keeping buffers up to 32 MiB on the heap, and trimming only past 256 MiB free,
+/// removes it (measured: OCR-only corpus 5.2 s to 4.1 s on 2 workers).
+fn tune_allocator() {
+    // SAFETY: mallopt only changes allocator parameters; called before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 256 << 20);
+    }
+}
+
 fn main() -> ExitCode {
     ensure_single_threaded_libraries();
+    tune_allocator();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Ingest {
