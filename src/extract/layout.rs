@@ -306,11 +306,8 @@ impl<'a> Interpreter<'a> {
             let a = &op.operands;
             let n = |i: usize| a.get(i).and_then(num).unwrap_or(0.0);
             match op.operator.as_str() {
-                "q" => {
-                    if stack.len() < 256 {
-                        stack.push(gs.clone());
-                    }
-                }
+                // Nesting past 256 levels is hostile; further saves are ignored.
+                "q" if stack.len() < 256 => stack.push(gs.clone()),
                 "Q" => {
                     if let Some(s) = stack.pop() {
                         gs = s;

@@ -16,6 +16,9 @@ use crate::nlp::EntityType;
 use crate::pipeline::document::DocumentResult;
 use crate::report::DocStatus;
 
+/// Subject, object, predicate: what makes two relation mentions the same edge.
+type RelationKey = (NodeIndex, NodeIndex, Option<String>);
+
 /// Provenance entries kept per edge; the weight still counts every occurrence.
 pub const MAX_PROVENANCE: usize = 20;
 
@@ -200,10 +203,7 @@ impl KnowledgeGraph {
         }
 
         let mut documents = Vec::with_capacity(ok.len());
-        let mut relations: BTreeMap<
-            (NodeIndex, NodeIndex, Option<String>),
-            (usize, Vec<Provenance>),
-        > = BTreeMap::new();
+        let mut relations: BTreeMap<RelationKey, (usize, Vec<Provenance>)> = BTreeMap::new();
         for r in &ok {
             let doc = g.add_node(Node::Document(DocumentNode {
                 path: r.report.path.clone(),

@@ -101,7 +101,7 @@ mod tests {
 
     #[test]
     fn every_result_arrives_once_with_its_index() {
-        let mut seen = vec![0; 50];
+        let mut seen = [0; 50];
         drive(
             0..50,
             3,
