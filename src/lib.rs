@@ -28,6 +28,7 @@
 #![warn(missing_docs)]
 
 pub mod bench;
+pub mod cache;
 pub mod discover;
 pub mod error;
 pub mod extract;

@@ -52,6 +52,12 @@ enum Command {
         /// Do not draw progress on stderr.
         #[arg(short, long)]
         quiet: bool,
+        /// Process every document again, ignoring results kept from earlier runs in OUT_DIR.
+        #[arg(long)]
+        force: bool,
+        /// Keep no per-document results in OUT_DIR/.cache (no resuming, no incremental runs).
+        #[arg(long, conflicts_with = "force")]
+        no_cache: bool,
         #[command(flatten)]
         opts: PipelineArgs,
     },
@@ -166,8 +172,10 @@ fn main() -> ExitCode {
             out,
             keep_text,
             quiet,
+            force,
+            no_cache,
             opts,
-        } => ingest(dir, out, keep_text, quiet, opts),
+        } => ingest(dir, out, IngestFlags { keep_text, quiet, force, no_cache }, opts),
         Command::Bench {
             dir,
             min_speedup,
@@ -195,15 +203,23 @@ fn install_signal_handlers(cancel: &CancelFlag) {
     }
 }
 
-fn ingest(
-    dir: PathBuf,
-    out: PathBuf,
+struct IngestFlags {
     keep_text: bool,
     quiet: bool,
-    opts: PipelineArgs,
-) -> docgraph::Result<u8> {
+    force: bool,
+    no_cache: bool,
+}
+
+fn ingest(dir: PathBuf, out: PathBuf, flags: IngestFlags, opts: PipelineArgs) -> docgraph::Result<u8> {
+    let IngestFlags { keep_text, quiet, force, no_cache } = flags;
     let mut config = opts.config();
     config.keep_text = keep_text;
+    config.force = force;
+    if !no_cache {
+        config.cache_dir = Some(out.join(".cache"));
+    }
+    std::fs::create_dir_all(&out).map_err(|e| docgraph::Error::io(&out, e))?;
+    docgraph::output::remove_stale_temporaries(&out);
     let cancel = CancelFlag::new();
     install_signal_handlers(&cancel);
     let show = !quiet && std::io::stderr().is_terminal();
@@ -281,12 +297,13 @@ fn draw_progress(p: &Progress) {
 fn print_summary(report: &docgraph::RunReport, wall: Duration) {
     let s = &report.summary;
     println!(
-        "docgraph: {} documents: {} ok, {} failed, {} timed out, {} cancelled{}",
+        "docgraph: {} documents: {} ok, {} failed, {} timed out, {} cancelled; {} reused from an earlier run{}",
         s.documents,
         s.ok,
         s.failed,
         s.timed_out,
         s.cancelled,
+        s.reused,
         if report.cancelled {
             " (run cancelled)"
         } else {

@@ -37,6 +37,37 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     })
 }
 
+/// Removes temporary files that a killed run left in `dir` (and its cache), never a finished
+/// output.
+pub fn remove_stale_temporaries(dir: &Path) {
+    for d in [dir.to_path_buf(), dir.join(".cache")] {
+        let Ok(entries) = fs::read_dir(&d) else { continue };
+        for e in entries.flatten() {
+            let path = e.path();
+            if path.is_dir() && d != dir {
+                remove_stale_temporaries_in(&path);
+            } else {
+                remove_stale_temporaries_in_file(&path);
+            }
+        }
+    }
+}
+
+fn remove_stale_temporaries_in(dir: &Path) {
+    if let Ok(entries) = fs::read_dir(dir) {
+        for e in entries.flatten() {
+            remove_stale_temporaries_in_file(&e.path());
+        }
+    }
+}
+
+fn remove_stale_temporaries_in_file(path: &Path) {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    if name.starts_with('.') && name.contains(".tmp-") && path.is_file() {
+        let _ = fs::remove_file(path);
+    }
+}
+
 /// The files a run writes.
 #[derive(Debug, Clone)]
 pub struct OutputFiles {

@@ -74,6 +74,12 @@ pub struct DocumentReport {
     pub warnings: Vec<String>,
     /// Size of the file in bytes.
     pub bytes: u64,
+    /// SHA-256 of the file's bytes (the key of its cached result).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// True when the result was reused from an earlier run of the same file.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reused: bool,
     /// Pages in the document.
     pub pages: usize,
     /// Pages whose own text was used.
@@ -105,6 +111,8 @@ impl DocumentReport {
             error: None,
             warnings: Vec::new(),
             bytes,
+            sha256: None,
+            reused: false,
             pages: 0,
             text_pages: 0,
             ocr_pages: Vec::new(),

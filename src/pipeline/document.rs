@@ -135,6 +135,10 @@ pub struct Engines {
     pub limits: Limits,
     /// Keep page texts in the results.
     pub keep_text: bool,
+    /// Results of earlier runs, when resuming.
+    pub cache: Option<crate::cache::ResultCache>,
+    /// Ignore earlier results (they are still replaced by the new ones).
+    pub force: bool,
 }
 
 /// Flags that stop a document early: the run's and the document's own (its time limit).
@@ -160,18 +164,17 @@ impl Stop<'_> {
 pub fn process(engines: &Engines, file: &Discovered, stop: &Stop) -> DocumentResult {
     let started = Instant::now();
     let mut stages = StageSeconds::default();
-    match run_stages(engines, file, stop, &mut stages) {
-        Ok(mut result) => {
-            result.report.seconds = started.elapsed().as_secs_f64();
-            result.report.stages = stages;
-            result
-        }
-        Err(e) => {
-            let mut r = DocumentResult::failed(file, &e, started.elapsed().as_secs_f64());
-            r.report.stages = stages;
-            r
-        }
+    let mut sha256 = None;
+    let mut result = match run_stages(engines, file, stop, &mut stages, &mut sha256) {
+        Ok(result) => result,
+        Err(e) => DocumentResult::failed(file, &e, 0.0),
+    };
+    result.report.seconds = started.elapsed().as_secs_f64();
+    if !result.report.reused {
+        result.report.stages = stages;
     }
+    result.report.sha256 = sha256;
+    result
 }
 
 struct PageOutcome {
@@ -187,9 +190,20 @@ fn run_stages(
     file: &Discovered,
     stop: &Stop,
     stages: &mut StageSeconds,
+    sha256: &mut Option<String>,
 ) -> Result<DocumentResult> {
     let t = Instant::now();
     let bytes = extract::read_pdf(&file.path, &engines.limits)?;
+    let hash = crate::cache::sha256_hex(&bytes);
+    *sha256 = Some(hash.clone());
+    if let Some(cache) = engines.cache.as_ref().filter(|_| !engines.force) {
+        if let Some(mut hit) = cache.get(&hash) {
+            // Same bytes, maybe another name: the result is this file's now.
+            hit.report.path = file.rel.clone();
+            hit.report.reused = true;
+            return Ok(hit);
+        }
+    }
     let doc = extract::parse(&bytes, &engines.limits)?;
     drop(bytes);
     let pages = extract::pages(&doc, &engines.limits)?;

@@ -56,6 +56,11 @@ pub struct Config {
     pub limits: Limits,
     /// Keep page texts in the results (`texts.json`).
     pub keep_text: bool,
+    /// Where per-document results are kept between runs (resumable, incremental runs);
+    /// `None` for no cache.
+    pub cache_dir: Option<PathBuf>,
+    /// Process every document again even when an earlier result is cached.
+    pub force: bool,
 }
 
 impl Config {
@@ -71,6 +76,8 @@ impl Config {
             doc_timeout: Some(Duration::from_secs(600)),
             limits: Limits::default(),
             keep_text: false,
+            cache_dir: None,
+            force: false,
         }
     }
 
@@ -178,7 +185,16 @@ impl Pipeline {
             .thread_name(|i| format!("docgraph-worker-{i}"))
             .build()
             .map_err(|e| Error::Config(format!("cannot start {workers} worker threads: {e}")))?;
+        let cache = match &config.cache_dir {
+            Some(dir) => {
+                let fp = crate::cache::ResultCache::fingerprint(&config.model_dir, &config.ocr_language, config.keep_text);
+                Some(crate::cache::ResultCache::open(dir, &fp)?)
+            }
+            None => None,
+        };
         let engines = Arc::new(Engines {
+            cache,
+            force: config.force,
             ner,
             ocr,
             limits: config.limits,
@@ -223,6 +239,10 @@ impl Pipeline {
             documents: discovery.files.len(),
         });
         let results = self.run_files(&discovery.files, cancel, progress);
+        if let (Some(cache), false) = (&self.engines.cache, cancel.is_cancelled()) {
+            // Files no longer in the folder leave the cache too.
+            cache.prune(&results.iter().filter_map(|r| r.report.sha256.clone()).collect());
+        }
         progress(&Progress::Assembling);
         let graph = KnowledgeGraph::build(&results);
         let report = self.report(
@@ -261,7 +281,7 @@ impl Pipeline {
                     self.one_document(&file, cancel).await
                 }
             },
-            |i, r: DocumentResult| {
+            |i, mut r: DocumentResult| {
                 done += 1;
                 pages += r.report.pages;
                 ocr_pages += r.report.ocr_pages.len();
@@ -274,6 +294,12 @@ impl Pipeline {
                     path: &r.report.path,
                     status: r.report.status,
                 });
+                if let Some(cache) = &self.engines.cache {
+                    // Kept at once, so a run killed later resumes after this document.
+                    if let Err(e) = cache.put(&r) {
+                        r.report.warnings.push(format!("result not cached: {e}"));
+                    }
+                }
                 slots[i] = Some(r);
                 std::future::ready(())
             },
@@ -365,6 +391,9 @@ impl Pipeline {
                 DocStatus::Failed => summary.failed += 1,
                 DocStatus::TimedOut => summary.timed_out += 1,
                 DocStatus::Cancelled => summary.cancelled += 1,
+            }
+            if rep.reused {
+                summary.reused += 1;
             }
             if rep.status == DocStatus::Ok {
                 summary.pages += rep.pages;
