@@ -27,7 +27,10 @@ pub struct ResultCache {
 
 /// Hex SHA-256 of some bytes.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Failures that say something about the file itself, so they are worth remembering.
@@ -36,7 +39,14 @@ fn cacheable(r: &DocumentResult) -> bool {
         DocStatus::Ok => true,
         DocStatus::Failed => matches!(
             r.report.error_kind.as_deref(),
-            Some("malformed_pdf" | "password_required" | "no_pages" | "too_many_pages" | "not_pdf" | "empty_file")
+            Some(
+                "malformed_pdf"
+                    | "password_required"
+                    | "no_pages"
+                    | "too_many_pages"
+                    | "not_pdf"
+                    | "empty_file"
+            )
         ),
         DocStatus::TimedOut | DocStatus::Cancelled => false,
     }
@@ -47,7 +57,10 @@ impl ResultCache {
     pub fn open(root: &Path, fingerprint: &str) -> Result<Self> {
         let dir = root.join(fingerprint);
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-        Ok(ResultCache { root: root.to_path_buf(), dir })
+        Ok(ResultCache {
+            root: root.to_path_buf(),
+            dir,
+        })
     }
 
     /// A fingerprint of what determines a document's result.
@@ -55,7 +68,9 @@ impl ResultCache {
         let mut h = Sha256::new();
         h.update(env!("CARGO_PKG_VERSION").as_bytes());
         h.update(std::fs::read(model_dir.join("config.json")).unwrap_or_default());
-        let weights = std::fs::metadata(model_dir.join("rust_model.ot")).map(|m| m.len()).unwrap_or(0);
+        let weights = std::fs::metadata(model_dir.join("rust_model.ot"))
+            .map(|m| m.len())
+            .unwrap_or(0);
         h.update(weights.to_le_bytes());
         h.update(language.as_bytes());
         h.update([keep_text as u8]);
@@ -74,11 +89,16 @@ impl ResultCache {
 
     /// Stores a result, if it is worth keeping and has a content hash.
     pub fn put(&self, r: &DocumentResult) -> Result<()> {
-        let Some(sha) = r.report.sha256.as_deref() else { return Ok(()) };
+        let Some(sha) = r.report.sha256.as_deref() else {
+            return Ok(());
+        };
         if !cacheable(r) || r.report.reused {
             return Ok(());
         }
-        let json = serde_json::to_vec(r).map_err(|e| Error::Serialize { what: "cache entry", message: e.to_string() })?;
+        let json = serde_json::to_vec(r).map_err(|e| Error::Serialize {
+            what: "cache entry",
+            message: e.to_string(),
+        })?;
         crate::output::write_atomic(&self.entry(sha), &json)
     }
 
@@ -113,7 +133,12 @@ mod tests {
         report.sha256 = Some(sha.into());
         report.status = status;
         report.error_kind = kind.map(Into::into);
-        DocumentResult { report, mentions: Vec::new(), relations: Vec::new(), pages: Vec::new() }
+        DocumentResult {
+            report,
+            mentions: Vec::new(),
+            relations: Vec::new(),
+            pages: Vec::new(),
+        }
     }
 
     #[test]
@@ -121,13 +146,25 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = ResultCache::open(dir.path(), "fp").unwrap();
         cache.put(&result("aa", DocStatus::Ok, None)).unwrap();
-        cache.put(&result("bb", DocStatus::Failed, Some("password_required"))).unwrap();
-        cache.put(&result("cc", DocStatus::TimedOut, Some("timeout"))).unwrap();
-        cache.put(&result("dd", DocStatus::Failed, Some("panic"))).unwrap();
+        cache
+            .put(&result("bb", DocStatus::Failed, Some("password_required")))
+            .unwrap();
+        cache
+            .put(&result("cc", DocStatus::TimedOut, Some("timeout")))
+            .unwrap();
+        cache
+            .put(&result("dd", DocStatus::Failed, Some("panic")))
+            .unwrap();
         assert_eq!(cache.get("aa").unwrap().report.status, DocStatus::Ok);
         assert!(cache.get("bb").is_some());
-        assert!(cache.get("cc").is_none(), "a timeout is not a property of the file");
-        assert!(cache.get("dd").is_none(), "a panic may be fixed by the next version");
+        assert!(
+            cache.get("cc").is_none(),
+            "a timeout is not a property of the file"
+        );
+        assert!(
+            cache.get("dd").is_none(),
+            "a panic may be fixed by the next version"
+        );
     }
 
     #[test]
@@ -146,8 +183,17 @@ mod tests {
     #[test]
     fn fingerprints_change_with_what_changes_results() {
         let d = Path::new("/nonexistent");
-        assert_ne!(ResultCache::fingerprint(d, "eng", false), ResultCache::fingerprint(d, "deu", false));
-        assert_ne!(ResultCache::fingerprint(d, "eng", false), ResultCache::fingerprint(d, "eng", true));
-        assert_eq!(ResultCache::fingerprint(d, "eng", false), ResultCache::fingerprint(d, "eng", false));
+        assert_ne!(
+            ResultCache::fingerprint(d, "eng", false),
+            ResultCache::fingerprint(d, "deu", false)
+        );
+        assert_ne!(
+            ResultCache::fingerprint(d, "eng", false),
+            ResultCache::fingerprint(d, "eng", true)
+        );
+        assert_eq!(
+            ResultCache::fingerprint(d, "eng", false),
+            ResultCache::fingerprint(d, "eng", false)
+        );
     }
 }

@@ -50,7 +50,7 @@ pub enum Error {
     #[error("malformed PDF: {0}")]
     MalformedPdf(String),
     /// The document parsed but has no pages.
-    #[error("the document has no pages")]
+    #[error("no readable pages: the page tree is empty, broken or circular")]
     NoPages,
     /// Tesseract could not be started or failed on a page.
     #[error("OCR: {0}")]

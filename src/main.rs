@@ -175,7 +175,17 @@ fn main() -> ExitCode {
             force,
             no_cache,
             opts,
-        } => ingest(dir, out, IngestFlags { keep_text, quiet, force, no_cache }, opts),
+        } => ingest(
+            dir,
+            out,
+            IngestFlags {
+                keep_text,
+                quiet,
+                force,
+                no_cache,
+            },
+            opts,
+        ),
         Command::Bench {
             dir,
             min_speedup,
@@ -210,8 +220,18 @@ struct IngestFlags {
     no_cache: bool,
 }
 
-fn ingest(dir: PathBuf, out: PathBuf, flags: IngestFlags, opts: PipelineArgs) -> docgraph::Result<u8> {
-    let IngestFlags { keep_text, quiet, force, no_cache } = flags;
+fn ingest(
+    dir: PathBuf,
+    out: PathBuf,
+    flags: IngestFlags,
+    opts: PipelineArgs,
+) -> docgraph::Result<u8> {
+    let IngestFlags {
+        keep_text,
+        quiet,
+        force,
+        no_cache,
+    } = flags;
     let mut config = opts.config();
     config.keep_text = keep_text;
     config.force = force;

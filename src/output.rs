@@ -41,7 +41,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 /// output.
 pub fn remove_stale_temporaries(dir: &Path) {
     for d in [dir.to_path_buf(), dir.join(".cache")] {
-        let Ok(entries) = fs::read_dir(&d) else { continue };
+        let Ok(entries) = fs::read_dir(&d) else {
+            continue;
+        };
         for e in entries.flatten() {
             let path = e.path();
             if path.is_dir() && d != dir {
@@ -62,7 +64,10 @@ fn remove_stale_temporaries_in(dir: &Path) {
 }
 
 fn remove_stale_temporaries_in_file(path: &Path) {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     if name.starts_with('.') && name.contains(".tmp-") && path.is_file() {
         let _ = fs::remove_file(path);
     }

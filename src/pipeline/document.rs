@@ -278,6 +278,7 @@ fn page_text(
     };
     let verdict = extract::assess(&text);
     let extract_s = t.elapsed().as_secs_f64();
+    let garbage = matches!(verdict, TextVerdict::Garbage(_));
     let reason = match verdict {
         TextVerdict::Usable => {
             return PageOutcome {
@@ -293,9 +294,32 @@ fn page_text(
             }
         }
         TextVerdict::NoText => "no text layer".to_string(),
-        TextVerdict::Garbage(why) => format!("text is garbage ({why})"),
+        TextVerdict::Garbage(ref why) => format!("text is garbage ({why})"),
     };
 
+    if images.is_empty() {
+        // Nothing to OCR: a blank page, or one with only a page number. Garbage text is
+        // dropped rather than fed to the model.
+        let (text, warning) = if garbage {
+            (
+                String::new(),
+                Some(format!("page {number}: {reason}, and no image to OCR")),
+            )
+        } else {
+            (text, warning)
+        };
+        return PageOutcome {
+            text: PageText {
+                page: number,
+                source: PageSource::Text,
+                text,
+            },
+            ocr: None,
+            warning,
+            extract_s,
+            ocr_s: 0.0,
+        };
+    }
     let t = Instant::now();
     let page_size = extract::page_size(doc, id);
     let mut ocr_text = String::new();
@@ -342,9 +366,6 @@ fn page_text(
             }
             Err(e) => errors.push(e.to_string()),
         }
-    }
-    if images.is_empty() {
-        errors.push("no image on the page to OCR".into());
     }
     // Keep whatever the text layer had when OCR found nothing better.
     let text = if ocr_text.trim().is_empty()

@@ -187,7 +187,11 @@ impl Pipeline {
             .map_err(|e| Error::Config(format!("cannot start {workers} worker threads: {e}")))?;
         let cache = match &config.cache_dir {
             Some(dir) => {
-                let fp = crate::cache::ResultCache::fingerprint(&config.model_dir, &config.ocr_language, config.keep_text);
+                let fp = crate::cache::ResultCache::fingerprint(
+                    &config.model_dir,
+                    &config.ocr_language,
+                    config.keep_text,
+                );
                 Some(crate::cache::ResultCache::open(dir, &fp)?)
             }
             None => None,
@@ -241,7 +245,12 @@ impl Pipeline {
         let results = self.run_files(&discovery.files, cancel, progress);
         if let (Some(cache), false) = (&self.engines.cache, cancel.is_cancelled()) {
             // Files no longer in the folder leave the cache too.
-            cache.prune(&results.iter().filter_map(|r| r.report.sha256.clone()).collect());
+            cache.prune(
+                &results
+                    .iter()
+                    .filter_map(|r| r.report.sha256.clone())
+                    .collect(),
+            );
         }
         progress(&Progress::Assembling);
         let graph = KnowledgeGraph::build(&results);

@@ -1,0 +1,285 @@
+//! Hostile input, resumable runs, and outputs that are never half-written.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use common::{config, corpus, root};
+use docgraph::{CancelFlag, DocStatus, Pipeline};
+
+#[test]
+fn every_hostile_file_gets_a_clear_outcome_in_bounded_time_and_the_rest_completes() {
+    let dir = root().join("fixtures/hostile");
+    let expected: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("expected.json")).unwrap()).unwrap();
+    let mut c = config();
+    c.doc_timeout = Some(Duration::from_secs(60));
+    let pipeline = Pipeline::new(c).unwrap();
+    let out = pipeline
+        .run(&dir, None, &CancelFlag::new(), &|_| {})
+        .unwrap();
+    let expected = expected.as_object().unwrap();
+    assert_eq!(out.results.len(), expected.len(), "one result per file");
+    for r in &out.results {
+        let d = &r.report;
+        println!(
+            "{:<28} {:?} {:?} {:?} pages={} {:.2}s warnings={:?}",
+            d.path, d.status, d.error_kind, d.error, d.pages, d.seconds, d.warnings
+        );
+        let want = &expected[&d.path];
+        assert!(d.seconds < 30.0, "{}: {:.1}s", d.path, d.seconds);
+        match want["status"].as_str().unwrap() {
+            "ok" => assert_eq!(d.status, DocStatus::Ok, "{}: {:?}", d.path, d.error),
+            "failed" => {
+                assert_eq!(d.status, DocStatus::Failed, "{}", d.path);
+                assert_eq!(d.error_kind.as_deref(), want["kind"].as_str(), "{}", d.path);
+            }
+            _ => assert!(
+                d.status == DocStatus::Ok
+                    || (d.status == DocStatus::Failed
+                        && d.error.as_deref().is_some_and(|e| e.len() > 10)),
+                "{}: either read or a clear error",
+                d.path
+            ),
+        }
+        if let Some(words) = want["contains"].as_str() {
+            let text: String = r.pages.iter().map(|p| p.text.as_str()).collect();
+            assert!(text.contains(words), "{}: {text:?}", d.path);
+        }
+        if let Some(pages) = want["pages"].as_u64() {
+            assert_eq!(d.pages as u64, pages, "{}", d.path);
+        }
+        if let Some(msg) = want["ocr_error"].as_str() {
+            assert!(
+                d.ocr_pages
+                    .iter()
+                    .any(|p| p.error.as_deref().is_some_and(|e| e.contains(msg))),
+                "{}: {:?}",
+                d.path,
+                d.ocr_pages
+            );
+        }
+    }
+    assert!(
+        out.graph.entity("Roland Busch").is_some(),
+        "the good document's entities are in the graph"
+    );
+    assert_eq!(pipeline.in_flight(), 0);
+}
+
+fn copy_into(dir: &Path, names: &[&str]) {
+    for name in names {
+        let to = dir.join(name);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(corpus().join(name), to).unwrap();
+    }
+}
+
+#[test]
+fn a_second_run_reuses_unchanged_documents_processes_changed_ones_and_drops_removed_ones() {
+    let input = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    copy_into(
+        input.path(),
+        &[
+            "reportlab/siemens-munich.pdf",
+            "ghostscript/github-letter.pdf",
+            "encrypted/nestle-open.pdf",
+        ],
+    );
+    let mut c = config();
+    c.cache_dir = Some(out.path().join(".cache"));
+    let pipeline = Pipeline::new(c.clone()).unwrap();
+    let run = |p: &Pipeline| {
+        p.run(input.path(), None, &CancelFlag::new(), &|_| {})
+            .unwrap()
+    };
+
+    let first = run(&pipeline);
+    assert_eq!(
+        (first.report.summary.ok, first.report.summary.reused),
+        (3, 0)
+    );
+
+    let second = run(&pipeline);
+    assert_eq!(
+        second.report.summary.reused, 3,
+        "nothing changed: everything reused"
+    );
+    assert_eq!(
+        docgraph::graph::export::to_json(&first.graph).unwrap(),
+        docgraph::graph::export::to_json(&second.graph).unwrap()
+    );
+
+    // Change one file (bytes appended after %%EOF), remove one, add one, rename one.
+    let siemens = input.path().join("reportlab/siemens-munich.pdf");
+    let mut bytes = std::fs::read(&siemens).unwrap();
+    bytes.extend_from_slice(b"\n% an incremental comment\n");
+    std::fs::write(&siemens, bytes).unwrap();
+    std::fs::remove_file(input.path().join("ghostscript/github-letter.pdf")).unwrap();
+    copy_into(input.path(), &["fpdf/wind-report.pdf"]);
+    std::fs::rename(
+        input.path().join("encrypted/nestle-open.pdf"),
+        input.path().join("nestle.pdf"),
+    )
+    .unwrap();
+
+    let third = run(&pipeline);
+    let by_path = |p: &str| third.results.iter().find(|r| r.report.path == p).unwrap();
+    assert!(
+        !by_path("reportlab/siemens-munich.pdf").report.reused,
+        "changed: processed again"
+    );
+    assert!(
+        !by_path("fpdf/wind-report.pdf").report.reused,
+        "new: processed"
+    );
+    assert!(
+        by_path("nestle.pdf").report.reused,
+        "renamed but unchanged: reused under its new name"
+    );
+    assert_eq!(third.report.summary.documents, 3);
+    assert!(
+        third.graph.entity("Satya Nadella").is_none(),
+        "the removed document's entities are gone"
+    );
+    assert!(third.graph.entity("Henrik Andersen").is_some());
+    let cached = std::fs::read_dir(out.path().join(".cache"))
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
+    assert_eq!(
+        std::fs::read_dir(cached).unwrap().count(),
+        3,
+        "the cache holds the current files only"
+    );
+
+    c.force = true;
+    let forced = run(&Pipeline::new(c).unwrap());
+    assert_eq!(
+        forced.report.summary.reused, 0,
+        "--force processes everything again"
+    );
+}
+
+/// A corpus that takes the binary a few seconds: scans and text, copied.
+fn slow_corpus() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..6 {
+        for name in [
+            "scans/berlin-jpeg.pdf",
+            "scans/toyota-png.pdf",
+            "scans/airbus-fax.pdf",
+            "fpdf/wind-report.pdf",
+        ] {
+            let to = dir.path().join(format!("c{i}")).join(name);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(corpus().join(name), to).unwrap();
+        }
+    }
+    dir
+}
+
+fn start(input: &Path, out: &Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_docgraph"))
+        .env(
+            "DOCGRAPH_MODEL_DIR",
+            root().join("models/ner-minilm-l6-conll03"),
+        )
+        .args(["ingest", "-j", "1"])
+        .arg(input)
+        .arg("-o")
+        .arg(out)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+fn cache_entries(out: &Path) -> Vec<PathBuf> {
+    let Ok(dirs) = std::fs::read_dir(out.join(".cache")) else {
+        return Vec::new();
+    };
+    dirs.flatten()
+        .filter_map(|d| std::fs::read_dir(d.path()).ok())
+        .flat_map(|e| e.flatten().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect()
+}
+
+/// Waits until the run has finished at least `n` documents.
+fn wait_for_entries(out: &Path, n: usize) {
+    let t = Instant::now();
+    while cache_entries(out).len() < n {
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "the run did not get going"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn killing_a_run_leaves_no_truncated_output_and_the_next_run_resumes() {
+    let input = slow_corpus();
+    let out = tempfile::tempdir().unwrap();
+    let mut child = start(input.path(), out.path());
+    wait_for_entries(out.path(), 2);
+    child.kill().unwrap(); // SIGKILL: no chance to clean up
+    child.wait().unwrap();
+
+    for p in cache_entries(out.path()) {
+        let bytes = std::fs::read(&p).unwrap();
+        serde_json::from_slice::<serde_json::Value>(&bytes)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    }
+    for name in ["graph.json", "report.json"] {
+        if let Ok(bytes) = std::fs::read(out.path().join(name)) {
+            serde_json::from_slice::<serde_json::Value>(&bytes)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+    }
+    let done_before = cache_entries(out.path()).len();
+
+    let status = start(input.path(), out.path()).wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    let report: docgraph::RunReport =
+        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
+    println!("{:#?}", report.summary);
+    assert_eq!(report.summary.ok, 24);
+    assert!(
+        report.summary.reused >= done_before.min(24) && report.summary.reused > 0,
+        "resumed: {} reused, {done_before} were done",
+        report.summary.reused
+    );
+}
+
+#[test]
+fn ctrl_c_stops_the_run_and_writes_what_finished() {
+    let input = slow_corpus();
+    let out = tempfile::tempdir().unwrap();
+    let mut child = start(input.path(), out.path());
+    wait_for_entries(out.path(), 1);
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let t = Instant::now();
+    let status = child.wait().unwrap();
+    println!("stopped {:.2}s after SIGINT", t.elapsed().as_secs_f64());
+    assert_eq!(status.code(), Some(130));
+    let report: docgraph::RunReport =
+        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
+    assert!(report.cancelled);
+    assert_eq!(
+        report.summary.documents, 24,
+        "every document is accounted for"
+    );
+    assert!(
+        report.summary.ok >= 1 && report.summary.cancelled >= 1,
+        "{:#?}",
+        report.summary
+    );
+    let _: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("graph.json")).unwrap()).unwrap();
+}
