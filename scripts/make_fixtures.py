@@ -120,6 +120,75 @@ DOCS = {
     },
 }
 
+# Five more producers and hand-built structures, for text fidelity (issue: hard PDFs).
+DOCS.update({
+    "producers/latex-prize.pdf": {
+        "producer": "pdfTeX (LaTeX, Computer Modern Type 1, justified, hyphenated)",
+        "latex": True,
+        "pages": [
+            "The Royal Society awarded a prize to Dorothy Hodgkin for her work in Oxford. "
+            "Her efficient methods influenced scientists at Cambridge and the Massachusetts Institute of Technology. "
+            "In the following decades, researchers in Japan and Brazil refined the technique further, and the "
+            "University of Toronto built the first automated laboratory for crystallographic measurements, which "
+            "attracted affluent sponsors and official visitors from many countries."
+        ],
+        "entities": [["Royal Society", "ORG"], ["Dorothy Hodgkin", "PER"], ["Oxford", "LOC"], ["Cambridge", "LOC"],
+                     ["Massachusetts Institute of Technology", "ORG"], ["Japan", "LOC"], ["Brazil", "LOC"],
+                     ["University of Toronto", "ORG"]],
+        "relations": [],
+    },
+    "producers/libreoffice-deal.pdf": {
+        "producer": "LibreOffice Writer (embedded TrueType subsets)",
+        "html": "libreoffice",
+        "pages": [
+            "Spotify signed a licensing deal with Universal Music in Stockholm. "
+            "Daniel Ek said the agreement covers listeners in Sweden, Norway and Finland. "
+            "The contract was reviewed by lawyers from Baker McKenzie before the announcement."
+        ],
+        "entities": [["Spotify", "ORG"], ["Universal Music", "ORG"], ["Stockholm", "LOC"], ["Daniel Ek", "PER"],
+                     ["Sweden", "LOC"], ["Norway", "LOC"], ["Finland", "LOC"], ["Baker McKenzie", "ORG"]],
+        "relations": [],
+    },
+    "producers/chromium-series.pdf": {
+        "producer": "Chromium print to PDF (Skia, CID fonts)",
+        "html": "chromium",
+        "pages": [
+            "Netflix filmed a new series in Madrid with actors from Argentina. "
+            "Ted Sarandos visited the set and praised the director, Pedro Almodovar. "
+            "The show will premiere in Los Angeles in May."
+        ],
+        "entities": [["Netflix", "ORG"], ["Madrid", "LOC"], ["Argentina", "LOC"], ["Ted Sarandos", "PER"],
+                     ["Pedro Almodovar", "PER"], ["Los Angeles", "LOC"]],
+        "relations": [["Netflix", "filmed", "Madrid"]],
+    },
+    "producers/garbled-text-layer.pdf": {
+        "producer": "hand-built: a scan under an invisible text layer whose encoding shifts every letter",
+        "garbled": True,
+        "scan": "garbled",
+        "pages": [
+            "Volkswagen tested electric buses in Wolfsburg. "
+            "Herbert Diess met engineers from Bosch in Stuttgart."
+        ],
+        "entities": [["Volkswagen", "ORG"], ["Wolfsburg", "LOC"], ["Herbert Diess", "PER"], ["Bosch", "ORG"],
+                     ["Stuttgart", "LOC"]],
+        "relations": [],
+    },
+    "producers/handmade-structures.pdf": {
+        "producer": "hand-built: text in a Form XObject positioned by TJ kerning, a rotated page, an inline-image scan",
+        "handmade": True,
+        "ocr_pages": [3],
+        "pages": [
+            "Heineken opened a brewery in Amsterdam. Dolf van den Brink thanked the staff in Rotterdam.",
+            "Philips moved its research to Eindhoven. Frans van Houten met the mayor of Utrecht.",
+            "Shell sold oil fields in Nigeria to investors from Ghana.",
+        ],
+        "entities": [["Heineken", "ORG"], ["Amsterdam", "LOC"], ["Dolf van den Brink", "PER"], ["Rotterdam", "LOC"],
+                     ["Philips", "ORG"], ["Eindhoven", "LOC"], ["Frans van Houten", "PER"], ["Utrecht", "LOC"],
+                     ["Shell", "ORG"], ["Nigeria", "LOC"], ["Ghana", "LOC"]],
+        "relations": [["Heineken", "opened", "Amsterdam"]],
+    },
+})
+
 BROKEN = {
     "broken/empty.pdf": "empty_file",
     "broken/not-a-pdf.pdf": "not_pdf",
@@ -211,6 +280,138 @@ def scan_pdf(path, pages, kind):
         f.write(img2pdf.convert(blobs, nodate=True))
 
 
+def latex_pdf(path, pages):
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        body = "\n\\newpage\n".join(pages)
+        with open(os.path.join(d, "doc.tex"), "w") as f:
+            f.write("\\documentclass{article}\n\\pagestyle{empty}\n\\textwidth=3.2in\n\\begin{document}\n" + body + "\n\\end{document}\n")
+        subprocess.run(["pdflatex", "-interaction=batchmode", "doc.tex"], cwd=d, check=True, stdout=subprocess.DEVNULL)
+        shutil.copy(os.path.join(d, "doc.pdf"), path)
+
+
+def html_pdf(path, pages, tool):
+    import tempfile
+    paras = "".join(f"<p>{t}</p>" for t in pages)
+    html = f"<!DOCTYPE html><html><head><meta charset='utf-8'><style>body{{font-family:'Liberation Serif';font-size:12pt;width:5in}}</style></head><body>{paras}</body></html>"
+    with tempfile.TemporaryDirectory() as d:
+        src = os.path.join(d, "doc.html")
+        with open(src, "w") as f:
+            f.write(html)
+        if tool == "chromium":
+            subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                            "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={d}/profile",
+                            "--no-pdf-header-footer", f"--print-to-pdf={path}", "file://" + src],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        else:
+            # Plain text through Writer: LibreOffice's own layout and font embedding.
+            txt = os.path.join(d, "doc.txt")
+            with open(txt, "w") as f:
+                f.write("\n\n".join(pages) + "\n")
+            subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{d}/lo", "--convert-to",
+                            "pdf:writer_pdf_Export", "--outdir", d, txt], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            shutil.copy(os.path.join(d, "doc.pdf"), path)
+
+
+def raw_pdf(objs):
+    """A PDF from numbered object bodies (1-based, object 1 the catalog)."""
+    out = b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n"
+    offs = []
+    for i, body in enumerate(objs, 1):
+        offs.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    for off in offs:
+        out += b"%010d 00000 n \n" % off
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    return out
+
+
+def pdf_stream(data, extra=b""):
+    return b"<< /Length %d %s>>\nstream\n" % (len(data), extra) + data + b"\nendstream"
+
+
+def ps_string(s):
+    return b"(" + s.encode("latin-1").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
+
+
+def garbled_pdf(path, pages):
+    """A 300 dpi scan with an invisible text layer (render mode 3) whose font encoding maps every
+    letter's code to the next letter's glyph: text extraction yields shifted 'ciphertext'."""
+    text = pages[0]
+    img = render_page(text)
+    buf = io.BytesIO()
+    img.save(buf, format="JPEG", quality=85)
+    jpeg = buf.getvalue()
+    shifted = b" ".join(b"%d /%s" % (c, bytes([c + 1]) if c not in (90, 122) else bytes([c - 25])) for c in list(range(65, 91)) + list(range(97, 123)))
+    font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding << /Type /Encoding /BaseEncoding /WinAnsiEncoding /Differences [" + shifted + b"] >> >>"
+    lines = textwrap.wrap(text, 70)
+    content = b"q 612 0 0 792 0 0 cm /Im1 Do Q BT 3 Tr /F1 12 Tf 72 720 Td 18 TL "
+    content += b" ".join(ps_string(line) + b" '" for line in lines) + b" ET"
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> /XObject << /Im1 6 0 R >> >> >>",
+        pdf_stream(content),
+        font,
+        pdf_stream(jpeg, b"/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /DCTDecode " % img.size),
+    ]
+    with open(path, "wb") as f:
+        f.write(raw_pdf(objs))
+
+
+def tj_kerned(line):
+    """A TJ array that spells `line` glyph by glyph with small kerning, and with no space
+    characters at all: word gaps are large negative adjustments, as some producers write them."""
+    parts = []
+    for word in line.split(" "):
+        for i, ch in enumerate(word):
+            parts.append(ps_string(ch))
+            if i + 1 < len(word):
+                parts.append(b"-12" if i % 2 else b"8")
+        parts.append(b"-280")
+    return b"[" + b" ".join(parts) + b"] TJ"
+
+
+def handmade_pdf(path, pages):
+    helv = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding /FirstChar 32 /LastChar 126 /Widths [" + HELVETICA_WIDTHS + b"] >>"
+    # Page 1: all text inside a Form XObject, glyphs positioned by TJ kerning.
+    form = b"BT /F1 12 Tf 72 720 Td " + b" 0 -16 Td ".join(tj_kerned(l) for l in textwrap.wrap(pages[0], 60)) + b" ET"
+    p1 = b"q 1 0 0 1 0 0 cm /Fm1 Do Q"
+    # Page 2: a landscape page: /Rotate 90, text drawn rotated so it reads upright when shown.
+    p2 = b"BT /F1 12 Tf 0 1 -1 0 540 72 Tm 16 TL " + b" ".join(ps_string(l) + b" '" for l in textwrap.wrap(pages[1], 60)) + b" ET"
+    # Page 3: an inline-image scan of a text line, drawn smaller than the page, with margins.
+    line_img = Image.new("L", (1500, 90), 255)
+    ImageDraw.Draw(line_img).text((10, 10), pages[2], font=ImageFont.truetype(SERIF, 50), fill=0)
+    bits = line_img.point(lambda v: 255 if v > 128 else 0).convert("1").tobytes()
+    data = zlib.compress(bits, 9).hex().encode() + b">"
+    p3 = b"q 360 0 0 21.6 72 600 cm BI /W 1500 /H 90 /BPC 1 /CS /G /F [/AHx /Fl] ID " + data + b" EI Q"
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R 4 0 R 5 0 R] /Count 3 /Resources << /Font << /F1 6 0 R >> /XObject << /Fm1 7 0 R >> >> /MediaBox [0 0 612 792] >>",
+        b"<< /Type /Page /Parent 2 0 R /Contents 8 0 R >>",
+        b"<< /Type /Page /Parent 2 0 R /Contents 9 0 R /Rotate 90 >>",
+        b"<< /Type /Page /Parent 2 0 R /Contents 10 0 R >>",
+        helv,
+        pdf_stream(form, b"/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << /Font << /F1 6 0 R >> >> "),
+        pdf_stream(p1),
+        pdf_stream(p2),
+        pdf_stream(p3),
+    ]
+    with open(path, "wb") as f:
+        f.write(raw_pdf(objs))
+
+
+# Helvetica's advance widths for codes 32-126 (Adobe's published font metrics).
+HELVETICA_WIDTHS = b" ".join(b"%d" % w for w in [
+    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556, 556, 556, 556,
+    556, 556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667,
+    556, 833, 722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556, 333, 556,
+    556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722,
+    500, 500, 500, 334, 260, 334, 584])
+
+
 def encrypt(path, user_password):
     import pikepdf
     tmp = path + ".plain"
@@ -225,7 +426,15 @@ def main():
     for rel, doc in DOCS.items():
         path = out(rel)
         producer = doc["producer"]
-        if "scan" in doc:
+        if doc.get("garbled"):
+            garbled_pdf(path, doc["pages"])
+        elif doc.get("handmade"):
+            handmade_pdf(path, doc["pages"])
+        elif doc.get("latex"):
+            latex_pdf(path, doc["pages"])
+        elif "html" in doc:
+            html_pdf(path, doc["pages"], doc["html"])
+        elif "scan" in doc:
             scan_pdf(path, doc["pages"], doc["scan"])
         elif producer.startswith("fpdf"):
             fpdf_pdf(path, doc["pages"])

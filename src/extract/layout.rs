@@ -302,6 +302,8 @@ impl<'a> Interpreter<'a> {
         let mut stack: Vec<GState<'a>> = Vec::new();
         let mut tm = IDENTITY;
         let mut tlm = IDENTITY;
+        let mut inline_seen = 0usize;
+        let mut inline: Option<Vec<Option<lopdf::Stream>>> = None;
         for op in &ops.operations {
             let a = &op.operands;
             let n = |i: usize| a.get(i).and_then(num).unwrap_or(0.0);
@@ -404,13 +406,23 @@ impl<'a> Interpreter<'a> {
                     }
                 }
                 "BI" => {
-                    if let (Some(Object::Stream(image)), true) =
-                        (a.first(), self.images.len() < MAX_IMAGES_PER_PAGE)
-                    {
-                        self.images.push(placement(
-                            ImageRef::Inline(Box::new(image.clone())),
-                            &gs.ctm,
-                        ));
+                    let k = inline_seen;
+                    inline_seen += 1;
+                    if self.images.len() >= MAX_IMAGES_PER_PAGE {
+                        continue;
+                    }
+                    // lopdf decodes unfiltered inline images only; read the others ourselves.
+                    let image = match a.first() {
+                        Some(Object::Stream(image)) => Some(image.clone()),
+                        _ => inline
+                            .get_or_insert_with(|| super::inline::inline_images(content))
+                            .get(k)
+                            .cloned()
+                            .flatten(),
+                    };
+                    if let Some(image) = image {
+                        self.images
+                            .push(placement(ImageRef::Inline(Box::new(image)), &gs.ctm));
                     }
                 }
                 _ => {}

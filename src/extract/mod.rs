@@ -1,5 +1,6 @@
 //! Stage 1b: load a PDF with lopdf and get each page's text, deciding which pages need OCR.
 
+pub mod inline;
 pub mod layout;
 pub mod quality;
 

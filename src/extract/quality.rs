@@ -84,9 +84,14 @@ pub fn assess(text: &str) -> TextVerdict {
                 .any(|c| "aeiouyäöüàâéèêëîïôûùáíóúñ".contains(c) || !c.is_ascii())
         })
         .count();
+    let lowercase_initial = words.iter().filter(|w| original_lowercase(text, w)).count();
     let function_share = function as f64 / words.len() as f64;
     let vowel_share = with_vowel as f64 / words.len() as f64;
-    if function_share < 0.02 && vowel_share < 0.8 {
+    let lower_share = lowercase_initial as f64 / words.len() as f64;
+    // Prose is 30-50% function words; shifted text hits one only by accident ("to" shifted by
+    // one is "up"). A list of names has few as well, but its words are capitalised and carry
+    // vowels, where shifted text is mostly lowercase words or vowel-poor.
+    if function_share < 0.08 && (vowel_share < 0.8 || lower_share > 0.5) {
         return TextVerdict::Garbage(format!(
             "does not read as language: {:.0}% function words, {:.0}% of words with a vowel",
             100.0 * function_share,
@@ -94,6 +99,15 @@ pub fn assess(text: &str) -> TextVerdict {
         ));
     }
     TextVerdict::Usable
+}
+
+/// Does `word` (lowercased) stand in `text` starting with a lowercase letter?
+fn original_lowercase(text: &str, word: &str) -> bool {
+    text.split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphabetic()))
+        .find(|w| w.to_lowercase() == word)
+        .and_then(|w| w.chars().next())
+        .is_some_and(char::is_lowercase)
 }
 
 fn is_common_punctuation(c: char) -> bool {
@@ -124,6 +138,19 @@ mod tests {
         let shifted: String = "Angela Merkel visited Paris with Siemens executives. The talks were about trade and the future of the European steel industry."
             .chars()
             .map(|c| if c.is_ascii_lowercase() { (((c as u8 - b'a' + 3) % 26) + b'a') as char } else { c })
+            .collect();
+        assert!(
+            matches!(assess(&shifted), TextVerdict::Garbage(_)),
+            "{shifted}"
+        );
+    }
+
+    #[test]
+    fn shifted_text_with_many_vowels_is_still_garbage() {
+        // Shifting by one letter turns many consonants into vowels (d→e, h→i, n→o, t→u).
+        let shifted: String = "Volkswagen tested electric buses in Wolfsburg and the engineers from the company met in Stuttgart to discuss the results with the board."
+            .chars()
+            .map(|c| if c.is_ascii_lowercase() { (((c as u8 - b'a' + 1) % 26) + b'a') as char } else { c })
             .collect();
         assert!(
             matches!(assess(&shifted), TextVerdict::Garbage(_)),
