@@ -123,6 +123,8 @@ fn run_mode(exe: &Path, dir: &Path, sequential: bool, extra: &[String]) -> Resul
         .arg("-o")
         .arg(&out)
         .arg("--quiet")
+        // No result cache: a corpus may hold identical copies, which the cache would serve.
+        .arg("--no-cache")
         .args(extra);
     if sequential {
         cmd.arg("--sequential");
