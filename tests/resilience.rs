@@ -283,3 +283,24 @@ fn ctrl_c_stops_the_run_and_writes_what_finished() {
     let _: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.path().join("graph.json")).unwrap()).unwrap();
 }
+
+#[test]
+fn hostile_files_stay_within_bounded_memory() {
+    let out = tempfile::tempdir().unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_docgraph"))
+        .env("DOCGRAPH_MODEL_DIR", root().join("models/ner-minilm-l6-conll03"))
+        .args(["ingest", "--no-cache"])
+        .arg(root().join("fixtures/hostile"))
+        .arg("-o")
+        .arg(out.path())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(3), "some hostile files fail, clearly, and the run completes");
+    let report: docgraph::RunReport = serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
+    let peak = report.peak_rss_mib.expect("peak memory is reported on Linux");
+    println!("peak RSS over the hostile corpus: {peak:.0} MiB");
+    // The models and Tesseract engines take about 550 MiB; the 4 GiB bomb and the
+    // 40-gigapixel image must not add more than a bounded stream's worth.
+    assert!(peak < 1536.0, "peak RSS {peak:.0} MiB");
+}
