@@ -21,6 +21,8 @@ import zlib
 
 from PIL import Image, ImageDraw, ImageFont
 
+import make_hostile  # the raw PDF writer, shared with the hostile fixtures
+
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures")
 CORPUS = os.path.join(ROOT, "corpus")
 DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -315,21 +317,10 @@ def html_pdf(path, pages, tool):
 
 def raw_pdf(objs):
     """A PDF from numbered object bodies (1-based, object 1 the catalog)."""
-    out = b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n"
-    offs = []
-    for i, body in enumerate(objs, 1):
-        offs.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    for off in offs:
-        out += b"%010d 00000 n \n" % off
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
-    return out
+    return make_hostile.pdf(objs, version=b"1.5")
 
 
-def pdf_stream(data, extra=b""):
-    return b"<< /Length %d %s>>\nstream\n" % (len(data), extra) + data + b"\nendstream"
+pdf_stream = make_hostile.stream
 
 
 def ps_string(s):

@@ -14,9 +14,9 @@ TEXT = (b"BT /F1 12 Tf 72 720 Td (Siemens opened a new research centre in Munich
         b"0 -16 Td (Chief executive Roland Busch welcomed the engineers.) Tj ET")
 
 
-def pdf(objs, root=1, xref_shift=0, trailer_extra=b""):
+def pdf(objs, root=1, xref_shift=0, trailer_extra=b"", version=b"1.4"):
     """A PDF from numbered object bodies (1-based), with a classic xref table."""
-    out = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"
+    out = b"%PDF-" + version + b"\n%\xe2\xe3\xcf\xd3\n"
     offs = []
     for i, body in enumerate(objs, 1):
         offs.append(len(out))

@@ -288,7 +288,10 @@ fn ctrl_c_stops_the_run_and_writes_what_finished() {
 fn hostile_files_stay_within_bounded_memory() {
     let out = tempfile::tempdir().unwrap();
     let status = Command::new(env!("CARGO_BIN_EXE_docgraph"))
-        .env("DOCGRAPH_MODEL_DIR", root().join("models/ner-minilm-l6-conll03"))
+        .env(
+            "DOCGRAPH_MODEL_DIR",
+            root().join("models/ner-minilm-l6-conll03"),
+        )
         .args(["ingest", "--no-cache"])
         .arg(root().join("fixtures/hostile"))
         .arg("-o")
@@ -296,9 +299,16 @@ fn hostile_files_stay_within_bounded_memory() {
         .stdout(std::process::Stdio::null())
         .status()
         .unwrap();
-    assert_eq!(status.code(), Some(3), "some hostile files fail, clearly, and the run completes");
-    let report: docgraph::RunReport = serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
-    let peak = report.peak_rss_mib.expect("peak memory is reported on Linux");
+    assert_eq!(
+        status.code(),
+        Some(3),
+        "some hostile files fail, clearly, and the run completes"
+    );
+    let report: docgraph::RunReport =
+        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
+    let peak = report
+        .peak_rss_mib
+        .expect("peak memory is reported on Linux");
     println!("peak RSS over the hostile corpus: {peak:.0} MiB");
     // The models and Tesseract engines take about 550 MiB; the 4 GiB bomb and the
     // 40-gigapixel image must not add more than a bounded stream's worth.

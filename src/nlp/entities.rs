@@ -201,6 +201,13 @@ pub fn surname_links<'a>(
 mod tests {
     use super::*;
 
+    fn spans(words: &[TaggedWord]) -> Vec<(usize, usize, EntityType)> {
+        merge_bio(words)
+            .iter()
+            .map(|s| (s.start, s.end, s.entity_type))
+            .collect()
+    }
+
     fn w(start: usize, end: usize, label: &str) -> TaggedWord {
         TaggedWord {
             start,
@@ -222,13 +229,8 @@ mod tests {
             w(33, 40, "B-ORG"),
             w(41, 51, "O"),
         ];
-        let spans = merge_bio(&words);
-        let got: Vec<_> = spans
-            .iter()
-            .map(|s| (s.start, s.end, s.entity_type))
-            .collect();
         assert_eq!(
-            got,
+            spans(&words),
             vec![
                 (0, 13, EntityType::PER),
                 (22, 27, EntityType::LOC),
@@ -245,12 +247,8 @@ mod tests {
             w(10, 15, "I-ORG"),
             w(16, 20, "I-ORG"),
         ];
-        let got: Vec<_> = merge_bio(&words)
-            .iter()
-            .map(|s| (s.start, s.end, s.entity_type))
-            .collect();
         assert_eq!(
-            got,
+            spans(&words),
             vec![
                 (0, 5, EntityType::PER),
                 (6, 9, EntityType::PER),

@@ -259,6 +259,23 @@ fn run_stages(
     })
 }
 
+impl PageOutcome {
+    /// A page whose own text layer is used.
+    fn text(page: u32, text: String, warning: Option<String>, extract_s: f64) -> Self {
+        PageOutcome {
+            text: PageText {
+                page,
+                source: PageSource::Text,
+                text,
+            },
+            ocr: None,
+            warning,
+            extract_s,
+            ocr_s: 0.0,
+        }
+    }
+}
+
 /// Extracts a page's text, or OCRs it when the text is not usable.
 fn page_text(
     engines: &Engines,
@@ -280,19 +297,7 @@ fn page_text(
     let extract_s = t.elapsed().as_secs_f64();
     let garbage = matches!(verdict, TextVerdict::Garbage(_));
     let reason = match verdict {
-        TextVerdict::Usable => {
-            return PageOutcome {
-                text: PageText {
-                    page: number,
-                    source: PageSource::Text,
-                    text,
-                },
-                ocr: None,
-                warning,
-                extract_s,
-                ocr_s: 0.0,
-            }
-        }
+        TextVerdict::Usable => return PageOutcome::text(number, text, warning, extract_s),
         TextVerdict::NoText => "no text layer".to_string(),
         TextVerdict::Garbage(ref why) => format!("text is garbage ({why})"),
     };
@@ -308,17 +313,7 @@ fn page_text(
         } else {
             (text, warning)
         };
-        return PageOutcome {
-            text: PageText {
-                page: number,
-                source: PageSource::Text,
-                text,
-            },
-            ocr: None,
-            warning,
-            extract_s,
-            ocr_s: 0.0,
-        };
+        return PageOutcome::text(number, text, warning, extract_s);
     }
     let t = Instant::now();
     let page_size = extract::page_size(doc, id);
