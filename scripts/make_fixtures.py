@@ -139,6 +139,27 @@ DOCS.update({
                      ["University of Toronto", "ORG"]],
         "relations": [],
     },
+    "producers/latex-twocolumn.pdf": {
+        "producer": "pdfTeX (LaTeX, two columns under a full-width title)",
+        "latex": "twocolumn",
+        "pages": [
+            "A Report on European Rail\n\n"
+            "Deutsche Bahn ordered new trains from Alstom for the route between Frankfurt and Paris. "
+            "Richard Lutz said the first units will arrive in the spring, and engineers in Strasbourg will test "
+            "them on the bridge over the Rhine. The French operator SNCF will share the maintenance depot in Lyon. "
+            "Passengers travelling from Cologne to Brussels will also benefit, because the same trains can run on "
+            "the Belgian network. The European Investment Bank lent part of the money, and officials in Luxembourg "
+            "signed the agreement last week. Critics in Berlin argued that the order should have gone to Siemens, "
+            "which builds similar trains in Krefeld, but the ministry defended the decision and promised further "
+            "tenders next year."
+        ],
+        "entities": [["Deutsche Bahn", "ORG"], ["Alstom", "ORG"], ["Frankfurt", "LOC"], ["Paris", "LOC"],
+                     ["Richard Lutz", "PER"], ["Strasbourg", "LOC"], ["Rhine", "LOC"], ["French", "MISC"],
+                     ["SNCF", "ORG"], ["Lyon", "LOC"], ["Cologne", "LOC"], ["Brussels", "LOC"], ["Belgian", "MISC"],
+                     ["European Investment Bank", "ORG"], ["Luxembourg", "LOC"], ["Berlin", "LOC"], ["Siemens", "ORG"],
+                     ["Krefeld", "LOC"]],
+        "relations": [["Deutsche Bahn", "ordered", "Alstom"]],
+    },
     "producers/libreoffice-deal.pdf": {
         "producer": "LibreOffice Writer (embedded TrueType subsets)",
         "html": "libreoffice",
@@ -282,12 +303,21 @@ def scan_pdf(path, pages, kind):
         f.write(img2pdf.convert(blobs, nodate=True))
 
 
-def latex_pdf(path, pages):
+def latex_pdf(path, pages, twocolumn=False):
     import tempfile
-    with tempfile.TemporaryDirectory() as d:
+    if twocolumn:
+        # A small page so the text fills the left column and runs on into the right one.
+        title, body = pages[0].split("\n\n", 1)
+        preamble = ("\\documentclass[twocolumn]{article}\n\\pdfpagewidth=6in \\pdfpageheight=3.6in\n"
+                    "\\textwidth=5in \\textheight=2.6in \\oddsidemargin=-0.5in \\topmargin=-0.8in "
+                    "\\headheight=0pt \\headsep=0pt\n\\pagestyle{empty}\n\\begin{document}\n")
+        body = f"\\twocolumn[{{\\Large {title}\\par\\bigskip}}]\n{body}"
+    else:
+        preamble = "\\documentclass{article}\n\\pagestyle{empty}\n\\textwidth=3.2in\n\\begin{document}\n"
         body = "\n\\newpage\n".join(pages)
+    with tempfile.TemporaryDirectory() as d:
         with open(os.path.join(d, "doc.tex"), "w") as f:
-            f.write("\\documentclass{article}\n\\pagestyle{empty}\n\\textwidth=3.2in\n\\begin{document}\n" + body + "\n\\end{document}\n")
+            f.write(preamble + body + "\n\\end{document}\n")
         subprocess.run(["pdflatex", "-interaction=batchmode", "doc.tex"], cwd=d, check=True, stdout=subprocess.DEVNULL)
         shutil.copy(os.path.join(d, "doc.pdf"), path)
 
@@ -422,7 +452,7 @@ def main():
         elif doc.get("handmade"):
             handmade_pdf(path, doc["pages"])
         elif doc.get("latex"):
-            latex_pdf(path, doc["pages"])
+            latex_pdf(path, doc["pages"], twocolumn=doc["latex"] == "twocolumn")
         elif "html" in doc:
             html_pdf(path, doc["pages"], doc["html"])
         elif "scan" in doc:

@@ -624,8 +624,26 @@ fn clean(text: &str, out: &mut String) {
 /// A gap wider than this fraction of the font size between two glyphs is a space.
 const SPACE_GAP: f32 = 0.18;
 
-/// Lays glyphs out as text: lines top to bottom, glyphs left to right, spaces from gaps,
-/// a blank line between paragraphs, end-of-line hyphenation joined.
+/// A gap wider than this fraction of the font size splits a line into separate pieces (columns,
+/// table cells): wider than any word space, narrower than LaTeX's 1 em column separation.
+const SEGMENT_GAP: f32 = 0.9;
+
+/// Rows that must show the same gutter before a page is read as columns.
+const MIN_GUTTER_ROWS: usize = 3;
+
+/// A run of glyphs on one baseline with no wide gap inside.
+#[derive(Debug, Clone, PartialEq)]
+struct Segment {
+    x0: f32,
+    x1: f32,
+    y: f32,
+    size: f32,
+    text: String,
+}
+
+/// Lays glyphs out as text: columns detected and read one after the other, lines top to
+/// bottom, glyphs left to right, spaces from gaps, a blank line between paragraphs,
+/// end-of-line hyphenation joined.
 pub fn layout(glyphs: &[Glyph]) -> String {
     let mut lines: Vec<(u8, f32, f32, Vec<&Glyph>)> = Vec::new(); // dir, y, size, glyphs
                                                                   // Group by direction, then cluster baselines.
@@ -642,34 +660,135 @@ pub fn layout(glyphs: &[Glyph]) -> String {
             _ => lines.push((g.dir, g.y, g.size, vec![g])),
         }
     }
-    let mut texts: Vec<(f32, f32, String)> = Vec::with_capacity(lines.len());
-    for (_, y, size, mut members) in lines {
-        members.sort_by(|a, b| a.x0.total_cmp(&b.x0));
-        let mut line = String::new();
-        let mut prev: Option<&Glyph> = None;
-        for g in members {
-            if let Some(p) = prev {
-                // The same glyph drawn twice (fake bold, shadows) is kept once.
-                if p.text == g.text && (g.x0 - p.x0).abs() < 0.15 * g.size {
-                    continue;
-                }
-                let gap = g.x0 - p.x1;
-                if gap > SPACE_GAP * g.size.max(p.size)
-                    && !line.ends_with(' ')
-                    && !g.text.starts_with(' ')
-                {
-                    line.push(' ');
-                }
-            }
-            clean(&g.text, &mut line);
-            prev = Some(g);
+    let mut ordered: Vec<Segment> = Vec::new();
+    let mut start = 0;
+    while start < lines.len() {
+        let dir = lines[start].0;
+        let end = start + lines[start..].iter().take_while(|l| l.0 == dir).count();
+        let mut segments = Vec::new();
+        for (_, y, size, members) in &mut lines[start..end] {
+            members.sort_by(|a, b| a.x0.total_cmp(&b.x0));
+            segments.extend(split_segments(members, *y, *size));
         }
-        let collapsed = line.split_whitespace().collect::<Vec<_>>().join(" ");
+        ordered.extend(reading_order(segments, 0));
+        start = end;
+    }
+    let texts: Vec<(f32, f32, String)> =
+        ordered.into_iter().map(|s| (s.y, s.size, s.text)).collect();
+    join_lines(&texts)
+}
+
+/// One line's glyphs (sorted by x) as segments split at wide gaps.
+fn split_segments(members: &[&Glyph], y: f32, size: f32) -> Vec<Segment> {
+    let mut out = Vec::new();
+    let mut text = String::new();
+    let mut x0 = f32::NAN;
+    let mut prev: Option<&Glyph> = None;
+    let mut finish = |text: &mut String, x0: f32, x1: f32, out: &mut Vec<Segment>| {
+        let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
         if !collapsed.is_empty() {
-            texts.push((y, size, collapsed));
+            out.push(Segment {
+                x0,
+                x1,
+                y,
+                size,
+                text: collapsed,
+            });
+        }
+        text.clear();
+    };
+    for g in members {
+        if let Some(p) = prev {
+            // The same glyph drawn twice (fake bold, shadows) is kept once.
+            if p.text == g.text && (g.x0 - p.x0).abs() < 0.15 * g.size {
+                continue;
+            }
+            let gap = g.x0 - p.x1;
+            let em = g.size.max(p.size);
+            if gap > SEGMENT_GAP * em {
+                finish(&mut text, x0, p.x1, &mut out);
+                x0 = g.x0;
+            } else if gap > SPACE_GAP * em && !text.ends_with(' ') && !g.text.starts_with(' ') {
+                text.push(' ');
+            }
+        } else {
+            x0 = g.x0;
+        }
+        clean(&g.text, &mut text);
+        prev = Some(g);
+    }
+    if let Some(p) = prev {
+        finish(&mut text, x0, p.x1, &mut out);
+    }
+    out
+}
+
+/// Puts segments in reading order. Where at least [`MIN_GUTTER_ROWS`] lines show a gap at the
+/// same place, the page has columns there: segments left of the gutter are read before those
+/// right of it, block by block, where a block ends at a segment that crosses the gutter (a
+/// full-width title or paragraph). Each side is searched for further columns.
+fn reading_order(mut segments: Vec<Segment>, depth: usize) -> Vec<Segment> {
+    segments.sort_by(|a, b| b.y.total_cmp(&a.y).then(a.x0.total_cmp(&b.x0)));
+    let gutter = if depth < 3 {
+        find_gutter(&segments)
+    } else {
+        None
+    };
+    let Some(x) = gutter else {
+        return merge_rows(segments);
+    };
+    let mut out = Vec::new();
+    let (mut left, mut right) = (Vec::new(), Vec::new());
+    for s in segments {
+        if s.x1 <= x {
+            left.push(s);
+        } else if s.x0 >= x {
+            right.push(s);
+        } else {
+            out.extend(reading_order(std::mem::take(&mut left), depth + 1));
+            out.extend(reading_order(std::mem::take(&mut right), depth + 1));
+            out.push(s);
         }
     }
-    join_lines(&texts)
+    out.extend(reading_order(left, depth + 1));
+    out.extend(reading_order(right, depth + 1));
+    out
+}
+
+/// The x position most lines have a wide gap at, if enough do.
+fn find_gutter(segments: &[Segment]) -> Option<f32> {
+    let mut gaps: Vec<(f32, f32)> = Vec::new();
+    for w in segments.windows(2) {
+        if (w[0].y - w[1].y).abs() <= 0.45 * w[0].size.max(w[1].size) && w[1].x0 > w[0].x1 {
+            gaps.push((w[0].x1, w[1].x0));
+        }
+    }
+    let mut best: Option<(usize, f32)> = None;
+    for &(a, b) in &gaps {
+        let mid = (a + b) / 2.0;
+        let rows = gaps.iter().filter(|(l, r)| *l <= mid && mid <= *r).count();
+        if rows >= MIN_GUTTER_ROWS && best.is_none_or(|(n, _)| rows > n) {
+            best = Some((rows, mid));
+        }
+    }
+    best.map(|(_, x)| x)
+}
+
+/// Segments that share a baseline become one line again (no columns here).
+fn merge_rows(segments: Vec<Segment>) -> Vec<Segment> {
+    let mut out: Vec<Segment> = Vec::new();
+    for s in segments {
+        match out.last_mut() {
+            Some(l) if (l.y - s.y).abs() <= 0.45 * l.size.max(s.size) && s.x0 >= l.x1 => {
+                l.text.push(' ');
+                l.text.push_str(&s.text);
+                l.x1 = s.x1;
+                l.size = l.size.max(s.size);
+            }
+            _ => out.push(s),
+        }
+    }
+    out
 }
 
 /// Joins laid-out lines: a blank line where the vertical gap says a new paragraph starts, a
@@ -677,7 +796,7 @@ pub fn layout(glyphs: &[Glyph]) -> String {
 fn join_lines(lines: &[(f32, f32, String)]) -> String {
     let mut pitches: Vec<f32> = lines
         .windows(2)
-        .map(|w| (w[0].0 - w[1].0).abs())
+        .map(|w| w[0].0 - w[1].0)
         .filter(|d| *d > 0.0)
         .collect();
     pitches.sort_by(|a, b| a.total_cmp(b));
@@ -686,7 +805,8 @@ fn join_lines(lines: &[(f32, f32, String)]) -> String {
     for (i, (y, size, text)) in lines.iter().enumerate() {
         if i > 0 {
             let (py, psize, _) = &lines[i - 1];
-            let gap = (py - y).abs();
+            // Moving up the page is the next column: the text goes on, no new paragraph.
+            let gap = py - y;
             let para = gap > 1.6 * typical.max(0.8 * psize.max(*size)) + 0.01;
             let ends_hyphen = out.ends_with('-')
                 && out[..out.len() - 1]
@@ -755,6 +875,51 @@ mod tests {
             g(0.0, 20.0, 40.0, "Next"),
         ];
         assert_eq!(layout(&glyphs), "knowledge\nbase.\n\nNext");
+    }
+
+    /// Glyphs for `text` on baseline `y` from `x`, 5 units per character, spaces as gaps.
+    fn word_glyphs(x: f32, y: f32, text: &str) -> Vec<Glyph> {
+        text.chars()
+            .enumerate()
+            .filter(|(_, c)| *c != ' ')
+            .map(|(i, c)| {
+                g(
+                    x + 5.0 * i as f32,
+                    x + 5.0 * i as f32 + 4.0,
+                    y,
+                    &c.to_string(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn two_columns_are_read_one_after_the_other_under_a_full_width_title() {
+        let mut glyphs = word_glyphs(0.0, 200.0, "A title that spans both columns of the page");
+        for (i, (l, r)) in [
+            ("left one", "right one"),
+            ("left two", "right two"),
+            ("left three", "right three"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let y = 180.0 - 12.0 * i as f32;
+            glyphs.extend(word_glyphs(0.0, y, l));
+            glyphs.extend(word_glyphs(120.0, y, r));
+        }
+        assert_eq!(
+            layout(&glyphs),
+            "A title that spans both columns of the page\n\nleft one\nleft two\nleft three\nright one\nright two\nright three"
+        );
+    }
+
+    #[test]
+    fn a_single_wide_gap_does_not_make_columns() {
+        let mut glyphs = word_glyphs(0.0, 100.0, "Name");
+        glyphs.extend(word_glyphs(100.0, 100.0, "Value"));
+        glyphs.extend(word_glyphs(0.0, 88.0, "Next line of prose"));
+        assert_eq!(layout(&glyphs), "Name Value\nNext line of prose");
     }
 
     #[test]
