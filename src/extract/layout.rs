@@ -684,7 +684,7 @@ fn split_segments(members: &[&Glyph], y: f32, size: f32) -> Vec<Segment> {
     let mut text = String::new();
     let mut x0 = f32::NAN;
     let mut prev: Option<&Glyph> = None;
-    let mut finish = |text: &mut String, x0: f32, x1: f32, out: &mut Vec<Segment>| {
+    let finish = |text: &mut String, x0: f32, x1: f32, out: &mut Vec<Segment>| {
         let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
         if !collapsed.is_empty() {
             out.push(Segment {
