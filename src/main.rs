@@ -49,7 +49,10 @@ enum Command {
         /// Also write texts.json: every page's text, the text all offsets point into.
         #[arg(long)]
         keep_text: bool,
-        /// Do not draw progress on stderr.
+        /// Progress on stderr: a status line on a terminal, JSON lines otherwise (auto).
+        #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
+        progress: ProgressMode,
+        /// No progress on stderr (same as --progress none).
         #[arg(short, long)]
         quiet: bool,
         /// Process every document again, ignoring results kept from earlier runs in OUT_DIR.
@@ -71,6 +74,19 @@ enum Command {
         #[command(flatten)]
         opts: PipelineArgs,
     },
+}
+
+/// How progress is shown.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ProgressMode {
+    /// A status line when stderr is a terminal, JSON lines when it is not.
+    Auto,
+    /// A status line (documents, pages, rate, ETA).
+    Bar,
+    /// One JSON object per line and event, for programs.
+    Json,
+    /// Nothing.
+    None,
 }
 
 #[derive(Args, Clone)]
@@ -172,6 +188,7 @@ fn main() -> ExitCode {
             out,
             keep_text,
             quiet,
+            progress,
             force,
             no_cache,
             opts,
@@ -180,7 +197,7 @@ fn main() -> ExitCode {
             out,
             IngestFlags {
                 keep_text,
-                quiet,
+                progress: if quiet { ProgressMode::None } else { progress },
                 force,
                 no_cache,
             },
@@ -215,7 +232,7 @@ fn install_signal_handlers(cancel: &CancelFlag) {
 
 struct IngestFlags {
     keep_text: bool,
-    quiet: bool,
+    progress: ProgressMode,
     force: bool,
     no_cache: bool,
 }
@@ -228,7 +245,7 @@ fn ingest(
 ) -> docgraph::Result<u8> {
     let IngestFlags {
         keep_text,
-        quiet,
+        progress,
         force,
         no_cache,
     } = flags;
@@ -242,16 +259,21 @@ fn ingest(
     docgraph::output::remove_stale_temporaries(&out);
     let cancel = CancelFlag::new();
     install_signal_handlers(&cancel);
-    let show = !quiet && std::io::stderr().is_terminal();
+    let progress = match progress {
+        ProgressMode::Auto if std::io::stderr().is_terminal() => ProgressMode::Bar,
+        ProgressMode::Auto => ProgressMode::Json,
+        other => other,
+    };
+    let show = progress == ProgressMode::Bar;
     if show {
         eprint!("docgraph: loading models…\r");
     }
     let started = Instant::now();
     let pipeline = Pipeline::new(config)?;
-    let draw = |p: &Progress| {
-        if show {
-            draw_progress(p)
-        }
+    let draw = |p: &Progress| match progress {
+        ProgressMode::Bar => draw_progress(p),
+        ProgressMode::Json => eprintln!("{}", progress_json(p)),
+        _ => {}
     };
     let output = pipeline.run(&dir, Some(&out), &cancel, &draw)?;
     if show {
@@ -285,6 +307,35 @@ fn ingest(
     } else {
         EXIT_SOME_FAILED
     })
+}
+
+/// A progress event as one line of JSON.
+fn progress_json(p: &Progress) -> serde_json::Value {
+    match p {
+        Progress::Discovered { documents } => {
+            serde_json::json!({ "event": "discovered", "documents": documents })
+        }
+        Progress::Document {
+            done,
+            total,
+            pages,
+            ocr_pages,
+            elapsed,
+            path,
+            status,
+        } => serde_json::json!({
+            "event": "document",
+            "done": done,
+            "total": total,
+            "pages": pages,
+            "ocr_pages": ocr_pages,
+            "elapsed_s": elapsed.as_secs_f64(),
+            "eta_s": p.eta().map(|d| d.as_secs_f64()),
+            "path": path,
+            "status": status,
+        }),
+        Progress::Assembling => serde_json::json!({ "event": "assembling" }),
+    }
 }
 
 fn draw_progress(p: &Progress) {

@@ -55,10 +55,20 @@ fn ingest_writes_every_output_and_exit_status_says_some_documents_failed() {
         vec!["fake.pdf", "sub/siemens.pdf"],
         "paths relative to the input folder"
     );
-    assert!(
-        stderr.is_empty(),
-        "no progress noise when stderr is not a terminal: {stderr}"
+    // Not a terminal: progress comes as JSON lines.
+    let events: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    let done: Vec<_> = events.iter().filter(|e| e["event"] == "document").collect();
+    assert_eq!(done.len(), 2, "{stderr}");
+    assert_eq!(
+        (done[1]["done"].as_u64(), done[1]["total"].as_u64()),
+        (Some(2), Some(2))
     );
+    assert!(events
+        .iter()
+        .any(|e| e["event"] == "discovered" && e["documents"] == 2));
 }
 
 #[test]
@@ -87,6 +97,8 @@ fn help_documents_the_exit_status_and_options() {
         "--workers",
         "--model-dir",
         "--keep-text",
+        "--progress",
+        "--force",
     ] {
         assert!(help.contains(word), "{word} in:\n{help}");
     }

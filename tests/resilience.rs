@@ -190,7 +190,7 @@ fn start(input: &Path, out: &Path) -> Child {
             "DOCGRAPH_MODEL_DIR",
             root().join("models/ner-minilm-l6-conll03"),
         )
-        .args(["ingest", "-j", "1"])
+        .args(["ingest", "--quiet", "-j", "1"])
         .arg(input)
         .arg("-o")
         .arg(out)
@@ -292,7 +292,7 @@ fn hostile_files_stay_within_bounded_memory() {
             "DOCGRAPH_MODEL_DIR",
             root().join("models/ner-minilm-l6-conll03"),
         )
-        .args(["ingest", "--no-cache"])
+        .args(["ingest", "--quiet", "--no-cache"])
         .arg(root().join("fixtures/hostile"))
         .arg("-o")
         .arg(out.path())

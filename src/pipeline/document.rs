@@ -594,18 +594,15 @@ fn link(
     sentences: &[Sentence],
     pages: &[PageText],
 ) -> (Vec<Mention>, Vec<RelationMention>) {
+    let page_chars: Vec<Vec<char>> = pages.iter().map(|p| p.text.chars().collect()).collect();
     let mut mentions: Vec<(usize, Mention)> = Vec::with_capacity(raw.len());
     for m in raw {
         let s = &sentences[m.sentence];
-        let chars: Vec<char> = s.text.chars().collect();
-        if m.start >= m.end || m.end > chars.len() {
+        if m.start >= m.end || m.end > s.end - s.start {
             continue;
         }
-        let surface: String = pages[s.page_index]
-            .text
-            .chars()
-            .skip(s.start + m.start)
-            .take(m.end - m.start)
+        let surface: String = page_chars[s.page_index][s.start + m.start..s.start + m.end]
+            .iter()
             .collect();
         let name = display_name(&surface);
         if !name.chars().any(char::is_alphabetic) {
