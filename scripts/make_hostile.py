@@ -128,6 +128,13 @@ def main():
     pw.save(os.path.join(ROOT, "password-protected.pdf"), encryption=pikepdf.Encryption(user="secret", owner="owner", R=6))
     expected["password-protected.pdf"] = {"status": "failed", "kind": "password_required"}
 
+    # Encrypted with an empty user password, as many producers do to set permissions: readable.
+    for name, enc in [("aes128-empty-password.pdf", pikepdf.Encryption(user="", owner="owner", R=4, aes=True)),
+                      ("aes256-empty-password.pdf", pikepdf.Encryption(user="", owner="owner", R=6))]:
+        with pikepdf.open(os.path.join(ROOT, "control-good.pdf")) as p:
+            p.save(os.path.join(ROOT, name), encryption=enc)
+        expected[name] = {"status": "ok", "contains": "Roland Busch"}
+
     with open(os.path.join(ROOT, "expected.json"), "w") as f:
         json.dump(expected, f, indent=2)
         f.write("\n")

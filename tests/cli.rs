@@ -105,3 +105,46 @@ fn help_documents_the_exit_status_and_options() {
     let top = docgraph().arg("--help").output().unwrap();
     assert!(String::from_utf8_lossy(&top.stdout).contains("Exit status: 0"));
 }
+
+#[test]
+fn the_binary_runs_with_single_threaded_openmp_and_blas_however_it_is_started() {
+    // Started without the variables (cargo's test environment has them), the program must
+    // restart itself with them: Tesseract's OpenMP reads them before main.
+    let input = tempfile::tempdir().unwrap();
+    for i in 0..20 {
+        std::fs::copy(
+            corpus().join("scans/berlin-jpeg.pdf"),
+            input.path().join(format!("scan{i}.pdf")),
+        )
+        .unwrap();
+    }
+    let out = tempfile::tempdir().unwrap();
+    let mut child = docgraph()
+        .env_remove("OMP_THREAD_LIMIT")
+        .env_remove("OPENBLAS_NUM_THREADS")
+        .args(["ingest", "-q", "--no-cache"])
+        .arg(input.path())
+        .arg("-o")
+        .arg(out.path())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let environ = format!("/proc/{}/environ", child.id());
+    let started = std::time::Instant::now();
+    let mut seen = String::new();
+    while started.elapsed() < std::time::Duration::from_secs(20) {
+        seen = String::from_utf8_lossy(&std::fs::read(&environ).unwrap_or_default())
+            .replace('\0', "\n");
+        if seen.contains("DOCGRAPH_REEXEC") || child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    let vars: Vec<&str> = seen.lines().collect();
+    assert!(
+        vars.contains(&"OMP_THREAD_LIMIT=1") && vars.contains(&"OPENBLAS_NUM_THREADS=1"),
+        "environment: {vars:?}"
+    );
+}
