@@ -109,6 +109,13 @@ DOCS = {
                      ["Toulouse", "LOC"]],
         "relations": [["Airbus", "delivered", "Lufthansa"]],
     },
+    "scans/nokia-g3.pdf": {
+        "producer": "hand-built (CCITT Group 3 1-D scan from libtiff, with end-of-line codes)",
+        "scan": "g3",
+        "pages": ["Nokia shipped network equipment from Espoo to customers in India."],
+        "entities": [["Nokia", "ORG"], ["Espoo", "LOC"], ["India", "LOC"]],
+        "relations": [["Nokia", "shipped", "Espoo"]],
+    },
     "encrypted/nestle-open.pdf": {
         "producer": "reportlab + pikepdf (RC4 encrypted, empty user password)",
         "encrypt": "empty",
@@ -286,7 +293,30 @@ def render_page(text, dpi=300):
     return img
 
 
+def g3_pdf(path, pages):
+    """img2pdf embeds only Group 4; a Group 3 scan is built by hand from libtiff's strips."""
+    img = render_page(pages[0]).point(lambda v: 255 if v > 128 else 0).convert("1")
+    buf = io.BytesIO()
+    img.save(buf, format="TIFF", compression="group3", dpi=(300, 300))
+    tiff = Image.open(io.BytesIO(buf.getvalue()))
+    raw = buf.getvalue()
+    data = b"".join(raw[o:o + c] for o, c in zip(tiff.tag_v2[273], tiff.tag_v2[279]))
+    w, h = img.size
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /XObject << /Im1 5 0 R >> >> >>",
+        pdf_stream(b"q 612 0 0 792 0 0 cm /Im1 Do Q"),
+        pdf_stream(data, b"/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 1 "
+                         b"/Filter /CCITTFaxDecode /DecodeParms << /K 0 /Columns %d /Rows %d /EndOfLine true >> " % (w, h, w, h)),
+    ]
+    with open(path, "wb") as f:
+        f.write(raw_pdf(objs))
+
+
 def scan_pdf(path, pages, kind):
+    if kind == "g3":
+        return g3_pdf(path, pages)
     import img2pdf
     blobs = []
     for text in pages:
