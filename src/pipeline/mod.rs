@@ -183,6 +183,8 @@ impl Pipeline {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(workers)
             .thread_name(|i| format!("docgraph-worker-{i}"))
+            // Parsers of nested PDF structures recurse; give them room beyond the 2 MiB default.
+            .stack_size(16 << 20)
             .build()
             .map_err(|e| Error::Config(format!("cannot start {workers} worker threads: {e}")))?;
         let cache = match &config.cache_dir {
