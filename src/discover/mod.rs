@@ -78,9 +78,12 @@ pub fn discover(root: &Path, exclude: Option<&Path>) -> Result<Discovery> {
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
+        // Only folders can be the excluded one; files are not resolved.
         .filter_entry(|e| match &exclude {
-            Some(ex) => e.path().canonicalize().map(|c| &c != ex).unwrap_or(true),
-            None => true,
+            Some(ex) if e.file_type().is_dir() => {
+                e.path().canonicalize().map(|c| &c != ex).unwrap_or(true)
+            }
+            _ => true,
         });
     for entry in walker {
         let entry = match entry {
