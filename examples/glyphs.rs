@@ -15,7 +15,7 @@ fn main() {
             continue;
         }
         println!("=== page {number}");
-        match docgraph::extract::layout::page_content(&doc, id, limits.max_stream_bytes) {
+        match docgraph::extract::page_content(&doc, id, limits.max_stream_bytes) {
             Ok(content) => {
                 for g in &content.glyphs {
                     println!(
@@ -37,7 +37,7 @@ fn main() {
                     };
                     println!("image {what} drawn {:.0}x{:.0} pt", i.width_pt, i.height_pt);
                 }
-                let text = docgraph::extract::layout::layout(&content.glyphs);
+                let text = docgraph::extract::layout(&content.glyphs);
                 println!("--- text ({:?}):\n{text}", docgraph::extract::assess(&text));
             }
             Err(e) => println!("error: {e}"),

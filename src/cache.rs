@@ -15,8 +15,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::pipeline::document::DocumentResult;
-use crate::report::DocStatus;
+use crate::record::{DocStatus, DocumentResult};
 
 /// The cache of one configuration.
 #[derive(Debug, Clone)]
@@ -33,21 +32,11 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Failures that say something about the file itself, so they are worth remembering.
+/// Results worth remembering: successes, and failures that are a property of the file.
 fn cacheable(r: &DocumentResult) -> bool {
     match r.report.status {
         DocStatus::Ok => true,
-        DocStatus::Failed => matches!(
-            r.report.error_kind.as_deref(),
-            Some(
-                "malformed_pdf"
-                    | "password_required"
-                    | "no_pages"
-                    | "too_many_pages"
-                    | "not_pdf"
-                    | "empty_file"
-            )
-        ),
+        DocStatus::Failed => r.report.error_kind.is_some_and(|k| k.is_permanent()),
         DocStatus::TimedOut | DocStatus::Cancelled => false,
     }
 }
@@ -126,13 +115,14 @@ impl ResultCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::DocumentReport;
+    use crate::error::ErrorKind;
+    use crate::record::DocumentReport;
 
-    fn result(sha: &str, status: DocStatus, kind: Option<&str>) -> DocumentResult {
+    fn result(sha: &str, status: DocStatus, kind: Option<ErrorKind>) -> DocumentResult {
         let mut report = DocumentReport::new("a.pdf", 3);
         report.sha256 = Some(sha.into());
         report.status = status;
-        report.error_kind = kind.map(Into::into);
+        report.error_kind = kind;
         DocumentResult {
             report,
             mentions: Vec::new(),
@@ -147,13 +137,17 @@ mod tests {
         let cache = ResultCache::open(dir.path(), "fp").unwrap();
         cache.put(&result("aa", DocStatus::Ok, None)).unwrap();
         cache
-            .put(&result("bb", DocStatus::Failed, Some("password_required")))
+            .put(&result(
+                "bb",
+                DocStatus::Failed,
+                Some(ErrorKind::PasswordRequired),
+            ))
             .unwrap();
         cache
-            .put(&result("cc", DocStatus::TimedOut, Some("timeout")))
+            .put(&result("cc", DocStatus::TimedOut, Some(ErrorKind::Timeout)))
             .unwrap();
         cache
-            .put(&result("dd", DocStatus::Failed, Some("panic")))
+            .put(&result("dd", DocStatus::Failed, Some(ErrorKind::Panic)))
             .unwrap();
         assert_eq!(cache.get("aa").unwrap().report.status, DocStatus::Ok);
         assert!(cache.get("bb").is_some());

@@ -1,7 +1,7 @@
 //! The one error type of the crate.
 //!
 //! Every failure a document can meet is a variant here, so the report can say what went wrong in
-//! words (`Display`) and as a stable machine-readable [`Error::kind`].
+//! words (`Display`) and as a stable machine-readable [`ErrorKind`].
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -80,25 +80,79 @@ pub enum Error {
     },
 }
 
+/// The kind of a failure: stable, machine-readable, written into `report.json` as its
+/// snake_case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// See [`Error::Io`].
+    Io,
+    /// See [`Error::EmptyFile`].
+    EmptyFile,
+    /// See [`Error::NotPdf`].
+    NotPdf,
+    /// See [`Error::FileTooLarge`].
+    FileTooLarge,
+    /// See [`Error::TooManyPages`].
+    TooManyPages,
+    /// See [`Error::PasswordRequired`].
+    PasswordRequired,
+    /// See [`Error::MalformedPdf`].
+    MalformedPdf,
+    /// See [`Error::NoPages`].
+    NoPages,
+    /// See [`Error::Ocr`].
+    Ocr,
+    /// See [`Error::Model`].
+    Model,
+    /// See [`Error::Timeout`].
+    Timeout,
+    /// See [`Error::Cancelled`].
+    Cancelled,
+    /// See [`Error::Panic`].
+    Panic,
+    /// See [`Error::Config`].
+    Config,
+    /// See [`Error::Serialize`].
+    Serialize,
+}
+
+impl ErrorKind {
+    /// True when the failure is a property of the file's bytes (under the same limits), so
+    /// processing it again would fail the same way: such results may be kept between runs.
+    /// Timeouts, cancellations, panics, I/O and engine failures are not.
+    pub fn is_permanent(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::MalformedPdf
+                | ErrorKind::PasswordRequired
+                | ErrorKind::NoPages
+                | ErrorKind::TooManyPages
+                | ErrorKind::NotPdf
+                | ErrorKind::EmptyFile
+        )
+    }
+}
+
 impl Error {
-    /// A short, stable identifier for the kind of failure, for machines reading the report.
-    pub fn kind(&self) -> &'static str {
+    /// The kind of failure, for machines reading the report.
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Io { .. } => "io",
-            Error::EmptyFile => "empty_file",
-            Error::NotPdf => "not_pdf",
-            Error::FileTooLarge { .. } => "file_too_large",
-            Error::TooManyPages { .. } => "too_many_pages",
-            Error::PasswordRequired => "password_required",
-            Error::MalformedPdf(_) => "malformed_pdf",
-            Error::NoPages => "no_pages",
-            Error::Ocr(_) => "ocr",
-            Error::Model(_) => "model",
-            Error::Timeout(_) => "timeout",
-            Error::Cancelled => "cancelled",
-            Error::Panic(_) => "panic",
-            Error::Config(_) => "config",
-            Error::Serialize { .. } => "serialize",
+            Error::Io { .. } => ErrorKind::Io,
+            Error::EmptyFile => ErrorKind::EmptyFile,
+            Error::NotPdf => ErrorKind::NotPdf,
+            Error::FileTooLarge { .. } => ErrorKind::FileTooLarge,
+            Error::TooManyPages { .. } => ErrorKind::TooManyPages,
+            Error::PasswordRequired => ErrorKind::PasswordRequired,
+            Error::MalformedPdf(_) => ErrorKind::MalformedPdf,
+            Error::NoPages => ErrorKind::NoPages,
+            Error::Ocr(_) => ErrorKind::Ocr,
+            Error::Model(_) => ErrorKind::Model,
+            Error::Timeout(_) => ErrorKind::Timeout,
+            Error::Cancelled => ErrorKind::Cancelled,
+            Error::Panic(_) => ErrorKind::Panic,
+            Error::Config(_) => ErrorKind::Config,
+            Error::Serialize { .. } => ErrorKind::Serialize,
         }
     }
 

@@ -17,8 +17,11 @@
 //! # }
 //! ```
 //!
-//! The stages live in one module each: [`discover`], [`extract`], [`ocr`], [`nlp`], [`graph`];
-//! [`pipeline`] runs them; [`output`] writes the results.
+//! The public API: [`Pipeline`] and its [`Config`] run everything; [`record`] holds the plain
+//! data that flows between stages (and is kept per document), [`report`] the run's report,
+//! [`graph`] the assembled graph and its exports, [`output`] the writing of files. [`extract`]
+//! (PDF text with positions) and [`relations`] (the relation schema, classifier and scores)
+//! can be used on their own.
 //!
 //! **Environment.** Tesseract (OpenMP) and OpenBLAS read `OMP_THREAD_LIMIT` and
 //! `OPENBLAS_NUM_THREADS` when they load, before `main`. Set both to `1` in the environment of a
@@ -27,19 +30,24 @@
 
 #![warn(missing_docs)]
 
-pub mod bench;
-pub mod cache;
-pub mod discover;
+mod cache;
+mod cancel;
+mod discover;
 pub mod error;
 pub mod extract;
 pub mod graph;
-pub mod nlp;
+mod nlp;
 pub mod ocr;
 pub mod output;
-pub mod pipeline;
+mod pipeline;
+mod pool;
+pub mod record;
+pub mod relations;
 pub mod report;
 
-pub use error::{Error, Result};
+pub use cancel::CancelFlag;
+pub use error::{Error, ErrorKind, Result};
 pub use graph::KnowledgeGraph;
-pub use pipeline::{default_model_dir, CancelFlag, Config, Pipeline, Progress, RunOutput};
-pub use report::{DocStatus, RunReport};
+pub use pipeline::{default_model_dir, Config, Pipeline, Progress, RunOutput};
+pub use record::{DocStatus, DocumentResult, EntityType};
+pub use report::RunReport;

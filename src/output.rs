@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::graph::{export, KnowledgeGraph};
+use crate::record::DocumentResult;
 use crate::report::RunReport;
 
 /// Writes `bytes` to `path` atomically.
@@ -109,6 +110,30 @@ pub fn write_outputs(
     })?;
     write_atomic(&files.report, report_json.as_bytes())?;
     Ok(files)
+}
+
+/// Writes `texts.json` into `out_dir`: every page's text (the text all offsets point into),
+/// per document, for results that kept their page texts.
+pub fn write_texts(out_dir: &Path, results: &[DocumentResult]) -> Result<PathBuf> {
+    #[derive(serde::Serialize)]
+    struct DocumentTexts<'a> {
+        path: &'a str,
+        pages: &'a [crate::record::PageText],
+    }
+    let texts: Vec<_> = results
+        .iter()
+        .map(|r| DocumentTexts {
+            path: &r.report.path,
+            pages: &r.pages,
+        })
+        .collect();
+    let json = serde_json::to_vec_pretty(&texts).map_err(|e| Error::Serialize {
+        what: "texts.json",
+        message: e.to_string(),
+    })?;
+    let path = out_dir.join("texts.json");
+    write_atomic(&path, &json)?;
+    Ok(path)
 }
 
 #[cfg(test)]

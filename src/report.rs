@@ -1,141 +1,11 @@
-//! What a run did, per document and in total: the data behind `report.json`.
+//! What a run did, in total and per document: `report.json`, built by the writer from the
+//! documents' results.
+
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-/// How a document's processing ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DocStatus {
-    /// Processed; its entities are in the graph.
-    Ok,
-    /// Could not be processed; `error` says why.
-    Failed,
-    /// Exceeded `--doc-timeout`.
-    TimedOut,
-    /// The run was cancelled before the document finished.
-    Cancelled,
-}
-
-/// A page that went to OCR, and why.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OcrPage {
-    /// 1-based page number.
-    pub page: u32,
-    /// Why the page's own text was not used.
-    pub reason: String,
-    /// Characters of text OCR produced.
-    pub chars: usize,
-    /// What went wrong, if OCR produced nothing.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
-
-/// Seconds spent in each stage (summed over threads, so they can exceed wall time).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-pub struct StageSeconds {
-    /// Reading and parsing the file.
-    pub load: f64,
-    /// Interpreting page content and laying out text.
-    pub extract: f64,
-    /// Decoding page images and running Tesseract.
-    pub ocr: f64,
-    /// Sentence splitting and the NER model.
-    pub ner: f64,
-    /// Normalising entities and extracting relations.
-    pub relations: f64,
-}
-
-impl StageSeconds {
-    /// Adds another set of stage times to this one.
-    pub fn add(&mut self, o: &StageSeconds) {
-        self.load += o.load;
-        self.extract += o.extract;
-        self.ocr += o.ocr;
-        self.ner += o.ner;
-        self.relations += o.relations;
-    }
-}
-
-/// One document's line in the report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DocumentReport {
-    /// Path relative to the input folder.
-    pub path: String,
-    /// How it ended.
-    pub status: DocStatus,
-    /// Stable kind of the error (see `Error::kind`), when not ok.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error_kind: Option<String>,
-    /// The error in words, when not ok.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// Problems that did not stop the document (a page that could not be read, …).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub warnings: Vec<String>,
-    /// Size of the file in bytes.
-    pub bytes: u64,
-    /// SHA-256 of the file's bytes (the key of its cached result).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sha256: Option<String>,
-    /// True when the result was reused from an earlier run of the same file.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub reused: bool,
-    /// Pages in the document.
-    pub pages: usize,
-    /// Pages whose own text was used.
-    pub text_pages: usize,
-    /// Pages sent to OCR, with the reason.
-    #[serde(default)]
-    pub ocr_pages: Vec<OcrPage>,
-    /// Sentences given to the model.
-    pub sentences: usize,
-    /// Entity mentions found.
-    pub mentions: usize,
-    /// Distinct entities among them.
-    pub entities: usize,
-    /// Relation mentions found.
-    pub relations: usize,
-    /// Wall-clock seconds for this document.
-    pub seconds: f64,
-    /// Time per stage.
-    pub stages: StageSeconds,
-}
-
-impl DocumentReport {
-    /// A report for a document that has not (yet) produced anything.
-    pub fn new(path: &str, bytes: u64) -> Self {
-        DocumentReport {
-            path: path.to_string(),
-            status: DocStatus::Ok,
-            error_kind: None,
-            error: None,
-            warnings: Vec::new(),
-            bytes,
-            sha256: None,
-            reused: false,
-            pages: 0,
-            text_pages: 0,
-            ocr_pages: Vec::new(),
-            sentences: 0,
-            mentions: 0,
-            entities: 0,
-            relations: 0,
-            seconds: 0.0,
-            stages: StageSeconds::default(),
-        }
-    }
-
-    /// Marks the document as ended by `err`.
-    pub fn fail(&mut self, err: &crate::Error) {
-        self.status = match err {
-            crate::Error::Timeout(_) => DocStatus::TimedOut,
-            crate::Error::Cancelled => DocStatus::Cancelled,
-            _ => DocStatus::Failed,
-        };
-        self.error_kind = Some(err.kind().to_string());
-        self.error = Some(err.to_string());
-    }
-}
+use crate::record::{DocStatus, DocumentReport, DocumentResult, StageSeconds};
 
 /// Totals over the run.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -198,4 +68,80 @@ impl RunReport {
     pub fn all_ok(&self) -> bool {
         !self.cancelled && self.documents.iter().all(|d| d.status == DocStatus::Ok)
     }
+}
+
+/// How the run was set up, as the report states it.
+#[derive(Debug, Clone)]
+pub(crate) struct RunSetup {
+    /// One document at a time on one thread.
+    pub sequential: bool,
+    /// Worker threads.
+    pub workers: usize,
+    /// NER model instances.
+    pub ner_instances: usize,
+}
+
+impl RunReport {
+    /// The report of a run over `results` whose graph has `entities` entity nodes and
+    /// `relations` relation edges.
+    pub(crate) fn build(
+        setup: &RunSetup,
+        results: &[DocumentResult],
+        (entities, relations): (usize, usize),
+        walk_warnings: Vec<String>,
+        cancelled: bool,
+        elapsed: Duration,
+    ) -> RunReport {
+        let mut summary = Summary {
+            documents: results.len(),
+            ..Summary::default()
+        };
+        let mut stage_seconds = StageSeconds::default();
+        for r in results {
+            let rep = &r.report;
+            match rep.status {
+                DocStatus::Ok => summary.ok += 1,
+                DocStatus::Failed => summary.failed += 1,
+                DocStatus::TimedOut => summary.timed_out += 1,
+                DocStatus::Cancelled => summary.cancelled += 1,
+            }
+            if rep.reused {
+                summary.reused += 1;
+            }
+            if rep.status == DocStatus::Ok {
+                summary.pages += rep.pages;
+                summary.ocr_pages += rep.ocr_pages.len();
+                summary.mentions += rep.mentions;
+            }
+            stage_seconds.add(&rep.stages);
+        }
+        summary.entities = entities;
+        summary.relations = relations;
+        RunReport {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            mode: if setup.sequential {
+                "sequential"
+            } else {
+                "parallel"
+            }
+            .to_string(),
+            workers: setup.workers,
+            ner_instances: setup.ner_instances,
+            cancelled,
+            seconds: elapsed.as_secs_f64(),
+            peak_rss_mib: peak_rss_mib(),
+            summary,
+            stage_seconds,
+            walk_warnings,
+            documents: results.iter().map(|r| r.report.clone()).collect(),
+        }
+    }
+}
+
+/// This process's peak resident memory in MiB (Linux: `VmHWM`).
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
 }

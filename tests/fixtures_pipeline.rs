@@ -5,10 +5,9 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{char_similarity, expected, fixture_run};
-use docgraph::nlp::entities::entity_key;
-use docgraph::nlp::EntityType;
-use docgraph::pipeline::document::{DocumentResult, PageSource};
+use common::{char_similarity, expected, fixture_run, kind_name};
+use docgraph::graph::entity_key;
+use docgraph::record::{DocumentResult, EntityType, OcrReason, PageSource};
 use docgraph::DocStatus;
 
 fn result(path: &str) -> &'static DocumentResult {
@@ -155,7 +154,7 @@ fn page_text_matches_the_source_text() {
 fn ocr_pages_are_reported_with_their_reason_and_hold_their_words() {
     let r = result("scans/berlin-jpeg.pdf");
     assert_eq!(r.report.ocr_pages.len(), 1, "{:?}", r.report);
-    assert_eq!(r.report.ocr_pages[0].reason, "no text layer");
+    assert_eq!(r.report.ocr_pages[0].reason, OcrReason::NoTextLayer);
     for word in ["Barack", "Obama", "Berlin", "Scholz", "chancellor"] {
         assert!(
             r.pages[0].text.contains(word),
@@ -231,7 +230,7 @@ fn broken_files_are_reported_and_the_rest_completes() {
         );
         assert_eq!(r.report.status, DocStatus::Failed, "{path}");
         assert_eq!(
-            r.report.error_kind.as_deref(),
+            r.report.error_kind.map(kind_name).as_deref(),
             kind.as_str(),
             "{path}: {:?}",
             r.report.error

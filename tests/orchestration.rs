@@ -62,7 +62,7 @@ fn cancelling_mid_run_keeps_finished_work_and_leaves_nothing_running() {
         .iter()
         .filter(|r| r.report.status == DocStatus::Cancelled)
     {
-        assert_eq!(r.report.error_kind.as_deref(), Some("cancelled"));
+        assert_eq!(r.report.error_kind, Some(docgraph::ErrorKind::Cancelled));
     }
     // The outputs of a cancelled run are complete files.
     let dir = tempfile::tempdir().unwrap();
@@ -93,7 +93,7 @@ fn a_document_over_its_time_limit_is_reported_and_the_run_goes_on() {
     );
     for d in &out.report.documents {
         assert_eq!(d.status, DocStatus::TimedOut);
-        assert_eq!(d.error_kind.as_deref(), Some("timeout"));
+        assert_eq!(d.error_kind, Some(docgraph::ErrorKind::Timeout));
         assert!(d.error.as_deref().unwrap().contains("--doc-timeout"));
     }
     assert_eq!(

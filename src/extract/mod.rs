@@ -1,16 +1,76 @@
-//! Stage 1b: load a PDF with lopdf and get each page's text, deciding which pages need OCR.
+//! Stage 1b: load a PDF with lopdf and get each page's own text, judged usable or not.
+//!
+//! - [`interpret`]: the content-stream interpreter (glyphs and images in device space);
+//! - [`reading_order`]: glyphs laid out as text (lines, columns, hyphenation);
+//! - [`quality`]: is the text real, or should the page go to OCR (`crate::ocr` decides what
+//!   to do about it);
+//! - `inline`: inline images, which lopdf does not parse.
+//!
+//! The functions here are public for tools built on docgraph's extraction (the fuzz target,
+//! the `glyphs` example); the pipeline uses them through [`extract_page`].
 
-pub mod inline;
-pub mod layout;
-pub mod quality;
+mod inline;
+pub mod interpret;
+mod quality;
+pub mod reading_order;
 
 use std::path::Path;
+use std::time::Instant;
 
 use lopdf::{Document, LoadOptions, ObjectId};
 
 use crate::error::{Error, Result};
-pub use layout::{ImagePlacement, ImageRef, PageContent};
+pub use inline::inline_images;
+pub use interpret::{page_content, Glyph, ImagePlacement, ImageRef, PageContent};
 pub use quality::{assess, TextVerdict};
+pub use reading_order::layout;
+
+/// A page's own text, laid out and judged, with the images OCR could read instead.
+#[derive(Debug)]
+pub(crate) struct ExtractedPage {
+    /// 1-based page number.
+    pub number: u32,
+    /// The page object.
+    pub id: ObjectId,
+    /// The text layer in reading order (empty when the content could not be read).
+    pub text: String,
+    /// Images the page draws.
+    pub images: Vec<ImagePlacement>,
+    /// Why the content could not be read, if it could not.
+    pub warning: Option<String>,
+    /// Whether the text is usable.
+    pub verdict: TextVerdict,
+    /// Seconds spent.
+    pub seconds: f64,
+}
+
+/// Interprets a page's content, lays its text out and judges it.
+pub(crate) fn extract_page(
+    doc: &Document,
+    number: u32,
+    id: ObjectId,
+    limits: &Limits,
+) -> ExtractedPage {
+    let t = Instant::now();
+    let (text, images, warning) = match page_content(doc, id, limits.max_stream_bytes) {
+        Ok(c) => (layout(&c.glyphs), c.images, None),
+        Err(e) => (
+            String::new(),
+            Vec::new(),
+            Some(format!("page {number}: {e}")),
+        ),
+    };
+    let verdict = assess(&text);
+    ExtractedPage {
+        number,
+        id,
+        text,
+        images,
+        warning,
+        verdict,
+        seconds: t.elapsed().as_secs_f64(),
+    }
+}
 
 /// Bounds that keep one hostile file from taking the machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

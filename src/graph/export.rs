@@ -176,10 +176,10 @@ pub fn to_dot(kg: &KnowledgeGraph) -> String {
         let (label, attrs) = match &g[i] {
             Node::Entity(e) => {
                 let color = match e.entity_type {
-                    crate::nlp::EntityType::PER => "#a6cee3",
-                    crate::nlp::EntityType::ORG => "#b2df8a",
-                    crate::nlp::EntityType::LOC => "#fdbf6f",
-                    crate::nlp::EntityType::MISC => "#cab2d6",
+                    crate::record::EntityType::PER => "#a6cee3",
+                    crate::record::EntityType::ORG => "#b2df8a",
+                    crate::record::EntityType::LOC => "#fdbf6f",
+                    crate::record::EntityType::MISC => "#cab2d6",
                 };
                 (
                     format!("{} ({})", e.name, e.entity_type.as_str()),

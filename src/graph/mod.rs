@@ -7,14 +7,14 @@
 
 pub mod export;
 
+pub use crate::nlp::entities::entity_key;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde::Serialize;
 
-use crate::nlp::EntityType;
-use crate::pipeline::document::DocumentResult;
-use crate::report::DocStatus;
+use crate::record::{DocStatus, DocumentResult, EntityType};
 
 /// Subject, object, predicate: what makes two relation mentions the same edge.
 type RelationKey = (NodeIndex, NodeIndex, Option<String>);
@@ -329,8 +329,7 @@ impl KnowledgeGraph {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipeline::document::{Mention, RelationMention};
-    use crate::report::DocumentReport;
+    use crate::record::{DocumentReport, Mention, RelationMention};
 
     fn mention(text: &str, key: &str, t: EntityType, start: usize) -> Mention {
         Mention {

@@ -1,44 +1,6 @@
 //! Entity spans from token labels, and entity names normalised so variants merge.
 
-use serde::{Deserialize, Serialize};
-
-/// The CoNLL-2003 entity types the model predicts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum EntityType {
-    /// Person.
-    PER,
-    /// Organisation.
-    ORG,
-    /// Location.
-    LOC,
-    /// Miscellaneous (nationalities, events, products, …).
-    MISC,
-}
-
-impl EntityType {
-    /// Parses the type part of a label such as `B-PER`.
-    pub fn from_label(label: &str) -> Option<(bool, EntityType)> {
-        let (prefix, ty) = label.split_once('-')?;
-        let ty = match ty {
-            "PER" => EntityType::PER,
-            "ORG" => EntityType::ORG,
-            "LOC" => EntityType::LOC,
-            "MISC" => EntityType::MISC,
-            _ => return None,
-        };
-        Some((prefix == "B", ty))
-    }
-
-    /// The label as written in outputs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EntityType::PER => "PER",
-            EntityType::ORG => "ORG",
-            EntityType::LOC => "LOC",
-            EntityType::MISC => "MISC",
-        }
-    }
-}
+use crate::record::EntityType;
 
 /// One labelled word from the model, with character offsets into its input.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,8 +1,11 @@
-//! Stage 3 and 4: sentences, named entities, relations.
+//! Stage 3: sentences and named entities.
+//!
+//! - [`sentences`]: sentence splitting with character offsets;
+//! - [`ner`]: the NER model pool;
+//! - [`entities`]: entity spans from token labels, names normalised into merge keys;
+//! - [`mentions`]: a document's mentions: batching through the pool, propagation, naming.
 
-pub mod entities;
-pub mod ner;
-pub mod relations;
-pub mod sentences;
-
-pub use entities::EntityType;
+pub(crate) mod entities;
+pub(crate) mod mentions;
+pub(crate) mod ner;
+pub(crate) mod sentences;

@@ -1,12 +1,12 @@
 //! Named-entity recognition with a rust-bert token-classification model, through a pool of
 //! model instances.
 //!
-//! libtorch modules are not `Sync`, so instances are not shared between threads: the pool holds
-//! `N` of them in a channel, a caller takes one for a batch and the guard puts it back when it
-//! drops (also when the caller panics). Each instance runs libtorch with one intra-op thread, so
-//! `N` instances keep `N` cores busy without oversubscribing them.
+//! libtorch modules are not `Sync`, so instances are not shared between threads: they live in a
+//! [`Pool`], a caller leases one for a batch and the lease puts it back when it drops (also when
+//! the caller panics). Each instance runs libtorch with one intra-op thread, so `N` instances
+//! keep `N` cores busy without oversubscribing them.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rust_bert::pipelines::common::ModelType;
 use rust_bert::pipelines::token_classification::{
@@ -16,6 +16,7 @@ use rust_bert::resources::LocalResource;
 
 use super::entities::TaggedWord;
 use crate::error::{Error, Result};
+use crate::pool::Pool;
 
 /// The files a model folder must hold.
 pub const MODEL_FILES: [&str; 3] = ["rust_model.ot", "config.json", "vocab.txt"];
@@ -28,18 +29,14 @@ pub const DEFAULT_MODEL_SUBDIR: &str = "models/ner-minilm-l6-conll03";
 pub const BATCH_SIZE: usize = 8;
 
 /// A pool of NER model instances.
-pub struct NerPool {
-    tx: flume::Sender<TokenClassificationModel>,
-    rx: flume::Receiver<TokenClassificationModel>,
-    size: usize,
-    model_dir: PathBuf,
+pub(crate) struct NerModels {
+    pool: Pool<TokenClassificationModel>,
 }
 
-impl std::fmt::Debug for NerPool {
+impl std::fmt::Debug for NerModels {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NerPool")
-            .field("size", &self.size)
-            .field("model_dir", &self.model_dir)
+        f.debug_struct("NerModels")
+            .field("size", &self.pool.size())
             .finish()
     }
 }
@@ -79,34 +76,20 @@ fn load_one(dir: &Path) -> Result<TokenClassificationModel> {
         .map_err(|e| Error::Model(format!("loading {}: {e}", dir.display())))
 }
 
-impl NerPool {
+impl NerModels {
     /// Loads `size` instances of the model in `dir`, in parallel.
     pub fn load(dir: &Path, size: usize) -> Result<Self> {
         check_model_dir(dir)?;
-        let size = size.max(1);
         tch::set_num_threads(1);
-        let (tx, rx) = flume::bounded(size);
-        let loaded: Vec<Result<TokenClassificationModel>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..size).map(|_| s.spawn(|| load_one(dir))).collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|p| Err(Error::from_panic(p))))
-                .collect()
-        });
-        for model in loaded {
-            tx.send(model?).expect("the pool holds its own receiver");
-        }
-        Ok(NerPool {
-            tx,
-            rx,
-            size,
-            model_dir: dir.to_path_buf(),
-        })
+        let dir = dir.to_path_buf();
+        let pool = Pool::new(size, move || load_one(&dir));
+        pool.warm()?;
+        Ok(NerModels { pool })
     }
 
     /// Number of instances.
     pub fn size(&self) -> usize {
-        self.size
+        self.pool.size()
     }
 
     /// Labels the words of each input. Inputs must be short (see `sentences::chunk_span`) and
@@ -115,19 +98,8 @@ impl NerPool {
         if inputs.is_empty() {
             return Ok(Vec::new());
         }
-        let model = self
-            .rx
-            .recv()
-            .map_err(|_| Error::Model("the model pool is closed".into()))?;
-        let guard = Lease {
-            model: Some(model),
-            home: &self.tx,
-        };
-        let tokens = guard
-            .model
-            .as_ref()
-            .expect("leased")
-            .predict(inputs, false, false);
+        let model = self.pool.get()?;
+        let tokens = model.predict(inputs, false, false);
         Ok(tokens.iter().map(|t| words_from_subtokens(t)).collect())
     }
 }
@@ -156,18 +128,4 @@ fn words_from_subtokens(
         }
     }
     words.into_iter().map(|(_, w)| w).collect()
-}
-
-/// A model taken from the pool; goes back on drop, also during a panic.
-struct Lease<'a> {
-    model: Option<TokenClassificationModel>,
-    home: &'a flume::Sender<TokenClassificationModel>,
-}
-
-impl Drop for Lease<'_> {
-    fn drop(&mut self) {
-        if let Some(m) = self.model.take() {
-            let _ = self.home.send(m);
-        }
-    }
 }

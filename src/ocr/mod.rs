@@ -1,94 +1,65 @@
 //! Stage 2: OCR of pages without usable text, with Tesseract.
 //!
-//! One engine per worker: the pool holds `N` engine slots in a channel; a caller takes a slot,
-//! creates the engine in it on first use, recognises, and returns the slot (on drop, also during
-//! a panic). An engine that errors is dropped and re-created at its next use. The pool owns
-//! the engines, so they are dropped (and Tesseract's caches freed) when the pipeline is.
+//! [`page::read_page`] decides, for a page whose own text was judged by `extract`, whether to
+//! use that text or OCR the page's images, and runs Tesseract on them. Engines are pooled (one
+//! per worker, see [`crate::pool`]); an engine that errors is dropped and a fresh one takes
+//! its slot. The pool owns the engines, so they are dropped (and Tesseract's caches freed) when
+//! the pipeline is.
 
-pub mod images;
+mod images;
+mod page;
 
 use tesseract::Tesseract;
 
 use crate::error::{Error, Result};
-pub use images::OcrImage;
+use crate::pool::Pool;
+pub use images::{decode as decode_image, OcrImage};
+pub(crate) use page::{read_page, PageOutcome};
 
 /// Where Debian's Tesseract keeps its language data.
 pub const DEFAULT_TESSDATA: &str = "/usr/share/tesseract-ocr/5/tessdata";
 
-/// A pool of Tesseract engines.
-pub struct OcrPool {
-    tx: flume::Sender<Option<Tesseract>>,
-    rx: flume::Receiver<Option<Tesseract>>,
-    tessdata: Option<String>,
-    language: String,
+/// A pool of Tesseract engines for one language.
+pub(crate) struct OcrEngines {
+    pool: Pool<Tesseract>,
 }
 
-impl std::fmt::Debug for OcrPool {
+impl std::fmt::Debug for OcrEngines {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OcrPool")
-            .field("tessdata", &self.tessdata)
-            .field("language", &self.language)
+        f.debug_struct("OcrEngines")
+            .field("size", &self.pool.size())
             .finish()
     }
 }
 
-impl OcrPool {
-    /// A pool of `size` engines for `language`, reading traineddata from `tessdata` (or
-    /// Debian's folder).
-    pub fn new(size: usize, tessdata: Option<&str>, language: &str) -> Result<Self> {
-        let size = size.max(1);
-        let (tx, rx) = flume::bounded(size);
-        let pool = OcrPool {
-            tx,
-            rx,
-            tessdata: tessdata.map(str::to_string),
-            language: language.to_string(),
-        };
-        // Start every engine now, in parallel: a missing language fails here rather than on
-        // the first scanned page, and no run pays for engine start-up.
-        let engines: Vec<Result<Tesseract>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..size).map(|_| s.spawn(|| pool.start_engine())).collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|p| Err(Error::from_panic(p))))
-                .collect()
-        });
-        for engine in engines {
-            pool.tx.send(Some(engine?)).expect("pool owns its receiver");
-        }
-        Ok(pool)
-    }
+fn start_engine(tessdata: Option<&str>, language: &str) -> Result<Tesseract> {
+    let data = tessdata
+        .or(Some(DEFAULT_TESSDATA))
+        .filter(|d| std::path::Path::new(d).is_dir());
+    Tesseract::new(data, Some(language)).map_err(|e| {
+        Error::Ocr(format!(
+            "cannot start Tesseract for language '{language}' with data in {}: {e} (install tesseract-ocr-{language} or set --tessdata)",
+            data.unwrap_or("Tesseract's default folder"),
+        ))
+    })
+}
 
-    fn start_engine(&self) -> Result<Tesseract> {
-        let data = self
-            .tessdata
-            .as_deref()
-            .or(Some(DEFAULT_TESSDATA))
-            .filter(|d| std::path::Path::new(d).is_dir());
-        Tesseract::new(data, Some(&self.language)).map_err(|e| {
-            Error::Ocr(format!(
-                "cannot start Tesseract for language '{}' with data in {}: {e} (install tesseract-ocr-{} or set --tessdata)",
-                self.language,
-                data.unwrap_or("Tesseract's default folder"),
-                self.language
-            ))
-        })
+impl OcrEngines {
+    /// `size` engines for `language`, reading traineddata from `tessdata` (or Debian's
+    /// folder). Every engine is started now, in parallel: a missing language fails here rather
+    /// than on the first scanned page.
+    pub fn new(size: usize, tessdata: Option<&str>, language: &str) -> Result<Self> {
+        let (tessdata, language) = (tessdata.map(str::to_string), language.to_string());
+        let pool = Pool::new(size, move || start_engine(tessdata.as_deref(), &language));
+        pool.warm()?;
+        Ok(OcrEngines { pool })
     }
 
     /// Recognises the text of one image drawn at `dpi`.
     pub fn recognize(&self, image: &OcrImage, dpi: u32) -> Result<String> {
-        let slot = self
-            .rx
-            .recv()
-            .map_err(|_| Error::Ocr("the engine pool is closed".into()))?;
-        let mut lease = Slot {
-            engine: slot,
-            home: &self.tx,
-        };
-        let engine = match lease.engine.take() {
-            Some(e) => e,
-            None => self.start_engine()?,
-        };
+        let mut lease = self.pool.get()?;
+        // Tesseract's API consumes the engine at each step; one that fails is not put back.
+        let engine = lease.take();
         let loaded = match image {
             OcrImage::Encoded { bytes, .. } => {
                 engine.set_image_from_mem(bytes).map_err(|e| e.to_string())
@@ -109,19 +80,7 @@ impl OcrPool {
         let text = engine
             .get_text()
             .map_err(|e| Error::Ocr(format!("reading the result: {e}")))?;
-        lease.engine = Some(engine);
+        lease.put(engine);
         Ok(text)
-    }
-}
-
-/// An engine slot taken from the pool; goes back on drop.
-struct Slot<'a> {
-    engine: Option<Tesseract>,
-    home: &'a flume::Sender<Option<Tesseract>>,
-}
-
-impl Drop for Slot<'_> {
-    fn drop(&mut self) {
-        let _ = self.home.send(self.engine.take());
     }
 }

@@ -16,23 +16,25 @@
 //! recorded as timed out and told to stop; its lane waits for the work to end, so nothing
 //! outlives the run.
 
-pub mod document;
-pub mod progress;
-pub mod stages;
+mod document;
+mod progress;
+mod stages;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::cancel::{CancelFlag, Stop};
 use crate::discover::{self, Discovered};
 use crate::error::{Error, Result};
 use crate::extract::Limits;
 use crate::graph::KnowledgeGraph;
-use crate::nlp::ner::NerPool;
-use crate::ocr::OcrPool;
-use crate::report::{DocStatus, RunReport, StageSeconds, Summary};
-use document::{DocumentResult, Engines, Stop};
+use crate::nlp::ner::{NerModels, DEFAULT_MODEL_SUBDIR};
+use crate::ocr::OcrEngines;
+use crate::record::DocumentResult;
+use crate::report::{RunReport, RunSetup};
+use document::Engines;
 pub use progress::Progress;
 
 /// How to run the pipeline.
@@ -112,36 +114,11 @@ pub fn default_model_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("DOCGRAPH_MODEL_DIR") {
         return PathBuf::from(d);
     }
-    let local = PathBuf::from(crate::nlp::ner::DEFAULT_MODEL_SUBDIR);
+    let local = PathBuf::from(DEFAULT_MODEL_SUBDIR);
     if local.join("config.json").is_file() {
         return local;
     }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(crate::nlp::ner::DEFAULT_MODEL_SUBDIR)
-}
-
-/// A flag that cancels a run: set it (from a signal handler, another thread, …) and the run
-/// stops taking documents, stops the ones in flight at their next page or batch, and returns
-/// what finished with `cancelled: true` in the report.
-#[derive(Debug, Clone, Default)]
-pub struct CancelFlag(Arc<AtomicBool>);
-
-impl CancelFlag {
-    /// A flag that is not set.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets the flag.
-    pub fn cancel(&self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-    /// Is it set?
-    pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
-    }
-    /// The shared flag, for `signal_hook::flag::register`.
-    pub fn as_arc(&self) -> Arc<AtomicBool> {
-        self.0.clone()
-    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_MODEL_SUBDIR)
 }
 
 /// What a run produced.
@@ -174,12 +151,12 @@ impl Pipeline {
     /// Loads the models and starts the workers.
     pub fn new(config: Config) -> Result<Self> {
         let workers = config.effective_workers();
-        let ner = NerPool::load(&config.model_dir, config.effective_ner_instances())?;
+        let ner = NerModels::load(&config.model_dir, config.effective_ner_instances())?;
         let tessdata = config
             .tessdata
             .as_ref()
             .map(|p| p.to_string_lossy().into_owned());
-        let ocr = OcrPool::new(workers, tessdata.as_deref(), &config.ocr_language)?;
+        let ocr = OcrEngines::new(workers, tessdata.as_deref(), &config.ocr_language)?;
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(workers)
             .thread_name(|i| format!("docgraph-worker-{i}"))
@@ -256,9 +233,15 @@ impl Pipeline {
         }
         progress(&Progress::Assembling);
         let graph = KnowledgeGraph::build(&results);
-        let report = self.report(
+        let setup = RunSetup {
+            sequential: self.config.sequential,
+            workers: self.config.effective_workers(),
+            ner_instances: self.engines.ner.size(),
+        };
+        let report = RunReport::build(
+            &setup,
             &results,
-            &graph,
+            (graph.entity_count(), graph.relation_count()),
             discovery.warnings,
             cancel.is_cancelled(),
             started.elapsed(),
@@ -271,7 +254,7 @@ impl Pipeline {
     }
 
     /// Processes the given files and returns one result per file, in the files' order.
-    pub fn run_files(
+    fn run_files(
         &self,
         files: &[Discovered],
         cancel: &CancelFlag,
@@ -287,7 +270,7 @@ impl Pipeline {
             &|| cancel.is_cancelled(),
             |_, file| async move {
                 if cancel.is_cancelled() {
-                    DocumentResult::failed(&file, &Error::Cancelled, 0.0)
+                    DocumentResult::failed(&file.rel, file.size, &Error::Cancelled, 0.0)
                 } else {
                     self.one_document(&file, cancel).await
                 }
@@ -319,7 +302,9 @@ impl Pipeline {
         slots
             .into_iter()
             .zip(files)
-            .map(|(r, f)| r.unwrap_or_else(|| DocumentResult::failed(f, &Error::Cancelled, 0.0)))
+            .map(|(r, f)| {
+                r.unwrap_or_else(|| DocumentResult::failed(&f.rel, f.size, &Error::Cancelled, 0.0))
+            })
             .collect()
     }
 
@@ -364,7 +349,8 @@ impl Pipeline {
         match outcome {
             Some(Some(r)) => r,
             Some(None) => DocumentResult::failed(
-                file,
+                &file.rel,
+                file.size,
                 &Error::Panic("worker ended without a result".into()),
                 started.elapsed().as_secs_f64(),
             ),
@@ -374,64 +360,12 @@ impl Pipeline {
                 // Wait for the work to notice and end, so it does not outlive the run.
                 let _ = rx.recv_async().await;
                 DocumentResult::failed(
-                    file,
+                    &file.rel,
+                    file.size,
                     &Error::Timeout(limit),
                     started.elapsed().as_secs_f64(),
                 )
             }
-        }
-    }
-
-    fn report(
-        &self,
-        results: &[DocumentResult],
-        graph: &KnowledgeGraph,
-        walk_warnings: Vec<String>,
-        cancelled: bool,
-        elapsed: Duration,
-    ) -> RunReport {
-        let mut summary = Summary {
-            documents: results.len(),
-            ..Summary::default()
-        };
-        let mut stage_seconds = StageSeconds::default();
-        for r in results {
-            let rep = &r.report;
-            match rep.status {
-                DocStatus::Ok => summary.ok += 1,
-                DocStatus::Failed => summary.failed += 1,
-                DocStatus::TimedOut => summary.timed_out += 1,
-                DocStatus::Cancelled => summary.cancelled += 1,
-            }
-            if rep.reused {
-                summary.reused += 1;
-            }
-            if rep.status == DocStatus::Ok {
-                summary.pages += rep.pages;
-                summary.ocr_pages += rep.ocr_pages.len();
-                summary.mentions += rep.mentions;
-            }
-            stage_seconds.add(&rep.stages);
-        }
-        summary.entities = graph.entity_count();
-        summary.relations = graph.relation_count();
-        RunReport {
-            version: env!("CARGO_PKG_VERSION").to_string(),
-            mode: if self.config.sequential {
-                "sequential"
-            } else {
-                "parallel"
-            }
-            .to_string(),
-            workers: self.config.effective_workers(),
-            ner_instances: self.engines.ner.size(),
-            cancelled,
-            seconds: elapsed.as_secs_f64(),
-            peak_rss_mib: crate::bench::peak_rss_mib(),
-            summary,
-            stage_seconds,
-            walk_warnings,
-            documents: results.iter().map(|r| r.report.clone()).collect(),
         }
     }
 }
@@ -443,7 +377,12 @@ fn guarded(
     work: impl FnOnce() -> DocumentResult,
 ) -> DocumentResult {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|p| {
-        DocumentResult::failed(file, &Error::from_panic(p), started.elapsed().as_secs_f64())
+        DocumentResult::failed(
+            &file.rel,
+            file.size,
+            &Error::from_panic(p),
+            started.elapsed().as_secs_f64(),
+        )
     })
 }
 
@@ -459,8 +398,8 @@ mod tests {
             size: 1,
         };
         let r = guarded(&file, Instant::now(), || panic!("glyph table out of range"));
-        assert_eq!(r.report.status, DocStatus::Failed);
-        assert_eq!(r.report.error_kind.as_deref(), Some("panic"));
+        assert_eq!(r.report.status, crate::record::DocStatus::Failed);
+        assert_eq!(r.report.error_kind, Some(crate::error::ErrorKind::Panic));
         assert!(r.report.error.unwrap().contains("glyph table out of range"));
     }
 }

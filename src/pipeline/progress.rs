@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::report::DocStatus;
+use crate::record::DocStatus;
 
 /// A step of a run.
 #[derive(Debug, Clone, PartialEq)]

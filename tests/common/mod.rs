@@ -75,3 +75,12 @@ fn similarity_measure_behaves() {
     assert!((char_similarity("abcd", "abce") - 0.75).abs() < 1e-9);
     assert_eq!(char_similarity("", "abc"), 0.0);
 }
+
+/// An error kind as `report.json` spells it.
+pub fn kind_name(kind: docgraph::ErrorKind) -> String {
+    serde_json::to_value(kind)
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string()
+}

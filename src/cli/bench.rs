@@ -1,5 +1,5 @@
-//! Sequential against parallel on one folder, in one run: the figures behind `docgraph bench`
-//! and `cargo bench`.
+//! `docgraph bench`: sequential against parallel on one folder, in one run (also what
+//! `cargo bench` runs).
 //!
 //! Each mode runs in its own child process (`docgraph ingest`, with `--sequential` for the
 //! baseline), so each has its own peak memory and neither warms the other's caches. Times are
@@ -9,8 +9,11 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::error::{Error, Result};
-use crate::report::{RunReport, StageSeconds};
+use docgraph::record::StageSeconds;
+use docgraph::{Error, Result, RunReport};
+
+use super::args::PipelineArgs;
+use super::{EXIT_FATAL, EXIT_OK};
 
 /// One mode's figures.
 #[derive(Debug, Clone)]
@@ -164,10 +167,41 @@ pub fn compare(exe: &Path, dir: &Path, extra: &[String]) -> Result<BenchResult> 
     })
 }
 
-/// This process's peak resident memory in MiB (Linux: `VmHWM`).
-pub fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
+/// Runs `bench`; returns the exit status (1 when the parallel run is not fast enough or
+/// the two modes built different graphs).
+pub fn bench(dir: PathBuf, min_speedup: Option<f64>, opts: PipelineArgs) -> Result<u8> {
+    let exe = std::env::current_exe().map_err(|e| Error::io("current executable", e))?;
+    let mut extra = Vec::new();
+    if let Some(m) = &opts.model_dir {
+        extra.push("--model-dir".into());
+        extra.push(m.display().to_string());
+    }
+    if let Some(t) = &opts.tessdata {
+        extra.push("--tessdata".into());
+        extra.push(t.display().to_string());
+    }
+    if let Some(w) = opts.workers {
+        extra.push("--workers".into());
+        extra.push(w.to_string());
+    }
+    let result = compare(&exe, &dir, &extra)?;
+    print!("{}", result.table());
+    println!(
+        "stage shares (parallel):   {}",
+        shares(&result.parallel.report.stage_seconds)
+    );
+    if !result.same_graph() {
+        eprintln!("docgraph: the sequential and parallel runs built different graphs");
+        return Ok(EXIT_FATAL);
+    }
+    match min_speedup {
+        Some(min) if result.speedup() <= min => {
+            eprintln!(
+                "docgraph: parallel speed-up {:.2}x is not above {min}x",
+                result.speedup()
+            );
+            Ok(EXIT_FATAL)
+        }
+        _ => Ok(EXIT_OK),
+    }
 }

@@ -1,0 +1,135 @@
+//! `docgraph ingest`: one run over a folder, outputs written, a summary printed.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use docgraph::{CancelFlag, DocStatus, Pipeline, Progress};
+
+use super::args::{PipelineArgs, ProgressMode};
+use super::progress::{draw_progress, progress_json};
+use super::{EXIT_CANCELLED, EXIT_OK, EXIT_SOME_FAILED};
+
+fn install_signal_handlers(cancel: &CancelFlag) {
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        // A second signal ends the process at once; the first asks for a clean stop.
+        let _ = signal_hook::flag::register_conditional_shutdown(
+            sig,
+            EXIT_CANCELLED as i32,
+            cancel.as_arc(),
+        );
+        let _ = signal_hook::flag::register(sig, cancel.as_arc());
+    }
+}
+
+/// Options of `ingest` beyond the pipeline's.
+pub struct IngestFlags {
+    pub keep_text: bool,
+    pub progress: ProgressMode,
+    pub force: bool,
+    pub no_cache: bool,
+}
+
+/// Runs `ingest`; returns the exit status.
+pub fn ingest(
+    dir: PathBuf,
+    out: PathBuf,
+    flags: IngestFlags,
+    opts: PipelineArgs,
+) -> docgraph::Result<u8> {
+    let IngestFlags {
+        keep_text,
+        progress,
+        force,
+        no_cache,
+    } = flags;
+    let mut config = opts.config();
+    config.keep_text = keep_text;
+    config.force = force;
+    if !no_cache {
+        config.cache_dir = Some(out.join(".cache"));
+    }
+    std::fs::create_dir_all(&out).map_err(|e| docgraph::Error::io(&out, e))?;
+    docgraph::output::remove_stale_temporaries(&out);
+    let cancel = CancelFlag::new();
+    install_signal_handlers(&cancel);
+    let progress = match progress {
+        ProgressMode::Auto if std::io::stderr().is_terminal() => ProgressMode::Bar,
+        ProgressMode::Auto => ProgressMode::Json,
+        other => other,
+    };
+    let show = progress == ProgressMode::Bar;
+    if show {
+        eprint!("docgraph: loading models…\r");
+    }
+    let started = Instant::now();
+    let pipeline = Pipeline::new(config)?;
+    let draw = |p: &Progress| match progress {
+        ProgressMode::Bar => draw_progress(p),
+        ProgressMode::Json => eprintln!("{}", progress_json(p)),
+        _ => {}
+    };
+    let output = pipeline.run(&dir, Some(&out), &cancel, &draw)?;
+    if show {
+        eprint!("\r\x1b[2K");
+    }
+    let files = docgraph::output::write_outputs(&out, &output.graph, &output.report)?;
+    if keep_text {
+        docgraph::output::write_texts(&out, &output.results)?;
+    }
+    print_summary(&output.report, started.elapsed());
+    println!(
+        "outputs: {} {} {} {}",
+        files.json.display(),
+        files.graphml.display(),
+        files.dot.display(),
+        files.report.display()
+    );
+    Ok(if output.report.cancelled {
+        EXIT_CANCELLED
+    } else if output.report.all_ok() {
+        EXIT_OK
+    } else {
+        EXIT_SOME_FAILED
+    })
+}
+
+fn print_summary(report: &docgraph::RunReport, wall: Duration) {
+    let s = &report.summary;
+    println!(
+        "docgraph: {} documents: {} ok, {} failed, {} timed out, {} cancelled; {} reused from an earlier run{}",
+        s.documents,
+        s.ok,
+        s.failed,
+        s.timed_out,
+        s.cancelled,
+        s.reused,
+        if report.cancelled {
+            " (run cancelled)"
+        } else {
+            ""
+        }
+    );
+    println!(
+        "  {} pages ({} OCR'd), {} mentions, {} entities, {} relations; {:.1} s ({:.1} s with model loading)",
+        s.pages,
+        s.ocr_pages,
+        s.mentions,
+        s.entities,
+        s.relations,
+        report.seconds,
+        wall.as_secs_f64()
+    );
+    for d in report
+        .documents
+        .iter()
+        .filter(|d| d.status != DocStatus::Ok)
+    {
+        println!(
+            "  {:?}: {}: {}",
+            d.status,
+            d.path,
+            d.error.as_deref().unwrap_or("")
+        );
+    }
+}

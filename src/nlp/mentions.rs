@@ -1,0 +1,310 @@
+//! A document's entity mentions: its pages cut into sentences, the sentences tagged by the NER
+//! model in length-sorted batches spread over the worker pool, names the model found once
+//! propagated to where it missed them, and every mention named and keyed.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rayon::prelude::*;
+
+use super::entities::{display_name, entity_key, merge_bio, surname_links};
+use super::ner::{NerModels, BATCH_SIZE};
+use super::sentences::{chunk_span, split_sentences};
+use crate::cancel::Stop;
+use crate::error::Result;
+use crate::record::{EntityType, Mention, PageText, Sentence};
+
+/// Longest input given to the model, in words (well under its 512 sub-words).
+pub const MAX_SENTENCE_WORDS: usize = 120;
+
+/// A mention as the model (or propagation) found it: a span of one sentence.
+#[derive(Debug)]
+pub(crate) struct RawMention {
+    sentence: usize,
+    start: usize, // in the sentence
+    end: usize,
+    entity_type: EntityType,
+    score: f32,
+    inferred: bool,
+}
+
+/// The document's sentences, long ones cut into chunks the model can read whole.
+pub(crate) fn sentences(pages: &[PageText]) -> Vec<Sentence> {
+    let mut out = Vec::new();
+    for (page_index, p) in pages.iter().enumerate() {
+        let chars: Vec<char> = p.text.chars().collect();
+        for span in split_sentences(&p.text) {
+            for chunk in chunk_span(&chars, &span, MAX_SENTENCE_WORDS) {
+                let text: String = chars[chunk.start..chunk.end]
+                    .iter()
+                    .map(|&c| if c == '\n' { ' ' } else { c })
+                    .collect();
+                out.push(Sentence {
+                    page_index,
+                    start: chunk.start,
+                    end: chunk.end,
+                    text,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Tags every sentence and propagates confident names within the document.
+pub(crate) fn find(
+    ner: &NerModels,
+    sentences: &[Sentence],
+    stop: &Stop,
+) -> Result<Vec<RawMention>> {
+    // Batches of similar length waste little on padding. The order depends only on the
+    // document, so sequential and parallel runs give the model identical batches.
+    let mut order: Vec<usize> = (0..sentences.len()).collect();
+    order.sort_by_key(|&i| (sentences[i].text.len(), i));
+    let batches: Vec<&[usize]> = order.chunks(BATCH_SIZE).collect();
+    let tagged: Vec<Vec<RawMention>> = batches
+        .par_iter()
+        .map(|batch| {
+            stop.check()?;
+            let inputs: Vec<&str> = batch.iter().map(|&i| sentences[i].text.as_str()).collect();
+            let words = ner.tag(&inputs)?;
+            Ok(batch
+                .iter()
+                .zip(words)
+                .flat_map(|(&i, w)| {
+                    merge_bio(&w).into_iter().map(move |s| RawMention {
+                        sentence: i,
+                        start: s.start,
+                        end: s.end,
+                        entity_type: s.entity_type,
+                        score: s.score,
+                        inferred: false,
+                    })
+                })
+                .collect())
+        })
+        .collect::<Result<_>>()?;
+    let mut mentions: Vec<RawMention> = tagged.into_iter().flatten().collect();
+    propagate(&mut mentions, sentences);
+    Ok(mentions)
+}
+
+/// Names shorter than this (characters) are not propagated.
+const MIN_PROPAGATED_LEN: usize = 3;
+/// Only names the model was this sure of somewhere are propagated.
+const MIN_PROPAGATED_SCORE: f32 = 0.8;
+
+/// One sense per discourse: a name the model recognised somewhere in a document is an entity
+/// wherever else it stands in that document as a whole word, also where a harder context made
+/// the model miss it. Such mentions are marked `inferred`.
+fn propagate(raw: &mut Vec<RawMention>, sentences: &[Sentence]) {
+    let mut names: BTreeMap<String, (BTreeMap<EntityType, usize>, f32)> = BTreeMap::new();
+    let mut taken: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
+    for m in raw.iter() {
+        taken.entry(m.sentence).or_default().push((m.start, m.end));
+        let name: String = sentences[m.sentence]
+            .text
+            .chars()
+            .skip(m.start)
+            .take(m.end - m.start)
+            .collect();
+        if name.chars().count() < MIN_PROPAGATED_LEN || !name.chars().any(char::is_uppercase) {
+            continue;
+        }
+        let entry = names.entry(name).or_default();
+        *entry.0.entry(m.entity_type).or_default() += 1;
+        entry.1 = entry.1.max(m.score);
+    }
+    // Longer names first, so "Siemens Gamesa" is placed before "Siemens" could claim its start.
+    let mut ordered: Vec<_> = names
+        .into_iter()
+        .filter(|(_, (_, score))| *score >= MIN_PROPAGATED_SCORE)
+        .collect();
+    ordered.sort_by(|a, b| {
+        b.0.chars()
+            .count()
+            .cmp(&a.0.chars().count())
+            .then(a.0.cmp(&b.0))
+    });
+    for (name, (votes, score)) in ordered {
+        let ty = votes
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+            .map(|(t, _)| *t)
+            .expect("voted");
+        let pat: Vec<char> = name.chars().collect();
+        for (si, s) in sentences.iter().enumerate() {
+            if !s.text.contains(name.as_str()) {
+                continue;
+            }
+            let chars: Vec<char> = s.text.chars().collect();
+            let mut i = 0;
+            while i + pat.len() <= chars.len() {
+                let end = i + pat.len();
+                let whole = chars[i..end] == pat[..]
+                    && (i == 0 || !chars[i - 1].is_alphanumeric())
+                    && (end == chars.len() || !chars[end].is_alphanumeric());
+                if whole {
+                    let spans = taken.entry(si).or_default();
+                    if !spans.iter().any(|&(a, b)| a < end && i < b) {
+                        spans.push((i, end));
+                        raw.push(RawMention {
+                            sentence: si,
+                            start: i,
+                            end,
+                            entity_type: ty,
+                            score,
+                            inferred: true,
+                        });
+                    }
+                    i = end;
+                } else {
+                    i += 1;
+                }
+            }
+        }
+    }
+    raw.sort_by_key(|m| (m.sentence, m.start));
+}
+
+/// Names the mentions (surface text, tidied name, key) with offsets into the page text, and
+/// merges a surname alone with the one full name it belongs to in the document. Returns each
+/// mention with the index of its sentence, in sentence and offset order.
+pub(crate) fn name(
+    raw: Vec<RawMention>,
+    sentences: &[Sentence],
+    pages: &[PageText],
+) -> Vec<(usize, Mention)> {
+    let page_chars: Vec<Vec<char>> = pages.iter().map(|p| p.text.chars().collect()).collect();
+    let mut mentions: Vec<(usize, Mention)> = Vec::with_capacity(raw.len());
+    for m in raw {
+        let s = &sentences[m.sentence];
+        if m.start >= m.end || m.end > s.end - s.start {
+            continue;
+        }
+        let surface: String = page_chars[s.page_index][s.start + m.start..s.start + m.end]
+            .iter()
+            .collect();
+        let name = display_name(&surface);
+        if !name.chars().any(char::is_alphabetic) {
+            continue;
+        }
+        let key = entity_key(&name, m.entity_type);
+        mentions.push((
+            m.sentence,
+            Mention {
+                text: surface,
+                entity_type: m.entity_type,
+                key,
+                name,
+                page: pages[s.page_index].page,
+                start: s.start + m.start,
+                end: s.start + m.end,
+                score: m.score,
+                inferred: m.inferred,
+            },
+        ));
+    }
+    // "Merkel" after "Angela Merkel" in the same document is the same person, also when the
+    // model typed the lone surname as something else.
+    let links: HashMap<String, String> = surname_links(
+        mentions
+            .iter()
+            .filter(|(_, m)| m.entity_type == EntityType::PER || !m.key.contains(' '))
+            .map(|(_, m)| m.key.as_str()),
+    );
+    for (_, m) in mentions.iter_mut() {
+        if let Some(full) = links.get(&m.key) {
+            m.key = full.clone();
+            m.entity_type = EntityType::PER;
+        }
+    }
+    mentions
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::record::PageSource;
+
+    fn raw(sentence: usize, start: usize, end: usize, entity_type: EntityType) -> RawMention {
+        RawMention {
+            sentence,
+            start,
+            end,
+            entity_type,
+            score: 0.9,
+            inferred: false,
+        }
+    }
+
+    pub(crate) fn sentence(page_index: usize, start: usize, text: &str) -> Sentence {
+        Sentence {
+            page_index,
+            start,
+            end: start + text.chars().count(),
+            text: text.to_string(),
+        }
+    }
+
+    #[test]
+    fn names_recognised_once_are_found_where_the_model_missed_them() {
+        let sentences = vec![
+            sentence(0, 0, "Microsoft acquired GitHub in 2018."),
+            sentence(0, 35, "Nat Friedman led GitHub, not GitHubber."),
+        ];
+        let mut mentions = vec![
+            raw(0, 0, 9, EntityType::ORG),
+            raw(1, 0, 12, EntityType::PER),
+            raw(1, 17, 23, EntityType::ORG),
+        ];
+        propagate(&mut mentions, &sentences);
+        let got: Vec<_> = mentions
+            .iter()
+            .map(|m| (m.sentence, m.start, m.end, m.inferred))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (0, 0, 9, false),
+                (0, 19, 25, true),
+                (1, 0, 12, false),
+                (1, 17, 23, false)
+            ]
+        );
+        assert_eq!(mentions[1].entity_type, EntityType::ORG);
+    }
+
+    #[test]
+    fn mentions_are_named_with_offsets_into_the_page_and_surnames_merged() {
+        let page = "Intro. Angela Merkel visited Paris. Merkel's trip was short.";
+        let pages = vec![PageText {
+            page: 3,
+            source: PageSource::Text,
+            text: page.into(),
+        }];
+        let sentences = vec![
+            sentence(0, 7, "Angela Merkel visited Paris."),
+            sentence(0, 36, "Merkel's trip was short."),
+        ];
+        let raw = vec![
+            raw(0, 0, 13, EntityType::PER),
+            raw(0, 22, 27, EntityType::LOC),
+            raw(1, 0, 8, EntityType::PER),
+        ];
+        let mentions: Vec<Mention> = name(raw, &sentences, &pages)
+            .into_iter()
+            .map(|(_, m)| m)
+            .collect();
+        assert_eq!(mentions[0].text, "Angela Merkel");
+        assert_eq!(
+            (mentions[0].start, mentions[0].end, mentions[0].page),
+            (7, 20, 3)
+        );
+        assert_eq!(&page[mentions[1].start..mentions[1].end], "Paris");
+        assert_eq!(mentions[2].text, "Merkel's");
+        assert_eq!(
+            mentions[2].key, "angela merkel",
+            "surname resolved to the full name"
+        );
+    }
+}

@@ -1,0 +1,367 @@
+//! The records that flow between stages: plain data, the vocabulary of the crate.
+//!
+//! Every stage reads and writes these types and nothing else of another stage, and this module
+//! imports no stage. A document's journey in records:
+//!
+//! ```text
+//!  PageText (extract / ocr) ─▶ Sentence, Mention (nlp) ─▶ RelationMention (relations)
+//!         DocumentReport (every stage adds to it) ──┴──▶ DocumentResult ─▶ the writer
+//! ```
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::error::ErrorKind;
+
+/// The CoNLL-2003 entity types the NER model predicts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum EntityType {
+    /// Person.
+    PER,
+    /// Organisation.
+    ORG,
+    /// Location.
+    LOC,
+    /// Miscellaneous (nationalities, events, products, …).
+    MISC,
+}
+
+impl EntityType {
+    /// Parses the type part of a label such as `B-PER`; the flag says whether it begins an
+    /// entity (`B-`).
+    pub fn from_label(label: &str) -> Option<(bool, EntityType)> {
+        let (prefix, ty) = label.split_once('-')?;
+        let ty = match ty {
+            "PER" => EntityType::PER,
+            "ORG" => EntityType::ORG,
+            "LOC" => EntityType::LOC,
+            "MISC" => EntityType::MISC,
+            _ => return None,
+        };
+        Some((prefix == "B", ty))
+    }
+
+    /// The label as written in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityType::PER => "PER",
+            EntityType::ORG => "ORG",
+            EntityType::LOC => "LOC",
+            EntityType::MISC => "MISC",
+        }
+    }
+}
+
+/// Why a page's own text was not used and the page went to OCR.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OcrReason {
+    /// No text layer, or too little to be the page's content.
+    NoTextLayer,
+    /// The text decodes to garbage; the test that failed.
+    Garbage(String),
+}
+
+impl std::fmt::Display for OcrReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OcrReason::NoTextLayer => f.write_str("no text layer"),
+            OcrReason::Garbage(why) => write!(f, "text is garbage ({why})"),
+        }
+    }
+}
+
+impl std::str::FromStr for OcrReason {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s == "no text layer" {
+            return Ok(OcrReason::NoTextLayer);
+        }
+        s.strip_prefix("text is garbage (")
+            .and_then(|r| r.strip_suffix(')'))
+            .map(|why| OcrReason::Garbage(why.to_string()))
+            .ok_or_else(|| format!("unknown OCR reason: {s}"))
+    }
+}
+
+// Written in words in the report and texts.json, read back from the cache.
+impl Serialize for OcrReason {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for OcrReason {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// Where a page's text came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "source", rename_all = "snake_case")]
+pub enum PageSource {
+    /// The PDF's own text.
+    Text,
+    /// Tesseract, for the reason given.
+    Ocr {
+        /// Why the page's own text was not used.
+        reason: OcrReason,
+    },
+}
+
+/// The text of one page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PageText {
+    /// 1-based page number.
+    pub page: u32,
+    /// Where the text came from.
+    #[serde(flatten)]
+    pub source: PageSource,
+    /// The text; every character offset in the outputs points into it.
+    pub text: String,
+}
+
+/// A sentence (or a chunk of a long one) as the models read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sentence {
+    /// Index into the document's page texts.
+    pub page_index: usize,
+    /// Start in the page text (characters).
+    pub start: usize,
+    /// End in the page text (characters).
+    pub end: usize,
+    /// The sentence with line breaks as spaces (same character count).
+    pub text: String,
+}
+
+/// An entity mention in a document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Mention {
+    /// The text exactly as it stands in the page text.
+    pub text: String,
+    /// Entity type.
+    #[serde(rename = "type")]
+    pub entity_type: EntityType,
+    /// Key of the entity it refers to (merging variants).
+    pub key: String,
+    /// Tidied name, used to choose the entity's canonical name.
+    pub name: String,
+    /// 1-based page.
+    pub page: u32,
+    /// First character in the page text.
+    pub start: usize,
+    /// Character after the last, in the page text.
+    pub end: usize,
+    /// Model confidence (for an inferred mention, that of the mention it was inferred from).
+    pub score: f32,
+    /// Not labelled by the model here, but the same name it labelled elsewhere in the document.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub inferred: bool,
+}
+
+/// A relation read in one sentence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RelationMention {
+    /// Key of the head entity.
+    pub subject: String,
+    /// Key of the tail entity.
+    pub object: String,
+    /// Verb phrase between them; `None` for co-occurrence.
+    pub predicate: Option<String>,
+    /// 1-based page.
+    pub page: u32,
+    /// Sentence start in the page text (characters).
+    pub start: usize,
+    /// Sentence end in the page text (characters).
+    pub end: usize,
+    /// The sentence.
+    pub sentence: String,
+}
+
+/// How a document's processing ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocStatus {
+    /// Processed; its entities are in the graph.
+    Ok,
+    /// Could not be processed; `error` says why.
+    Failed,
+    /// Exceeded `--doc-timeout`.
+    TimedOut,
+    /// The run was cancelled before the document finished.
+    Cancelled,
+}
+
+/// A page that went to OCR, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OcrPage {
+    /// 1-based page number.
+    pub page: u32,
+    /// Why the page's own text was not used.
+    pub reason: OcrReason,
+    /// Characters of text OCR produced.
+    pub chars: usize,
+    /// What went wrong, if OCR produced nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Seconds spent in each stage (summed over threads, so they can exceed wall time).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct StageSeconds {
+    /// Reading and parsing the file.
+    pub load: f64,
+    /// Interpreting page content and laying out text.
+    pub extract: f64,
+    /// Decoding page images and running Tesseract.
+    pub ocr: f64,
+    /// Sentence splitting and the NER model.
+    pub ner: f64,
+    /// Linking names and extracting relations.
+    pub relations: f64,
+}
+
+impl StageSeconds {
+    /// Adds another set of stage times to this one.
+    pub fn add(&mut self, o: &StageSeconds) {
+        self.load += o.load;
+        self.extract += o.extract;
+        self.ocr += o.ocr;
+        self.ner += o.ner;
+        self.relations += o.relations;
+    }
+}
+
+/// One document's line in the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocumentReport {
+    /// Path relative to the input folder.
+    pub path: String,
+    /// How it ended.
+    pub status: DocStatus,
+    /// Stable kind of the error, when not ok.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_kind: Option<ErrorKind>,
+    /// The error in words, when not ok.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Problems that did not stop the document (a page that could not be read, …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// Size of the file in bytes.
+    pub bytes: u64,
+    /// SHA-256 of the file's bytes (the key of its cached result).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// True when the result was reused from an earlier run of the same file.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reused: bool,
+    /// Pages in the document.
+    pub pages: usize,
+    /// Pages whose own text was used.
+    pub text_pages: usize,
+    /// Pages sent to OCR, with the reason.
+    #[serde(default)]
+    pub ocr_pages: Vec<OcrPage>,
+    /// Sentences given to the model.
+    pub sentences: usize,
+    /// Entity mentions found.
+    pub mentions: usize,
+    /// Distinct entities among them.
+    pub entities: usize,
+    /// Relation mentions found.
+    pub relations: usize,
+    /// Wall-clock seconds for this document.
+    pub seconds: f64,
+    /// Time per stage.
+    pub stages: StageSeconds,
+}
+
+impl DocumentReport {
+    /// A report for a document that has not (yet) produced anything.
+    pub fn new(path: &str, bytes: u64) -> Self {
+        DocumentReport {
+            path: path.to_string(),
+            status: DocStatus::Ok,
+            error_kind: None,
+            error: None,
+            warnings: Vec::new(),
+            bytes,
+            sha256: None,
+            reused: false,
+            pages: 0,
+            text_pages: 0,
+            ocr_pages: Vec::new(),
+            sentences: 0,
+            mentions: 0,
+            entities: 0,
+            relations: 0,
+            seconds: 0.0,
+            stages: StageSeconds::default(),
+        }
+    }
+
+    /// Marks the document as ended by `err`.
+    pub fn fail(&mut self, err: &crate::Error) {
+        let kind = err.kind();
+        self.status = match kind {
+            ErrorKind::Timeout => DocStatus::TimedOut,
+            ErrorKind::Cancelled => DocStatus::Cancelled,
+            _ => DocStatus::Failed,
+        };
+        self.error_kind = Some(kind);
+        self.error = Some(err.to_string());
+    }
+}
+
+/// Everything one document produced: plain data, sent to the writer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocumentResult {
+    /// The report line.
+    pub report: DocumentReport,
+    /// Entity mentions in page and offset order.
+    pub mentions: Vec<Mention>,
+    /// Relations in page and offset order.
+    pub relations: Vec<RelationMention>,
+    /// Page texts (kept only when asked for).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pages: Vec<PageText>,
+}
+
+impl DocumentResult {
+    /// A result with no content for the document at `path` (relative to the input folder,
+    /// `bytes` long) that ended with `err`.
+    pub fn failed(path: &str, bytes: u64, err: &crate::Error, seconds: f64) -> Self {
+        let mut report = DocumentReport::new(path, bytes);
+        report.fail(err);
+        report.seconds = seconds;
+        DocumentResult {
+            report,
+            mentions: Vec::new(),
+            relations: Vec::new(),
+            pages: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ocr_reasons_are_written_in_words_and_read_back() {
+        for r in [
+            OcrReason::NoTextLayer,
+            OcrReason::Garbage("few vowels".into()),
+        ] {
+            let json = serde_json::to_string(&r).unwrap();
+            assert_eq!(serde_json::from_str::<OcrReason>(&json).unwrap(), r);
+        }
+        assert_eq!(
+            serde_json::to_string(&OcrReason::Garbage("symbols".into())).unwrap(),
+            "\"text is garbage (symbols)\""
+        );
+        assert!(serde_json::from_str::<OcrReason>("\"felt like it\"").is_err());
+    }
+}

@@ -1,0 +1,291 @@
+//! Gold relation data and scores: a reader for the CoNLL04 JSON format (the relation model's
+//! training and development data) and precision, recall and F1 per predicate.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::schema::Predicate;
+use crate::error::{Error, Result};
+use crate::record::EntityType;
+
+/// An entity of a gold sentence: a character span and its type (`None` for CoNLL04's `Other`,
+/// which no predicate takes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GoldEntity {
+    /// First character, inclusive.
+    pub start: usize,
+    /// Last character, exclusive.
+    pub end: usize,
+    /// Type, when it is one docgraph knows.
+    pub entity_type: Option<EntityType>,
+}
+
+/// A gold relation: indexes into the sentence's entities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GoldRelation {
+    /// Head entity.
+    pub head: usize,
+    /// Tail entity.
+    pub tail: usize,
+    /// The predicate.
+    pub predicate: Predicate,
+}
+
+/// A sentence with its entities (in order of appearance) and relations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GoldSentence {
+    /// The words joined by single spaces.
+    pub text: String,
+    /// Entities in order of appearance.
+    pub entities: Vec<GoldEntity>,
+    /// Relations between them.
+    pub relations: Vec<GoldRelation>,
+}
+
+#[derive(Deserialize)]
+struct RawSentence {
+    tokens: Vec<String>,
+    tags: Vec<String>,
+    relations: Vec<RawRelation>,
+}
+
+#[derive(Deserialize)]
+struct RawRelation {
+    head: usize,
+    tail: usize,
+    #[serde(rename = "type")]
+    label: String,
+}
+
+fn conll04_type(t: &str) -> Option<EntityType> {
+    match t {
+        "Peop" => Some(EntityType::PER),
+        "Org" => Some(EntityType::ORG),
+        "Loc" => Some(EntityType::LOC),
+        _ => None,
+    }
+}
+
+/// Reads a CoNLL04 split (`tokens`, BILOU `tags`, `relations` per sentence).
+pub fn read_conll04(path: &Path) -> Result<Vec<GoldSentence>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let raw: Vec<RawSentence> = serde_json::from_str(&text)
+        .map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
+    raw.into_iter()
+        .map(|s| parse_sentence(s).map_err(|e| Error::Config(format!("{}: {e}", path.display()))))
+        .collect()
+}
+
+fn parse_sentence(s: RawSentence) -> std::result::Result<GoldSentence, String> {
+    if s.tokens.len() != s.tags.len() {
+        return Err("tokens and tags differ in length".into());
+    }
+    let mut text = String::new();
+    let mut entities = Vec::new();
+    let mut open: Option<(usize, Option<EntityType>)> = None;
+    for (token, tag) in s.tokens.iter().zip(&s.tags) {
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        let start = text.chars().count();
+        text.push_str(token);
+        let end = text.chars().count();
+        let (prefix, ty) = tag.split_once('-').unwrap_or((tag.as_str(), ""));
+        match prefix {
+            "B" => open = Some((start, conll04_type(ty))),
+            "U" => entities.push(GoldEntity {
+                start,
+                end,
+                entity_type: conll04_type(ty),
+            }),
+            "L" => {
+                let (s0, t) = open.take().ok_or("L- tag without B-")?;
+                entities.push(GoldEntity {
+                    start: s0,
+                    end,
+                    entity_type: t,
+                });
+            }
+            "I" | "O" => {}
+            other => return Err(format!("unknown tag prefix {other}")),
+        }
+    }
+    let relations = s
+        .relations
+        .iter()
+        .map(|r| {
+            let predicate = Predicate::parse(&r.label)
+                .ok_or_else(|| format!("unknown relation {}", r.label))?;
+            if r.head >= entities.len() || r.tail >= entities.len() {
+                return Err("relation names an entity that is not there".to_string());
+            }
+            Ok(GoldRelation {
+                head: r.head,
+                tail: r.tail,
+                predicate,
+            })
+        })
+        .collect::<std::result::Result<_, String>>()?;
+    Ok(GoldSentence {
+        text,
+        entities,
+        relations,
+    })
+}
+
+/// True and false positives and false negatives.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Found and right.
+    pub tp: usize,
+    /// Found but wrong.
+    pub fp: usize,
+    /// Missed.
+    pub fn_: usize,
+}
+
+impl Counts {
+    /// Precision (1 when nothing was found).
+    pub fn precision(&self) -> f64 {
+        ratio(self.tp, self.tp + self.fp)
+    }
+    /// Recall (1 when nothing was to be found).
+    pub fn recall(&self) -> f64 {
+        ratio(self.tp, self.tp + self.fn_)
+    }
+    /// Harmonic mean of precision and recall.
+    pub fn f1(&self) -> f64 {
+        let (p, r) = (self.precision(), self.recall());
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
+    }
+}
+
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 {
+        1.0
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+/// Scores per predicate.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scores {
+    /// Counts per predicate.
+    pub per_predicate: BTreeMap<Predicate, Counts>,
+}
+
+impl Scores {
+    /// Adds one sentence's gold and predicted triples (anything comparable identifies a
+    /// triple's ends: entity indexes, spans, names).
+    pub fn add<T: Ord + Clone>(
+        &mut self,
+        gold: &[(T, T, Predicate)],
+        predicted: &[(T, T, Predicate)],
+    ) {
+        use std::collections::BTreeSet;
+        let g: BTreeSet<_> = gold.iter().cloned().collect();
+        let p: BTreeSet<_> = predicted.iter().cloned().collect();
+        for t in &p {
+            let c = self.per_predicate.entry(t.2).or_default();
+            if g.contains(t) {
+                c.tp += 1;
+            } else {
+                c.fp += 1;
+            }
+        }
+        for t in g.difference(&p) {
+            self.per_predicate.entry(t.2).or_default().fn_ += 1;
+        }
+    }
+
+    /// Counts summed over predicates.
+    pub fn micro(&self) -> Counts {
+        self.per_predicate
+            .values()
+            .fold(Counts::default(), |a, c| Counts {
+                tp: a.tp + c.tp,
+                fp: a.fp + c.fp,
+                fn_: a.fn_ + c.fn_,
+            })
+    }
+
+    /// A table of P/R/F1 per predicate and micro-averaged.
+    pub fn table(&self) -> String {
+        let mut s = format!(
+            "{:<12} {:>6} {:>6} {:>6} {:>5} {:>5} {:>5}\n",
+            "predicate", "P", "R", "F1", "tp", "fp", "fn"
+        );
+        let rows = Predicate::ALL
+            .iter()
+            .map(|p| {
+                (
+                    p.as_str(),
+                    self.per_predicate.get(p).copied().unwrap_or_default(),
+                )
+            })
+            .chain(std::iter::once(("micro", self.micro())));
+        for (name, c) in rows {
+            let _ = writeln!(
+                s,
+                "{:<12} {:>6.3} {:>6.3} {:>6.3} {:>5} {:>5} {:>5}",
+                name,
+                c.precision(),
+                c.recall(),
+                c.f1(),
+                c.tp,
+                c.fp,
+                c.fn_
+            );
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bilou_tags_become_character_spans_and_relations_index_them() {
+        let raw = RawSentence {
+            tokens: ["Ann", "Lee", "of", "Acme", "Inc", "."]
+                .map(String::from)
+                .to_vec(),
+            tags: ["B-Peop", "L-Peop", "O", "B-Org", "L-Org", "O"]
+                .map(String::from)
+                .to_vec(),
+            relations: vec![RawRelation {
+                head: 0,
+                tail: 1,
+                label: "Work_For".into(),
+            }],
+        };
+        let s = parse_sentence(raw).unwrap();
+        assert_eq!(s.text, "Ann Lee of Acme Inc .");
+        let spans: Vec<_> = s.entities.iter().map(|e| &s.text[e.start..e.end]).collect();
+        assert_eq!(spans, ["Ann Lee", "Acme Inc"]);
+        assert_eq!(s.entities[1].entity_type, Some(EntityType::ORG));
+        assert_eq!(s.relations[0].predicate, Predicate::WorkFor);
+    }
+
+    #[test]
+    fn scores_count_right_wrong_and_missed_triples() {
+        let mut sc = Scores::default();
+        let gold = [(0, 1, Predicate::WorkFor), (2, 3, Predicate::LiveIn)];
+        let pred = [(0, 1, Predicate::WorkFor), (1, 0, Predicate::WorkFor)];
+        sc.add(&gold, &pred);
+        let w = sc.per_predicate[&Predicate::WorkFor];
+        assert_eq!((w.tp, w.fp, w.fn_), (1, 1, 0));
+        assert_eq!(sc.per_predicate[&Predicate::LiveIn].fn_, 1);
+        let m = sc.micro();
+        assert!((m.f1() - 0.5).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,350 @@
+//! The relation classifier: a BERT encoder reads a sentence in which the two entities of a
+//! candidate pair are wrapped in typed markers, and a linear layer classifies the pair from the
+//! encoder's vectors at the two opening markers.
+//!
+//! ```text
+//!   [CLS] @ * person * Ann Lee @ works for # ^ organization ^ Acme # . [SEP]
+//!         └─ head marker                   └─ tail marker     → [h_head ; h_tail] → 6 labels
+//! ```
+//!
+//! The same [`PairEncoder`] prepares training pairs (`scripts/train_relations.sh`) and the pairs
+//! docgraph scores at run time, so what the model saw in training is exactly what it sees here.
+//! Labels a pair's types do not allow are masked out of the logits, in training and inference.
+
+use std::path::Path;
+
+use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
+use rust_bert::Config as _;
+use rust_tokenizers::tokenizer::{BertTokenizer, Tokenizer};
+use rust_tokenizers::vocab::{BertVocab, Vocab};
+use serde::{Deserialize, Serialize};
+use tch::{nn, Device, Kind, Tensor};
+
+use super::schema::{allowed_labels, Predicate, LABELS};
+use crate::error::{Error, Result};
+use crate::record::EntityType;
+
+/// Longest input given to the model, in sub-word tokens (markers and [CLS]/[SEP] included).
+/// Context beyond it is cut evenly on both sides of the pair.
+pub const MAX_TOKENS: usize = 256;
+
+/// Name of the file, beside the weights, that holds the decision threshold and dev scores.
+pub const CARD_FILE: &str = "docgraph.json";
+
+/// One entity of a pair: a character span of the sentence and its type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Marked {
+    /// First character, inclusive.
+    pub start: usize,
+    /// Last character, exclusive.
+    pub end: usize,
+    /// Entity type (written into the marker).
+    pub entity_type: EntityType,
+}
+
+/// A candidate pair ready for the model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodedPair {
+    /// Token ids, `[CLS] … [SEP]`.
+    pub ids: Vec<i64>,
+    /// Position of the head's opening marker.
+    pub head: usize,
+    /// Position of the tail's opening marker.
+    pub tail: usize,
+    /// Labels the pair's types allow.
+    pub allowed: [bool; LABELS],
+}
+
+/// Turns a sentence and a pair of entity spans into model input.
+pub struct PairEncoder {
+    tokenizer: BertTokenizer,
+    cls: i64,
+    sep: i64,
+}
+
+impl std::fmt::Debug for PairEncoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PairEncoder").finish_non_exhaustive()
+    }
+}
+
+fn type_word(t: EntityType) -> &'static str {
+    match t {
+        EntityType::PER => "person",
+        EntityType::ORG => "organization",
+        EntityType::LOC => "location",
+        EntityType::MISC => "miscellaneous",
+    }
+}
+
+impl PairEncoder {
+    /// An encoder over the (uncased) BERT vocabulary in `vocab`.
+    pub fn from_vocab(vocab: &Path) -> Result<Self> {
+        let tokenizer = BertTokenizer::from_file(&vocab.to_string_lossy(), true, true)
+            .map_err(|e| Error::Model(format!("reading {}: {e}", vocab.display())))?;
+        let v = tokenizer.vocab();
+        let (cls, sep) = (
+            v.token_to_id(BertVocab::cls_value()),
+            v.token_to_id(BertVocab::sep_value()),
+        );
+        Ok(PairEncoder {
+            tokenizer,
+            cls,
+            sep,
+        })
+    }
+
+    fn ids(&self, text: &str) -> Vec<i64> {
+        let tokens = self.tokenizer.tokenize(text);
+        self.tokenizer.convert_tokens_to_ids(&tokens)
+    }
+
+    /// Encodes `text` with `head` and `tail` marked. `None` when the spans overlap, lie outside
+    /// the text, or the stretch from one to the other does not fit [`MAX_TOKENS`].
+    pub fn encode(&self, text: &str, head: Marked, tail: Marked) -> Option<EncodedPair> {
+        let chars: Vec<char> = text.chars().collect();
+        let n = chars.len();
+        let valid = |m: &Marked| m.start < m.end && m.end <= n;
+        if !valid(&head) || !valid(&tail) || (head.start < tail.end && tail.start < head.end) {
+            return None;
+        }
+        let slice = |a: usize, b: usize| chars[a..b].iter().collect::<String>();
+        let (first, second, head_first) = if head.start < tail.start {
+            (head, tail, true)
+        } else {
+            (tail, head, false)
+        };
+        let open = |m: &Marked, is_head: bool| {
+            let (a, b) = if is_head { ('@', '*') } else { ('#', '^') };
+            self.ids(&format!("{a} {b} {} {b}", type_word(m.entity_type)))
+        };
+        let close = |is_head: bool| self.ids(if is_head { "@" } else { "#" });
+
+        let before = self.ids(&slice(0, first.start));
+        let mut body = open(&first, head_first);
+        body.extend(self.ids(&slice(first.start, first.end)));
+        body.extend(close(head_first));
+        body.extend(self.ids(&slice(first.end, second.start)));
+        let second_at = body.len();
+        body.extend(open(&second, !head_first));
+        body.extend(self.ids(&slice(second.start, second.end)));
+        body.extend(close(!head_first));
+        let after = self.ids(&slice(second.end, n));
+
+        if body.len() + 2 > MAX_TOKENS {
+            return None;
+        }
+        let budget = MAX_TOKENS - 2 - body.len();
+        let left = before
+            .len()
+            .min((budget / 2).max(budget.saturating_sub(after.len())));
+        let right = after.len().min(budget - left);
+        let mut ids = Vec::with_capacity(2 + left + body.len() + right);
+        ids.push(self.cls);
+        ids.extend_from_slice(&before[before.len() - left..]);
+        ids.extend_from_slice(&body);
+        ids.extend_from_slice(&after[..right]);
+        ids.push(self.sep);
+        let (first_pos, second_pos) = (1 + left, 1 + left + second_at);
+        let (head_pos, tail_pos) = if head_first {
+            (first_pos, second_pos)
+        } else {
+            (second_pos, first_pos)
+        };
+        Some(EncodedPair {
+            ids,
+            head: head_pos,
+            tail: tail_pos,
+            allowed: allowed_labels(head.entity_type, tail.entity_type),
+        })
+    }
+}
+
+/// Pairs stacked into tensors, padded to the longest.
+#[derive(Debug)]
+pub struct Batch {
+    ids: Tensor,
+    mask: Tensor,
+    head: Tensor,
+    tail: Tensor,
+    allowed: Tensor,
+}
+
+impl Batch {
+    /// Stacks `pairs` (padding id 0, as in BERT vocabularies).
+    pub fn new(pairs: &[&EncodedPair]) -> Self {
+        let width = pairs.iter().map(|p| p.ids.len()).max().unwrap_or(1);
+        let mut ids = Vec::with_capacity(pairs.len() * width);
+        let mut mask = Vec::with_capacity(pairs.len() * width);
+        for p in pairs {
+            ids.extend_from_slice(&p.ids);
+            ids.resize(ids.len() + width - p.ids.len(), 0);
+            mask.extend(std::iter::repeat_n(1i64, p.ids.len()));
+            mask.extend(std::iter::repeat_n(0i64, width - p.ids.len()));
+        }
+        let rows = pairs.len() as i64;
+        let allowed: Vec<bool> = pairs.iter().flat_map(|p| p.allowed).collect();
+        let positions = |f: fn(&EncodedPair) -> usize| {
+            Tensor::of_slice(&pairs.iter().map(|p| f(p) as i64).collect::<Vec<_>>())
+        };
+        Batch {
+            ids: Tensor::of_slice(&ids).view([rows, width as i64]),
+            mask: Tensor::of_slice(&mask).view([rows, width as i64]),
+            head: positions(|p| p.head),
+            tail: positions(|p| p.tail),
+            allowed: Tensor::of_slice(&allowed).view([rows, LABELS as i64]),
+        }
+    }
+}
+
+/// The network: BERT encoder plus a linear layer over the two markers' vectors.
+pub struct RelationNet {
+    bert: BertModel<BertEmbeddings>,
+    classifier: nn::Linear,
+    dropout: f64,
+}
+
+impl RelationNet {
+    /// Builds the network's variables under `root`: the encoder under `bert` (the names a
+    /// rust-bert BERT checkpoint uses, so one can be loaded into it) and the classifier under
+    /// `relation_classifier`.
+    pub fn new(root: &nn::Path, config: &BertConfig) -> Self {
+        let bert = BertModel::new_with_optional_pooler(root / "bert", config, false);
+        let classifier = nn::linear(
+            root / "relation_classifier",
+            2 * config.hidden_size,
+            LABELS as i64,
+            Default::default(),
+        );
+        RelationNet {
+            bert,
+            classifier,
+            dropout: config.hidden_dropout_prob,
+        }
+    }
+
+    /// Logits `[pairs, LABELS]`, with labels the pair's types do not allow pushed to -10⁴.
+    pub fn forward_t(&self, batch: &Batch, train: bool) -> Tensor {
+        let out = self
+            .bert
+            .forward_t(
+                Some(&batch.ids),
+                Some(&batch.mask),
+                None,
+                None,
+                None,
+                None,
+                None,
+                train,
+            )
+            .expect("input ids are given");
+        let rows = Tensor::arange(batch.ids.size()[0], (Kind::Int64, Device::Cpu));
+        let h = out.hidden_state;
+        let head = h.index(&[Some(&rows), Some(&batch.head)]);
+        let tail = h.index(&[Some(&rows), Some(&batch.tail)]);
+        let pair = Tensor::cat(&[head, tail], 1).dropout(self.dropout, train);
+        pair.apply(&self.classifier)
+            .masked_fill(&batch.allowed.logical_not(), -1e4)
+    }
+}
+
+impl std::fmt::Debug for RelationNet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RelationNet").finish_non_exhaustive()
+    }
+}
+
+/// What `docgraph.json` beside the weights says.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ModelCard {
+    /// Minimum probability of the best predicate for a pair to be related.
+    pub threshold: f32,
+    /// Micro F1 on the development split with gold entities, at `threshold`.
+    #[serde(default)]
+    pub dev_micro_f1: Option<f64>,
+}
+
+/// A loaded relation classifier (one instance: use it from one thread at a time).
+#[derive(Debug)]
+pub struct RelationClassifier {
+    _vs: nn::VarStore,
+    net: RelationNet,
+}
+
+/// The files a relation model folder must hold.
+pub const MODEL_FILES: [&str; 4] = ["rust_model.ot", "config.json", "vocab.txt", CARD_FILE];
+
+/// Checks that `dir` holds a relation model, naming the first missing file.
+pub fn check_model_dir(dir: &Path) -> Result<()> {
+    for f in MODEL_FILES {
+        if !dir.join(f).is_file() {
+            return Err(Error::Model(format!(
+                "{f} is missing from the relation model folder {} (set --relation-model-dir)",
+                dir.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Reads the model card in `dir`.
+pub fn read_card(dir: &Path) -> Result<ModelCard> {
+    let path = dir.join(CARD_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    serde_json::from_str(&text).map_err(|e| Error::Model(format!("{}: {e}", path.display())))
+}
+
+impl RelationClassifier {
+    /// Loads the weights in `dir` (float16 or float32 on disk; float32 in memory).
+    pub fn load(dir: &Path) -> Result<Self> {
+        check_model_dir(dir)?;
+        let config = BertConfig::from_file(dir.join("config.json"));
+        let mut vs = nn::VarStore::new(Device::Cpu);
+        let net = RelationNet::new(&vs.root(), &config);
+        vs.load(dir.join("rust_model.ot"))
+            .map_err(|e| Error::Model(format!("loading {}: {e}", dir.display())))?;
+        vs.freeze();
+        Ok(RelationClassifier { _vs: vs, net })
+    }
+
+    /// Label probabilities for each pair (`[no relation, Work_For, Kill, …]`).
+    pub fn probabilities(&self, pairs: &[&EncodedPair]) -> Vec<[f32; LABELS]> {
+        if pairs.is_empty() {
+            return Vec::new();
+        }
+        let probs = tch::no_grad(|| {
+            self.net
+                .forward_t(&Batch::new(pairs), false)
+                .softmax(-1, Kind::Float)
+        });
+        let flat: Vec<f32> = Vec::<f32>::from(&probs.view([-1]));
+        flat.chunks(LABELS)
+            .map(|c| c.try_into().expect("LABELS columns"))
+            .collect()
+    }
+}
+
+/// The predicate a pair is given: the most probable predicate, when its probability reaches
+/// `threshold`.
+pub fn decide(probabilities: &[f32; LABELS], threshold: f32) -> Option<(Predicate, f32)> {
+    (1..LABELS)
+        .map(|l| (l, probabilities[l]))
+        .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+        .filter(|(_, p)| *p >= threshold)
+        .and_then(|(l, p)| Predicate::from_label(l).map(|pred| (pred, p)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_best_predicate_wins_only_above_the_threshold() {
+        let p = [0.5, 0.4, 0.0, 0.1, 0.0, 0.0];
+        assert_eq!(decide(&p, 0.3), Some((Predicate::WorkFor, 0.4)));
+        assert_eq!(decide(&p, 0.45), None);
+        let none = [1.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+        assert_eq!(decide(&none, 0.0).map(|d| d.1), Some(0.0));
+        assert_eq!(decide(&none, 0.01), None);
+    }
+}

@@ -1,0 +1,90 @@
+//! The outputs on the fixtures corpus, compared with `fixtures/golden/`: a refactor that is
+//! meant to change nothing must leave every byte of the graph files, and everything in
+//! `report.json` but timings and machine-dependent fields, as it was.
+//!
+//! After a change that is meant to change outputs, look at the diff of the golden files and
+//! bless the new ones:
+//!
+//! ```text
+//! DOCGRAPH_BLESS=1 cargo test --release --test golden
+//! ```
+mod common;
+
+use std::path::Path;
+
+use common::{fixture_run, root};
+use serde_json::Value;
+
+/// Fields of `report.json` that change from run to run or machine to machine.
+const VOLATILE: [&str; 5] = [
+    "seconds",
+    "peak_rss_mib",
+    "stage_seconds",
+    "workers",
+    "ner_instances",
+];
+
+fn stable_report(text: &str) -> Value {
+    let mut v: Value = serde_json::from_str(text).expect("report.json parses");
+    let top = v.as_object_mut().unwrap();
+    for k in VOLATILE {
+        top.remove(k);
+    }
+    for d in top["documents"].as_array_mut().unwrap() {
+        let d = d.as_object_mut().unwrap();
+        d.remove("seconds");
+        d.remove("stages");
+    }
+    v
+}
+
+/// The first line where two texts differ, with its neighbours, for the failure message.
+fn first_difference(want: &str, got: &str) -> String {
+    let (w, g): (Vec<&str>, Vec<&str>) = (want.lines().collect(), got.lines().collect());
+    let i = w.iter().zip(&g).take_while(|(a, b)| a == b).count();
+    let show = |v: &[&str]| v[i.saturating_sub(2)..(i + 3).min(v.len())].join("\n");
+    format!(
+        "first difference at line {}:\n--- golden\n{}\n--- now\n{}",
+        i + 1,
+        show(&w),
+        show(&g)
+    )
+}
+
+#[test]
+fn outputs_match_the_golden_files() {
+    let out = fixture_run();
+    let dir = tempfile::tempdir().unwrap();
+    docgraph::output::write_outputs(dir.path(), &out.graph, &out.report).unwrap();
+    let golden = root().join("fixtures/golden");
+    let bless = std::env::var_os("DOCGRAPH_BLESS").is_some();
+    let read = |d: &Path, name: &str| std::fs::read_to_string(d.join(name)).unwrap_or_default();
+    let mut failures = Vec::new();
+    for name in ["graph.json", "graph.graphml", "graph.dot"] {
+        let (want, got) = (read(&golden, name), read(dir.path(), name));
+        if bless {
+            std::fs::write(golden.join(name), &got).unwrap();
+        } else if want != got {
+            failures.push(format!("{name}: {}", first_difference(&want, &got)));
+        }
+    }
+    let got = stable_report(&read(dir.path(), "report.json"));
+    if bless {
+        let text = serde_json::to_string_pretty(&got).unwrap() + "\n";
+        std::fs::write(golden.join("report.json"), text).unwrap();
+    } else {
+        let want = stable_report(&read(&golden, "report.json"));
+        if want != got {
+            let (w, g) = (
+                serde_json::to_string_pretty(&want).unwrap(),
+                serde_json::to_string_pretty(&got).unwrap(),
+            );
+            failures.push(format!("report.json: {}", first_difference(&w, &g)));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "outputs differ from fixtures/golden/ (bless intended changes with DOCGRAPH_BLESS=1):\n{}",
+        failures.join("\n\n")
+    );
+}
