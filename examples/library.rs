@@ -41,12 +41,18 @@ fn main() -> docgraph::Result<()> {
             }
         }
     }
-    for r in output.graph.relations_between("Microsoft", "GitHub") {
-        println!(
-            "Microsoft -[{}]-> GitHub, weight {}",
-            r.predicate.as_deref().unwrap_or("co-occurs"),
-            r.weight
-        );
+    // Typed relations: who works for whom, what is based where, …
+    for (head, r, tail) in output.graph.relations() {
+        if let Some(predicate) = r.predicate {
+            println!(
+                "{} -[{predicate} {:.2}]-> {} ({} mentions, first: {:?})",
+                head.name,
+                r.confidence.unwrap_or_default(),
+                tail.name,
+                r.weight,
+                r.provenance[0].sentence
+            );
+        }
     }
     docgraph::output::write_outputs(out.as_ref(), &output.graph, &output.report)?;
     println!(

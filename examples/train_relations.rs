@@ -19,9 +19,9 @@ use std::time::Instant;
 
 use docgraph::relations::eval::{read_conll04, GoldSentence, Scores};
 use docgraph::relations::model::{
-    decide, Batch, EncodedPair, Marked, ModelCard, PairEncoder, RelationNet, CARD_FILE,
+    decide, Batch, EncodedPair, ModelCard, PairEncoder, RelationNet, CARD_FILE,
 };
-use docgraph::relations::schema::{fits, Predicate, LABELS};
+use docgraph::relations::schema::{Predicate, LABELS};
 use rust_bert::bert::BertConfig;
 use rust_bert::Config as _;
 use tch::nn::OptimizerConfig;
@@ -80,34 +80,28 @@ fn examples(data: &[GoldSentence], enc: &PairEncoder) -> (Vec<Example>, usize) {
     let mut out = Vec::new();
     let mut skipped = 0;
     for (si, s) in data.iter().enumerate() {
-        for (hi, h) in s.entities.iter().enumerate() {
-            for (ti, t) in s.entities.iter().enumerate() {
-                let (Some(ht), Some(tt)) = (h.entity_type, t.entity_type) else {
-                    continue;
-                };
-                if hi == ti || !fits(ht, tt) {
-                    continue;
-                }
-                let label = s
-                    .relations
-                    .iter()
-                    .find(|r| r.head == hi && r.tail == ti && r.predicate.signature() == (ht, tt))
-                    .map_or(0, |r| r.predicate.label());
-                let mark = |e: &docgraph::relations::eval::GoldEntity, ty| Marked {
-                    start: e.start,
-                    end: e.end,
-                    entity_type: ty,
-                };
-                match enc.encode(&s.text, mark(h, ht), mark(t, tt)) {
-                    Some(pair) => out.push(Example {
-                        sentence: si,
-                        head: hi,
-                        tail: ti,
-                        label,
-                        pair,
-                    }),
-                    None => skipped += 1,
-                }
+        for (hi, ti) in s.candidate_pairs() {
+            let (Some(head), Some(tail)) = (s.marked(hi), s.marked(ti)) else {
+                continue;
+            };
+            let label = s
+                .relations
+                .iter()
+                .find(|r| {
+                    r.head == hi
+                        && r.tail == ti
+                        && r.predicate.signature() == (head.entity_type, tail.entity_type)
+                })
+                .map_or(0, |r| r.predicate.label());
+            match enc.encode(&s.text, head, tail) {
+                Some(pair) => out.push(Example {
+                    sentence: si,
+                    head: hi,
+                    tail: ti,
+                    label,
+                    pair,
+                }),
+                None => skipped += 1,
             }
         }
     }

@@ -9,13 +9,15 @@ Ghostscript (PostScript distilled to PDF), img2pdf (scans: JPEG, lossless PNG/Fl
 pikepdf (encryption). The PDFs are committed; this script is only needed to change them:
 
     pip install fpdf2 reportlab img2pdf pikepdf pillow   # and: apt-get install ghostscript fonts-dejavu-core
-    python3 scripts/make_fixtures.py
+    python3 scripts/make_fixtures.py              # every document
+    python3 scripts/make_fixtures.py relations/   # only documents under these path prefixes
 """
 import io
 import json
 import os
 import shutil
 import subprocess
+import sys
 import textwrap
 import zlib
 
@@ -40,7 +42,7 @@ DOCS = {
         ],
         "entities": [["Siemens", "ORG"], ["Munich", "LOC"], ["Roland Busch", "PER"],
                      ["Bavarian", "MISC"], ["Markus Söder", "PER"], ["Technical University of Munich", "ORG"]],
-        "relations": [["Siemens", "opened", "Munich"]],
+        "relations": [],
     },
     "fpdf/wind-report.pdf": {
         "producer": "fpdf2",
@@ -60,7 +62,7 @@ DOCS = {
                      ["Maria Jensen", "PER"], ["Siemens Gamesa", "ORG"], ["European Commission", "ORG"],
                      ["Brussels", "LOC"], ["Ursula von der Leyen", "PER"], ["Danish", "MISC"], ["German", "MISC"],
                      ["Esbjerg", "LOC"]],
-        "relations": [["Vestas", "signed", "Orsted"]],
+        "relations": [],
     },
     "ghostscript/github-letter.pdf": {
         "producer": "ghostscript",
@@ -72,7 +74,7 @@ DOCS = {
         ],
         "entities": [["Microsoft", "ORG"], ["GitHub", "ORG"], ["Satya Nadella", "PER"], ["Redmond", "LOC"],
                      ["Nat Friedman", "PER"], ["London", "LOC"], ["Berlin", "LOC"]],
-        "relations": [["Microsoft", "acquired", "GitHub"]],
+        "relations": [],
     },
     "scans/berlin-jpeg.pdf": {
         "producer": "img2pdf (JPEG scan)",
@@ -84,7 +86,7 @@ DOCS = {
         ],
         "entities": [["Barack Obama", "PER"], ["Berlin", "LOC"], ["Olaf Scholz", "PER"], ["China", "LOC"],
                      ["White House", "ORG"], ["German", "MISC"]],
-        "relations": [["Barack Obama", "visited", "Berlin"]],
+        "relations": [],
     },
     "scans/toyota-png.pdf": {
         "producer": "img2pdf (lossless PNG scan)",
@@ -96,7 +98,7 @@ DOCS = {
         ],
         "entities": [["Toyota", "ORG"], ["Kentucky", "LOC"], ["Akio Toyoda", "PER"], ["Georgetown", "LOC"],
                      ["Denso", "ORG"], ["Canada", "LOC"], ["Mexico", "LOC"]],
-        "relations": [["Toyota", "built", "Kentucky"]],
+        "relations": [],
     },
     "scans/airbus-fax.pdf": {
         "producer": "img2pdf (CCITT G4 scan)",
@@ -107,14 +109,14 @@ DOCS = {
         ],
         "entities": [["Airbus", "ORG"], ["Lufthansa", "ORG"], ["Hamburg", "LOC"], ["Guillaume Faury", "PER"],
                      ["Toulouse", "LOC"]],
-        "relations": [["Airbus", "delivered", "Lufthansa"]],
+        "relations": [],
     },
     "scans/nokia-g3.pdf": {
         "producer": "hand-built (CCITT Group 3 1-D scan from libtiff, with end-of-line codes)",
         "scan": "g3",
         "pages": ["Nokia shipped network equipment from Espoo to customers in India."],
         "entities": [["Nokia", "ORG"], ["Espoo", "LOC"], ["India", "LOC"]],
-        "relations": [["Nokia", "shipped", "Espoo"]],
+        "relations": [],
     },
     "encrypted/nestle-open.pdf": {
         "producer": "reportlab + pikepdf (RC4 encrypted, empty user password)",
@@ -165,7 +167,7 @@ DOCS.update({
                      ["SNCF", "ORG"], ["Lyon", "LOC"], ["Cologne", "LOC"], ["Brussels", "LOC"], ["Belgian", "MISC"],
                      ["European Investment Bank", "ORG"], ["Luxembourg", "LOC"], ["Berlin", "LOC"], ["Siemens", "ORG"],
                      ["Krefeld", "LOC"]],
-        "relations": [["Deutsche Bahn", "ordered", "Alstom"]],
+        "relations": [],
     },
     "producers/libreoffice-deal.pdf": {
         "producer": "LibreOffice Writer (embedded TrueType subsets)",
@@ -189,7 +191,7 @@ DOCS.update({
         ],
         "entities": [["Netflix", "ORG"], ["Madrid", "LOC"], ["Argentina", "LOC"], ["Ted Sarandos", "PER"],
                      ["Pedro Almodovar", "PER"], ["Los Angeles", "LOC"]],
-        "relations": [["Netflix", "filmed", "Madrid"]],
+        "relations": [],
     },
     "producers/garbled-text-layer.pdf": {
         "producer": "hand-built: a scan under an invisible text layer whose encoding shifts every letter",
@@ -215,7 +217,70 @@ DOCS.update({
         "entities": [["Heineken", "ORG"], ["Amsterdam", "LOC"], ["Dolf van den Brink", "PER"], ["Rotterdam", "LOC"],
                      ["Philips", "ORG"], ["Eindhoven", "LOC"], ["Frans van Houten", "PER"], ["Utrecht", "LOC"],
                      ["Shell", "ORG"], ["Nigeria", "LOC"], ["Ghana", "LOC"]],
-        "relations": [["Heineken", "opened", "Amsterdam"]],
+        "relations": [],
+    },
+})
+
+# Written for the relation model (typed relations of every predicate).
+DOCS.update({
+    # Written for the relation model: typed relations of every predicate that must be found
+    # (head, predicate, tail), and pairs in the same sentences that must not be related.
+    "relations/reportlab-staff.pdf": {
+        "producer": "reportlab",
+        "pages": [
+            "Helena Varga works for Nordwind Energy as its chief economist. "
+            "Nordwind Energy is based in Hamburg. "
+            "Varga lives in Luebeck with her two children. "
+            "Luebeck is a port city in Schleswig-Holstein. "
+            "Tom Reyes, a teacher from Denver, criticised Nordwind Energy in a letter."
+        ],
+        "entities": [["Helena Varga", "PER"], ["Nordwind Energy", "ORG"], ["Hamburg", "LOC"],
+                     ["Luebeck", "LOC"], ["Schleswig-Holstein", "LOC"], ["Tom Reyes", "PER"], ["Denver", "LOC"]],
+        "relations": [["Helena Varga", "Work_For", "Nordwind Energy"], ["Nordwind Energy", "OrgBased_In", "Hamburg"],
+                      ["Helena Varga", "Live_In", "Luebeck"], ["Luebeck", "Located_In", "Schleswig-Holstein"],
+                      ["Tom Reyes", "Live_In", "Denver"]],
+        "not_related": [["Tom Reyes", "Work_For", "Nordwind Energy"], ["Hamburg", "Located_In", "Nordwind Energy"]],
+    },
+    "relations/fpdf-court.pdf": {
+        "producer": "fpdf2",
+        "pages": [
+            "A jury in Tucson found that Raymond Croft killed Dennis Hollis in 2019. "
+            "Croft, a former guard at Pinecrest Security, had lived in Phoenix for ten years. "
+            "Pinecrest Security, a firm headquartered in Tempe, declined to comment.",
+        ],
+        "entities": [["Tucson", "LOC"], ["Raymond Croft", "PER"], ["Dennis Hollis", "PER"],
+                     ["Pinecrest Security", "ORG"], ["Phoenix", "LOC"], ["Tempe", "LOC"]],
+        "relations": [["Raymond Croft", "Kill", "Dennis Hollis"], ["Raymond Croft", "Work_For", "Pinecrest Security"],
+                      ["Raymond Croft", "Live_In", "Phoenix"], ["Pinecrest Security", "OrgBased_In", "Tempe"]],
+        "not_related": [["Dennis Hollis", "Kill", "Raymond Croft"], ["Dennis Hollis", "Work_For", "Pinecrest Security"]],
+    },
+    "relations/ghostscript-mayor.pdf": {
+        "producer": "ghostscript",
+        "pages": [
+            "Sofia Lindqvist, the mayor of Uppsala, met bankers from Handelsbanken on Tuesday. "
+            "Handelsbanken is based in Stockholm. "
+            "Uppsala is a university town in Sweden. "
+            "In a separate trial, Gustav Berg was convicted of murdering Anders Holm."
+        ],
+        "entities": [["Sofia Lindqvist", "PER"], ["Uppsala", "LOC"], ["Handelsbanken", "ORG"], ["Stockholm", "LOC"],
+                     ["Sweden", "LOC"], ["Gustav Berg", "PER"], ["Anders Holm", "PER"]],
+        "relations": [["Handelsbanken", "OrgBased_In", "Stockholm"], ["Uppsala", "Located_In", "Sweden"],
+                      ["Gustav Berg", "Kill", "Anders Holm"]],
+        "not_related": [["Anders Holm", "Kill", "Gustav Berg"], ["Sweden", "Located_In", "Uppsala"]],
+    },
+    "relations/scan-obituary.pdf": {
+        "producer": "img2pdf (JPEG scan)",
+        "scan": "jpeg",
+        "pages": [
+            "Carlos Mendes, who worked for Petrobras for thirty years, died at his home in Recife. "
+            "Petrobras, which is based in Rio de Janeiro, paid tribute to him. "
+            "Recife is the capital of Pernambuco."
+        ],
+        "entities": [["Carlos Mendes", "PER"], ["Petrobras", "ORG"], ["Recife", "LOC"], ["Rio de Janeiro", "LOC"],
+                     ["Pernambuco", "LOC"]],
+        "relations": [["Carlos Mendes", "Work_For", "Petrobras"], ["Carlos Mendes", "Live_In", "Recife"],
+                      ["Petrobras", "OrgBased_In", "Rio de Janeiro"], ["Recife", "Located_In", "Pernambuco"]],
+        "not_related": [["Pernambuco", "Located_In", "Recife"], ["Rio de Janeiro", "Located_In", "Recife"]],
     },
 })
 
@@ -473,8 +538,14 @@ def encrypt(path, user_password):
 
 
 def main():
-    shutil.rmtree(CORPUS, ignore_errors=True)
+    # With path prefixes as arguments only those documents are rebuilt (the others keep their
+    # bytes); expected.json is always rewritten from DOCS.
+    only = sys.argv[1:]
+    if not only:
+        shutil.rmtree(CORPUS, ignore_errors=True)
     for rel, doc in DOCS.items():
+        if only and not any(rel.startswith(p) for p in only):
+            continue
         path = out(rel)
         producer = doc["producer"]
         if doc.get("garbled"):
@@ -496,6 +567,12 @@ def main():
         if doc.get("encrypt") == "empty":
             encrypt(path, "")
 
+    expected = {"documents": DOCS, "broken": BROKEN}
+    with open(os.path.join(ROOT, "expected.json"), "w") as f:
+        json.dump(expected, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+    if only:
+        return
     open(out("broken/empty.pdf"), "wb").close()
     with open(out("broken/not-a-pdf.pdf"), "w") as f:
         f.write("This is a plain text file that only pretends to be a PDF by its name.\n")
@@ -506,11 +583,6 @@ def main():
     pw = out("broken/password.pdf")
     reportlab_pdf(pw, ["This document is confidential and needs a password."])
     encrypt(pw, "secret")
-
-    expected = {"documents": DOCS, "broken": BROKEN}
-    with open(os.path.join(ROOT, "expected.json"), "w") as f:
-        json.dump(expected, f, indent=2, ensure_ascii=False)
-        f.write("\n")
     for dirpath, _, files in sorted(os.walk(CORPUS)):
         for name in sorted(files):
             p = os.path.join(dirpath, name)

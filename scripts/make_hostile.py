@@ -128,6 +128,20 @@ def main():
     pw.save(os.path.join(ROOT, "password-protected.pdf"), encryption=pikepdf.Encryption(user="secret", owner="owner", R=6))
     expected["password-protected.pdf"] = {"status": "failed", "kind": "password_required"}
 
+    # A user password with compressed object streams (the page tree is inside encrypted
+    # streams), and the same with the catalog reference broken: both need the password, and
+    # must be reported so whatever else is wrong with them.
+    with pikepdf.open(os.path.join(ROOT, "control-good.pdf")) as p:
+        p.save(os.path.join(ROOT, "password-object-streams.pdf"),
+               encryption=pikepdf.Encryption(user="secret", owner="owner", R=6),
+               object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    expected["password-object-streams.pdf"] = {"status": "failed", "kind": "password_required"}
+    with open(os.path.join(ROOT, "password-object-streams.pdf"), "rb") as f:
+        data = f.read()
+    with open(os.path.join(ROOT, "password-damaged-page-tree.pdf"), "wb") as f:
+        f.write(data.replace(b"/Root", b"/Rxxx", 1))
+    expected["password-damaged-page-tree.pdf"] = {"status": "failed", "kind": "password_required"}
+
     # Encrypted with an empty user password, as many producers do to set permissions: readable.
     for name, enc in [("aes128-empty-password.pdf", pikepdf.Encryption(user="", owner="owner", R=4, aes=True)),
                       ("aes256-empty-password.pdf", pikepdf.Encryption(user="", owner="owner", R=6))]:

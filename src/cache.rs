@@ -6,8 +6,13 @@
 //! is), processes new and changed files, and, since the graph is built from the files found now,
 //! drops removed ones; their entries are pruned at the end of a complete run. A run killed
 //! half-way resumes where it stopped. The fingerprint covers everything that changes results
-//! (docgraph's version, the model, OCR language, whether page texts are kept), so a change there
-//! starts afresh.
+//! (docgraph's version, the models, OCR language, relation options, whether page texts are
+//! kept), so a change there starts afresh.
+//!
+//! Nothing in the cache is trusted blindly: an entry is a header line (the document's content
+//! hash, the fingerprint, a SHA-256 of the body) followed by the result. An entry whose header
+//! names another document or configuration, or whose body does not match its checksum, is
+//! [`Lookup::Invalid`]: the document is processed again and the report says why.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -22,6 +27,26 @@ use crate::record::{DocStatus, DocumentResult};
 pub struct ResultCache {
     root: PathBuf,
     dir: PathBuf,
+    fingerprint: String,
+}
+
+/// What the cache holds for a document.
+#[derive(Debug)]
+pub enum Lookup {
+    /// A result for exactly these bytes under this configuration.
+    Hit(Box<DocumentResult>),
+    /// Nothing.
+    Miss,
+    /// An entry that must not be used, and why.
+    Invalid(String),
+}
+
+/// The first line of an entry: whose result it is.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Header {
+    sha256: String,
+    fingerprint: String,
+    checksum: String,
 }
 
 /// Hex SHA-256 of some bytes.
@@ -30,6 +55,19 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// What identifies a model folder for the cache: its configuration, card and weight size.
+pub fn model_fingerprint(dir: &Path) -> String {
+    let mut h = Sha256::new();
+    for f in ["config.json", "docgraph.json"] {
+        h.update(std::fs::read(dir.join(f)).unwrap_or_default());
+    }
+    let weights = std::fs::metadata(dir.join("rust_model.ot"))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    h.update(weights.to_le_bytes());
+    sha256_hex(&h.finalize())
 }
 
 /// Results worth remembering: successes, and failures that are a property of the file.
@@ -49,20 +87,19 @@ impl ResultCache {
         Ok(ResultCache {
             root: root.to_path_buf(),
             dir,
+            fingerprint: fingerprint.to_string(),
         })
     }
 
-    /// A fingerprint of what determines a document's result.
-    pub fn fingerprint(model_dir: &Path, language: &str, keep_text: bool) -> String {
+    /// A fingerprint of what determines a document's result: docgraph's version and `parts`
+    /// (models, options).
+    pub fn fingerprint(parts: &[&str]) -> String {
         let mut h = Sha256::new();
         h.update(env!("CARGO_PKG_VERSION").as_bytes());
-        h.update(std::fs::read(model_dir.join("config.json")).unwrap_or_default());
-        let weights = std::fs::metadata(model_dir.join("rust_model.ot"))
-            .map(|m| m.len())
-            .unwrap_or(0);
-        h.update(weights.to_le_bytes());
-        h.update(language.as_bytes());
-        h.update([keep_text as u8]);
+        for p in parts {
+            h.update((p.len() as u64).to_le_bytes());
+            h.update(p.as_bytes());
+        }
         sha256_hex(&h.finalize())[..16].to_string()
     }
 
@@ -70,10 +107,43 @@ impl ResultCache {
         self.dir.join(format!("{sha256}.json"))
     }
 
-    /// The stored result for a file with these contents, if any (an unreadable entry is a miss).
-    pub fn get(&self, sha256: &str) -> Option<DocumentResult> {
-        let bytes = std::fs::read(self.entry(sha256)).ok()?;
-        serde_json::from_slice(&bytes).ok()
+    /// The stored result for a file with these contents, checked against its header.
+    pub fn get(&self, sha256: &str) -> Lookup {
+        let Ok(bytes) = std::fs::read(self.entry(sha256)) else {
+            return Lookup::Miss;
+        };
+        match self.check(sha256, &bytes) {
+            Ok(r) => Lookup::Hit(Box::new(r)),
+            Err(why) => Lookup::Invalid(why),
+        }
+    }
+
+    fn check(&self, sha256: &str, bytes: &[u8]) -> std::result::Result<DocumentResult, String> {
+        let split = bytes
+            .iter()
+            .position(|&b| b == b'\n')
+            .ok_or("no header line")?;
+        let (head, body) = (&bytes[..split], &bytes[split + 1..]);
+        let header: Header =
+            serde_json::from_slice(head).map_err(|e| format!("unreadable header: {e}"))?;
+        if sha256_hex(body) != header.checksum {
+            return Err("damaged: its checksum does not match".into());
+        }
+        if header.sha256 != sha256 {
+            return Err(format!(
+                "it holds the result of another document ({}…)",
+                &header.sha256[..header.sha256.len().min(12)]
+            ));
+        }
+        if header.fingerprint != self.fingerprint {
+            return Err("it was made under other options or models".into());
+        }
+        let r: DocumentResult =
+            serde_json::from_slice(body).map_err(|e| format!("unreadable result: {e}"))?;
+        if r.report.sha256.as_deref() != Some(sha256) {
+            return Err("its result names another document".into());
+        }
+        Ok(r)
     }
 
     /// Stores a result, if it is worth keeping and has a content hash.
@@ -84,11 +154,20 @@ impl ResultCache {
         if !cacheable(r) || r.report.reused {
             return Ok(());
         }
-        let json = serde_json::to_vec(r).map_err(|e| Error::Serialize {
-            what: "cache entry",
+        let serialize = |what: &'static str, e: serde_json::Error| Error::Serialize {
+            what,
             message: e.to_string(),
-        })?;
-        crate::output::write_atomic(&self.entry(sha), &json)
+        };
+        let body = serde_json::to_vec(r).map_err(|e| serialize("cache entry", e))?;
+        let header = Header {
+            sha256: sha.to_string(),
+            fingerprint: self.fingerprint.clone(),
+            checksum: sha256_hex(&body),
+        };
+        let mut bytes = serde_json::to_vec(&header).map_err(|e| serialize("cache entry", e))?;
+        bytes.push(b'\n');
+        bytes.extend_from_slice(&body);
+        crate::output::write_atomic(&self.entry(sha), &bytes)
     }
 
     /// Removes entries of files not in `keep`, and caches of other configurations.
@@ -149,14 +228,14 @@ mod tests {
         cache
             .put(&result("dd", DocStatus::Failed, Some(ErrorKind::Panic)))
             .unwrap();
-        assert_eq!(cache.get("aa").unwrap().report.status, DocStatus::Ok);
-        assert!(cache.get("bb").is_some());
+        assert!(matches!(cache.get("aa"), Lookup::Hit(r) if r.report.status == DocStatus::Ok));
+        assert!(matches!(cache.get("bb"), Lookup::Hit(_)));
         assert!(
-            cache.get("cc").is_none(),
+            matches!(cache.get("cc"), Lookup::Miss),
             "a timeout is not a property of the file"
         );
         assert!(
-            cache.get("dd").is_none(),
+            matches!(cache.get("dd"), Lookup::Miss),
             "a panic may be fixed by the next version"
         );
     }
@@ -170,24 +249,42 @@ mod tests {
         cache.put(&result("aa", DocStatus::Ok, None)).unwrap();
         cache.put(&result("bb", DocStatus::Ok, None)).unwrap();
         cache.prune(&HashSet::from(["aa".to_string()]));
-        assert!(cache.get("aa").is_some() && cache.get("bb").is_none());
+        assert!(matches!(cache.get("aa"), Lookup::Hit(_)));
+        assert!(matches!(cache.get("bb"), Lookup::Miss));
         assert!(!dir.path().join("old").exists());
     }
 
     #[test]
+    fn swapped_damaged_and_foreign_entries_are_refused_with_a_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ResultCache::open(dir.path(), "fp").unwrap();
+        cache.put(&result("aa", DocStatus::Ok, None)).unwrap();
+        cache.put(&result("bb", DocStatus::Ok, None)).unwrap();
+        let path = |sha: &str| cache.entry(sha);
+        // Swapped: bb's file now holds aa's entry.
+        std::fs::copy(path("aa"), path("bb")).unwrap();
+        assert!(matches!(cache.get("bb"), Lookup::Invalid(w) if w.contains("another document")));
+        // Damaged: cut short.
+        let bytes = std::fs::read(path("aa")).unwrap();
+        std::fs::write(path("aa"), &bytes[..bytes.len() - 5]).unwrap();
+        assert!(matches!(cache.get("aa"), Lookup::Invalid(w) if w.contains("checksum")));
+        // Foreign: made under another configuration, copied in.
+        let other = ResultCache::open(dir.path(), "other").unwrap();
+        other.put(&result("cc", DocStatus::Ok, None)).unwrap();
+        std::fs::copy(other.entry("cc"), path("cc")).unwrap();
+        assert!(matches!(cache.get("cc"), Lookup::Invalid(w) if w.contains("other options")));
+        // Garbage.
+        std::fs::write(path("dd"), b"{not json").unwrap();
+        assert!(matches!(cache.get("dd"), Lookup::Invalid(_)));
+    }
+
+    #[test]
     fn fingerprints_change_with_what_changes_results() {
+        let fp = ResultCache::fingerprint;
+        assert_ne!(fp(&["m", "eng"]), fp(&["m", "deu"]));
+        assert_ne!(fp(&["ab", "c"]), fp(&["a", "bc"]), "parts are delimited");
+        assert_eq!(fp(&["m", "eng"]), fp(&["m", "eng"]));
         let d = Path::new("/nonexistent");
-        assert_ne!(
-            ResultCache::fingerprint(d, "eng", false),
-            ResultCache::fingerprint(d, "deu", false)
-        );
-        assert_ne!(
-            ResultCache::fingerprint(d, "eng", false),
-            ResultCache::fingerprint(d, "eng", true)
-        );
-        assert_eq!(
-            ResultCache::fingerprint(d, "eng", false),
-            ResultCache::fingerprint(d, "eng", false)
-        );
+        assert_eq!(model_fingerprint(d), model_fingerprint(d));
     }
 }

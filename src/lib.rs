@@ -44,6 +44,7 @@ mod pool;
 pub mod record;
 pub mod relations;
 pub mod report;
+pub mod resolve;
 
 pub use cancel::CancelFlag;
 pub use error::{Error, ErrorKind, Result};

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use cli::args::{Cli, Command, ProgressMode};
 use cli::ingest::IngestFlags;
-use cli::EXIT_FATAL;
+use cli::{EXIT_FATAL, EXIT_USAGE};
 
 /// Tesseract's OpenMP and OpenBLAS read their thread limits when the libraries load, before
 /// `main`; setting them here would be too late. So when they are not 1, start the program
@@ -83,7 +83,12 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("docgraph: error: {e}");
-            ExitCode::from(EXIT_FATAL)
+            // A configuration the run cannot start with is a usage error, like bad arguments.
+            ExitCode::from(if e.kind() == docgraph::ErrorKind::Config {
+                EXIT_USAGE
+            } else {
+                EXIT_FATAL
+            })
         }
     }
 }

@@ -11,6 +11,7 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::ErrorKind;
+use crate::relations::schema::Predicate;
 
 /// The CoNLL-2003 entity types the NER model predicts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -160,21 +161,29 @@ pub struct Mention {
     pub inferred: bool,
 }
 
-/// A relation read in one sentence.
+/// A relation read in one sentence: a typed predicate from the relation model, or (with
+/// `predicate: None`) two entities named close together in a sentence (co-occurrence).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RelationMention {
     /// Key of the head entity.
     pub subject: String,
     /// Key of the tail entity.
     pub object: String,
-    /// Verb phrase between them; `None` for co-occurrence.
-    pub predicate: Option<String>,
+    /// The predicate; `None` for co-occurrence.
+    pub predicate: Option<Predicate>,
+    /// The model's probability for the predicate (absent for co-occurrence).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f32>,
     /// 1-based page.
     pub page: u32,
     /// Sentence start in the page text (characters).
     pub start: usize,
     /// Sentence end in the page text (characters).
     pub end: usize,
+    /// The head mention in the page text (characters, end exclusive).
+    pub subject_span: (usize, usize),
+    /// The tail mention in the page text.
+    pub object_span: (usize, usize),
     /// The sentence.
     pub sentence: String,
 }
@@ -216,9 +225,9 @@ pub struct StageSeconds {
     pub extract: f64,
     /// Decoding page images and running Tesseract.
     pub ocr: f64,
-    /// Sentence splitting and the NER model.
+    /// Sentence splitting, the NER model, naming mentions.
     pub ner: f64,
-    /// Linking names and extracting relations.
+    /// Candidate pairs and the relation model.
     pub relations: f64,
 }
 
@@ -270,8 +279,11 @@ pub struct DocumentReport {
     pub mentions: usize,
     /// Distinct entities among them.
     pub entities: usize,
-    /// Relation mentions found.
+    /// Relation mentions found (typed and co-occurrence).
     pub relations: usize,
+    /// Candidate pairs the relation model scored.
+    #[serde(default)]
+    pub relation_pairs: usize,
     /// Wall-clock seconds for this document.
     pub seconds: f64,
     /// Time per stage.
@@ -297,6 +309,7 @@ impl DocumentReport {
             mentions: 0,
             entities: 0,
             relations: 0,
+            relation_pairs: 0,
             seconds: 0.0,
             stages: StageSeconds::default(),
         }

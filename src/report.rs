@@ -26,12 +26,18 @@ pub struct Summary {
     pub pages: usize,
     /// Of which OCR'd.
     pub ocr_pages: usize,
+    /// Sentences given to the models.
+    #[serde(default)]
+    pub sentences: usize,
     /// Entity mentions.
     pub mentions: usize,
     /// Entity nodes in the graph.
     pub entities: usize,
-    /// Relation edges in the graph.
+    /// Relation edges in the graph (typed and co-occurrence).
     pub relations: usize,
+    /// Candidate pairs the relation model scored.
+    #[serde(default)]
+    pub relation_pairs: usize,
 }
 
 /// The whole run: `report.json`.
@@ -111,7 +117,9 @@ impl RunReport {
             if rep.status == DocStatus::Ok {
                 summary.pages += rep.pages;
                 summary.ocr_pages += rep.ocr_pages.len();
+                summary.sentences += rep.sentences;
                 summary.mentions += rep.mentions;
+                summary.relation_pairs += rep.relation_pairs;
             }
             stage_seconds.add(&rep.stages);
         }

@@ -88,6 +88,50 @@ fn a_missing_input_folder_is_a_clear_error() {
 }
 
 #[test]
+fn an_output_folder_that_is_the_input_is_refused_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    std::fs::copy(
+        corpus().join("reportlab/siemens-munich.pdf"),
+        input.join("a.pdf"),
+    )
+    .unwrap();
+    for args in [
+        vec![input.clone(), input.clone()],
+        vec![input.join("."), input.clone()],
+    ] {
+        let run = docgraph()
+            .args(["ingest", "-q"])
+            .arg(&args[0])
+            .arg("-o")
+            .arg(&args[1])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("is the input folder"), "{stderr}");
+        assert!(!input.join("graph.json").exists(), "nothing written");
+        assert!(!input.join(".cache").exists(), "nothing written");
+    }
+    // Outputs in the folder that holds the input are fine.
+    let run = docgraph()
+        .args(["ingest", "-q"])
+        .arg(&input)
+        .arg("-o")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(dir.path().join("graph.json").exists());
+}
+
+#[test]
 fn help_documents_the_exit_status_and_options() {
     let run = docgraph().args(["ingest", "--help"]).output().unwrap();
     let help = String::from_utf8_lossy(&run.stdout);

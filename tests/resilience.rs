@@ -207,6 +207,83 @@ fn start(input: &Path, out: &Path) -> Child {
         .unwrap()
 }
 
+#[test]
+fn swapped_damaged_or_foreign_cache_entries_are_recomputed_with_a_warning() {
+    let input = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let names = [
+        "reportlab/siemens-munich.pdf",
+        "producers/garbled-text-layer.pdf",
+        "broken/password.pdf",
+        "ghostscript/github-letter.pdf",
+    ];
+    copy_into(input.path(), &names);
+    let mut c = config();
+    c.cache_dir = Some(out.path().join(".cache"));
+    let pipeline = Pipeline::new(c).unwrap();
+    let run = || {
+        pipeline
+            .run(input.path(), None, &CancelFlag::new(), &|_| {})
+            .unwrap()
+    };
+    let first = run();
+    let entry_of = |path: &str| {
+        let sha = first
+            .results
+            .iter()
+            .find(|r| r.report.path == path)
+            .and_then(|r| r.report.sha256.clone())
+            .unwrap();
+        cache_entries(out.path())
+            .into_iter()
+            .find(|p| p.file_stem().unwrap().to_string_lossy() == sha)
+            .unwrap()
+    };
+    // Swapped: the garbled document's entry replaced by the password-protected one's (the
+    // case once reported as "encrypted" for a readable file); damaged: one cut short.
+    std::fs::copy(
+        entry_of("broken/password.pdf"),
+        entry_of("producers/garbled-text-layer.pdf"),
+    )
+    .unwrap();
+    let siemens = entry_of("reportlab/siemens-munich.pdf");
+    let bytes = std::fs::read(&siemens).unwrap();
+    std::fs::write(&siemens, &bytes[..bytes.len() / 2]).unwrap();
+
+    let second = run();
+    for (path, why) in [
+        ("producers/garbled-text-layer.pdf", "another document"),
+        ("reportlab/siemens-munich.pdf", "checksum"),
+    ] {
+        let r = second
+            .results
+            .iter()
+            .find(|r| r.report.path == path)
+            .unwrap();
+        assert!(!r.report.reused, "{path} was processed again");
+        assert_eq!(
+            r.report.status,
+            DocStatus::Ok,
+            "{path}: {:?}",
+            r.report.error
+        );
+        assert!(
+            r.report.warnings.iter().any(|w| w.contains(why)),
+            "{path}: {:?}",
+            r.report.warnings
+        );
+    }
+    assert_eq!(
+        second.report.summary.reused, 2,
+        "the intact entries were used"
+    );
+    assert_eq!(
+        docgraph::graph::export::to_json(&first.graph).unwrap(),
+        docgraph::graph::export::to_json(&second.graph).unwrap(),
+        "the same graph: nothing wrong was trusted"
+    );
+}
+
 fn cache_entries(out: &Path) -> Vec<PathBuf> {
     let Ok(dirs) = std::fs::read_dir(out.join(".cache")) else {
         return Vec::new();
@@ -240,9 +317,13 @@ fn killing_a_run_leaves_no_truncated_output_and_the_next_run_resumes() {
     child.wait().unwrap();
 
     for p in cache_entries(out.path()) {
+        // An entry is a header line and the result: both whole.
         let bytes = std::fs::read(&p).unwrap();
-        serde_json::from_slice::<serde_json::Value>(&bytes)
+        let values: Vec<serde_json::Value> = serde_json::Deserializer::from_slice(&bytes)
+            .into_iter()
+            .collect::<Result<_, _>>()
             .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        assert_eq!(values.len(), 2, "{}", p.display());
     }
     for name in ["graph.json", "report.json"] {
         if let Ok(bytes) = std::fs::read(out.path().join(name)) {

@@ -18,7 +18,8 @@ use docgraph::Config;
         per-document report.json.",
     after_help = "Exit status: 0 every document processed; 3 some documents failed or timed out \
         (the rest are in the graph; see report.json); 1 the run could not start or write its \
-        outputs; 2 bad arguments; 130 cancelled (outputs hold what finished)."
+        outputs; 2 bad arguments or a setup the run cannot start with (such as an output \
+        folder that is the input folder); 130 cancelled (outputs hold what finished)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -77,11 +78,23 @@ pub enum ProgressMode {
     None,
 }
 
+/// Options of the pipeline, shared by `ingest` and `bench`.
 #[derive(Args, Clone)]
 pub struct PipelineArgs {
     /// Folder of the NER model [default: $DOCGRAPH_MODEL_DIR, else models/ner-minilm-l6-conll03]
     #[arg(long, value_name = "DIR")]
     pub model_dir: Option<PathBuf>,
+    /// Folder of the relation model [default: relations-minilm-conll04 beside the NER model]
+    #[arg(long, value_name = "DIR")]
+    pub relation_model_dir: Option<PathBuf>,
+    /// Probability a predicate needs for a pair to be related [default: the model's, tuned on
+    /// its development data]
+    #[arg(long, value_name = "P", value_parser = probability)]
+    pub relation_threshold: Option<f32>,
+    /// Keep only typed relations: no co-occurrence edges (entities close together in a
+    /// sentence with no typed relation between them).
+    #[arg(long)]
+    pub no_cooccurrence: bool,
     /// Tesseract language data folder [default: /usr/share/tesseract-ocr/5/tessdata]
     #[arg(long, value_name = "DIR")]
     pub tessdata: Option<PathBuf>,
@@ -109,12 +122,56 @@ pub struct PipelineArgs {
 }
 
 impl PipelineArgs {
+    /// The options as command-line arguments again (for the runs `bench` starts), every one
+    /// of them, so the child runs are configured exactly as asked. `--sequential` is left to
+    /// the caller.
+    pub fn to_args(&self) -> Vec<String> {
+        let mut a: Vec<String> = Vec::new();
+        let mut push = |k: &str, v: String| {
+            a.push(k.to_string());
+            a.push(v);
+        };
+        let path = |p: &PathBuf| p.display().to_string();
+        if let Some(d) = &self.model_dir {
+            push("--model-dir", path(d));
+        }
+        if let Some(d) = &self.relation_model_dir {
+            push("--relation-model-dir", path(d));
+        }
+        if let Some(t) = self.relation_threshold {
+            push("--relation-threshold", t.to_string());
+        }
+        if let Some(d) = &self.tessdata {
+            push("--tessdata", path(d));
+        }
+        push("--lang", self.lang.clone());
+        if let Some(w) = self.workers {
+            push("--workers", w.to_string());
+        }
+        if let Some(n) = self.ner_instances {
+            push("--ner-instances", n.to_string());
+        }
+        push("--doc-timeout", self.doc_timeout.to_string());
+        push("--max-file-mb", self.max_file_mb.to_string());
+        push("--max-pages", self.max_pages.to_string());
+        if self.no_cooccurrence {
+            a.push("--no-cooccurrence".into());
+        }
+        a
+    }
+
+    /// The pipeline configuration these options describe.
     pub fn config(&self) -> Config {
         let mut c = Config::new(
             self.model_dir
                 .clone()
                 .unwrap_or_else(docgraph::default_model_dir),
         );
+        if let Some(d) = &self.relation_model_dir {
+            c.relation_model_dir = d.clone();
+        }
+        c.relation_threshold = self.relation_threshold;
+        c.cooccurrence = !self.no_cooccurrence;
         c.tessdata = self.tessdata.clone();
         c.ocr_language = self.lang.clone();
         c.workers = self.workers.unwrap_or(0);
@@ -124,5 +181,13 @@ impl PipelineArgs {
         c.limits.max_file_bytes = self.max_file_mb.saturating_mul(1 << 20);
         c.limits.max_pages = self.max_pages;
         c
+    }
+}
+
+/// A probability from 0 to 1.
+fn probability(s: &str) -> Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+        _ => Err(format!("{s} is not a probability from 0 to 1")),
     }
 }

@@ -98,8 +98,30 @@ impl BenchResult {
             "stage shares (sequential): {}",
             shares(&self.sequential.report.stage_seconds)
         );
+        for m in [&self.sequential, &self.parallel] {
+            let _ = writeln!(
+                s,
+                "stage throughput ({}): {}",
+                m.mode,
+                throughput(&m.report)
+            );
+        }
         s
     }
+}
+
+/// Items per second a stage got through, per second spent in it (summed over threads, so
+/// per busy core): OCR'd pages, sentences through NER, candidate pairs through the relation
+/// model.
+pub fn throughput(r: &RunReport) -> String {
+    let st = &r.stage_seconds;
+    let rate = |n: usize, s: f64| if s > 0.0 { n as f64 / s } else { 0.0 };
+    format!(
+        "OCR {:.2} pages/s, NER {:.1} sentences/s, relations {:.1} pairs/s (per busy core)",
+        rate(r.summary.ocr_pages, st.ocr),
+        rate(r.summary.sentences, st.ner),
+        rate(r.summary.relation_pairs, st.relations),
+    )
 }
 
 /// Stage times as percentages of their sum.
@@ -171,19 +193,7 @@ pub fn compare(exe: &Path, dir: &Path, extra: &[String]) -> Result<BenchResult> 
 /// the two modes built different graphs).
 pub fn bench(dir: PathBuf, min_speedup: Option<f64>, opts: PipelineArgs) -> Result<u8> {
     let exe = std::env::current_exe().map_err(|e| Error::io("current executable", e))?;
-    let mut extra = Vec::new();
-    if let Some(m) = &opts.model_dir {
-        extra.push("--model-dir".into());
-        extra.push(m.display().to_string());
-    }
-    if let Some(t) = &opts.tessdata {
-        extra.push("--tessdata".into());
-        extra.push(t.display().to_string());
-    }
-    if let Some(w) = opts.workers {
-        extra.push("--workers".into());
-        extra.push(w.to_string());
-    }
+    let extra = opts.to_args();
     let result = compare(&exe, &dir, &extra)?;
     print!("{}", result.table());
     println!(

@@ -49,6 +49,16 @@ pub fn ingest(
     if !no_cache {
         config.cache_dir = Some(out.join(".cache"));
     }
+    // Refused before anything is written (no .cache in the input folder).
+    if let (Ok(a), Ok(b)) = (dir.canonicalize(), out.canonicalize()) {
+        if a == b {
+            return Err(docgraph::Error::Config(format!(
+                "the output folder {} is the input folder {}: write the outputs elsewhere (-o)",
+                out.display(),
+                dir.display()
+            )));
+        }
+    }
     std::fs::create_dir_all(&out).map_err(|e| docgraph::Error::io(&out, e))?;
     docgraph::output::remove_stale_temporaries(&out);
     let cancel = CancelFlag::new();

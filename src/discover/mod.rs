@@ -72,6 +72,15 @@ pub fn discover(root: &Path, exclude: Option<&Path>) -> Result<Discovery> {
         return Err(Error::Config(format!("{} is not a folder", root.display())));
     }
     let exclude = exclude.and_then(|p| p.canonicalize().ok());
+    if let (Some(ex), Ok(r)) = (&exclude, root.canonicalize()) {
+        if &r == ex {
+            return Err(Error::Config(format!(
+                "the output folder {} is the input folder {}: write the outputs elsewhere (-o)",
+                ex.display(),
+                root.display()
+            )));
+        }
+    }
     let mut seen = HashSet::new();
     let mut out = Discovery::default();
     let walker = walkdir::WalkDir::new(root)
@@ -127,6 +136,23 @@ pub fn discover(root: &Path, exclude: Option<&Path>) -> Result<Discovery> {
 mod tests {
     use super::*;
     use std::fs;
+
+    #[test]
+    fn an_output_folder_that_is_the_input_is_refused_one_inside_it_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a.pdf"), b"%PDF-1.4\n").unwrap();
+        fs::create_dir(dir.path().join("out")).unwrap();
+        fs::write(dir.path().join("out/b.pdf"), b"%PDF-1.4\n").unwrap();
+        let err = discover(dir.path(), Some(dir.path())).unwrap_err();
+        assert!(matches!(err, Error::Config(_)), "{err}");
+        assert!(
+            discover(&dir.path().join("out"), Some(dir.path())).is_ok(),
+            "outputs beside the input folder's parent are no conflict"
+        );
+        let found = discover(dir.path(), Some(&dir.path().join("out"))).unwrap();
+        let names: Vec<_> = found.files.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(names, ["a.pdf"]);
+    }
 
     #[test]
     fn header_sniffing_accepts_leading_junk_and_rejects_text() {

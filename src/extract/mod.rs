@@ -22,6 +22,7 @@ use lopdf::{Document, LoadOptions, ObjectId};
 use crate::error::{Error, Result};
 pub use inline::inline_images;
 pub use interpret::{page_content, Glyph, ImagePlacement, ImageRef, PageContent};
+pub(crate) use quality::FUNCTION_WORDS;
 pub use quality::{assess, TextVerdict};
 pub use reading_order::layout;
 
@@ -112,7 +113,15 @@ pub fn read_pdf(path: &Path, limits: &Limits) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// Does the file declare encryption (an `/Encrypt` entry in a trailer)? Checked on the raw
+/// bytes, so it holds even when the structure around it is broken.
+fn declares_encryption(bytes: &[u8]) -> bool {
+    bytes.windows(8).any(|w| w == b"/Encrypt")
+}
+
 /// Parses a PDF, opening it with the empty user password when it is encrypted (as readers do).
+/// A file that declares encryption and cannot be opened is [`Error::PasswordRequired`],
+/// whatever else is wrong with it: that is the first thing its owner must know.
 pub fn parse(bytes: &[u8], limits: &Limits) -> Result<Document> {
     let options = LoadOptions {
         max_decompressed_size: Some(limits.max_stream_bytes),
@@ -123,7 +132,10 @@ pub fn parse(bytes: &[u8], limits: &Limits) -> Result<Document> {
         Err(e) => {
             let msg = e.to_string();
             let lower = msg.to_lowercase();
-            if lower.contains("password") || lower.contains("decrypt") || lower.contains("encrypt")
+            if lower.contains("password")
+                || lower.contains("decrypt")
+                || lower.contains("encrypt")
+                || declares_encryption(bytes)
             {
                 return Err(Error::PasswordRequired);
             }
@@ -131,6 +143,11 @@ pub fn parse(bytes: &[u8], limits: &Limits) -> Result<Document> {
         }
     };
     if doc.is_encrypted() && doc.decrypt("").is_err() {
+        return Err(Error::PasswordRequired);
+    }
+    // Encryption declared but the document came out without pages: the empty password did
+    // not really open it.
+    if doc.get_pages().is_empty() && declares_encryption(bytes) {
         return Err(Error::PasswordRequired);
     }
     Ok(doc)

@@ -25,7 +25,7 @@ pub const MIN_ALNUM: usize = 16;
 
 /// Short function words of English and the commonest European languages. Real prose is full of
 /// them (40% of English words); text decoded with the wrong encoding has almost none.
-const FUNCTION_WORDS: &[&str] = &[
+pub(crate) const FUNCTION_WORDS: &[&str] = &[
     "a", "about", "after", "all", "also", "an", "and", "are", "as", "at", "be", "been", "but",
     "by", "can", "for", "from", "had", "has", "have", "he", "her", "his", "if", "in", "into", "is",
     "it", "its", "more", "no", "not", "of", "on", "one", "or", "our", "she", "so", "than", "that",

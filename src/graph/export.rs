@@ -10,7 +10,7 @@ use super::{DocumentMentions, Edge, KnowledgeGraph, Node};
 use crate::error::{Error, Result};
 
 /// Version of the `graph.json` layout.
-pub const JSON_SCHEMA: &str = "docgraph.graph/1";
+pub const JSON_SCHEMA: &str = "docgraph.graph/2";
 
 #[derive(Serialize)]
 struct JsonNode<'a> {
@@ -98,6 +98,7 @@ pub fn to_graphml(kg: &KnowledgeGraph) -> String {
         ("pages", "node", "pages", "int"),
         ("ekind", "edge", "kind", "string"),
         ("predicate", "edge", "predicate", "string"),
+        ("confidence", "edge", "confidence", "double"),
         ("weight", "edge", "weight", "double"),
         ("sources", "edge", "sources", "string"),
     ] {
@@ -117,7 +118,8 @@ pub fn to_graphml(kg: &KnowledgeGraph) -> String {
                 data(&mut s, "kind", "entity");
                 data(&mut s, "label", &e.name);
                 data(&mut s, "etype", e.entity_type.as_str());
-                data(&mut s, "aliases", &e.aliases.join("; "));
+                let names: Vec<&str> = e.aliases.iter().map(|a| a.name.as_str()).collect();
+                data(&mut s, "aliases", &names.join("; "));
                 data(&mut s, "mentions", &e.mentions.to_string());
                 data(&mut s, "documents", &e.documents.to_string());
             }
@@ -139,12 +141,18 @@ pub fn to_graphml(kg: &KnowledgeGraph) -> String {
         );
         match e.weight() {
             Edge::Relation(r) => {
-                data(&mut s, "ekind", "relation");
-                data(
-                    &mut s,
-                    "predicate",
-                    r.predicate.as_deref().unwrap_or("co-occurs with"),
-                );
+                // A typed relation carries its predicate and confidence; a co-occurrence has
+                // neither, as in graph.json (`predicate: null`).
+                match r.predicate {
+                    Some(p) => {
+                        data(&mut s, "ekind", "relation");
+                        data(&mut s, "predicate", p.as_str());
+                    }
+                    None => data(&mut s, "ekind", "cooccurrence"),
+                }
+                if let Some(c) = r.confidence {
+                    data(&mut s, "confidence", &format!("{c:.4}"));
+                }
                 data(&mut s, "weight", &r.weight.to_string());
                 let mut docs: Vec<&str> =
                     r.provenance.iter().map(|p| p.document.as_str()).collect();
@@ -200,16 +208,18 @@ pub fn to_dot(kg: &KnowledgeGraph) -> String {
     }
     for e in g.edge_references() {
         let attrs = match e.weight() {
-            Edge::Relation(r) => format!(
-                "label=\"{}\", weight={}{}",
-                dot_escape(r.predicate.as_deref().unwrap_or("")),
-                r.weight,
-                if r.predicate.is_none() {
-                    ", dir=none, style=dashed"
-                } else {
-                    ""
-                }
-            ),
+            Edge::Relation(r) => match (r.predicate, r.confidence) {
+                (Some(p), c) => format!(
+                    "label=\"{} {:.2}\", weight={}",
+                    p.as_str(),
+                    c.unwrap_or(1.0),
+                    r.weight
+                ),
+                (None, _) => format!(
+                    "weight={}, dir=none, style=dashed, color=\"#999999\"",
+                    r.weight
+                ),
+            },
             Edge::Mentions { count } => {
                 format!("weight={count}, color=\"#bbbbbb\", arrowhead=none")
             }

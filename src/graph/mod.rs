@@ -9,15 +9,17 @@ pub mod export;
 
 pub use crate::nlp::entities::entity_key;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde::Serialize;
 
-use crate::record::{DocStatus, DocumentResult, EntityType};
+use crate::record::{DocStatus, DocumentResult, EntityType, Mention};
+use crate::relations::schema::Predicate;
+use crate::resolve::{resolve, Alias};
 
-/// Subject, object, predicate: what makes two relation mentions the same edge.
-type RelationKey = (NodeIndex, NodeIndex, Option<String>);
+/// Head, tail, predicate: what makes two relation mentions the same edge.
+type RelationKey = (NodeIndex, NodeIndex, Option<Predicate>);
 
 /// Provenance entries kept per edge; the weight still counts every occurrence.
 pub const MAX_PROVENANCE: usize = 20;
@@ -25,15 +27,16 @@ pub const MAX_PROVENANCE: usize = 20;
 /// An entity node.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EntityNode {
-    /// The merge key (normalised name).
+    /// The key of its canonical name (normalised).
     pub key: String,
-    /// Canonical name: the most frequent form (the longest on ties).
+    /// Canonical name: the most frequent of its fullest forms.
     pub name: String,
     /// Type by majority of mentions.
     #[serde(rename = "type")]
     pub entity_type: EntityType,
-    /// Every other form it was written as.
-    pub aliases: Vec<String>,
+    /// Every name it was written as (canonical first), with counts and the rule that made
+    /// it this entity's.
+    pub aliases: Vec<Alias>,
     /// Mentions across all documents.
     pub mentions: usize,
     /// Documents that mention it.
@@ -60,7 +63,7 @@ pub enum Node {
 }
 
 /// Where a relation was read.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, PartialOrd, Serialize)]
 pub struct Provenance {
     /// Document path.
     pub document: String,
@@ -70,17 +73,28 @@ pub struct Provenance {
     pub start: usize,
     /// Sentence end in the page text (characters).
     pub end: usize,
+    /// The head mention in the page text (characters, end exclusive).
+    pub subject_span: (usize, usize),
+    /// The tail mention in the page text.
+    pub object_span: (usize, usize),
+    /// The model's probability for the predicate here (absent for co-occurrence).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f32>,
     /// The sentence.
     pub sentence: String,
 }
 
-/// A relation between two entities.
+/// A relation between two entities: a typed predicate (head → tail), or co-occurrence
+/// (`predicate: None`, stored from the lower node id to the higher).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RelationEdge {
-    /// Verb phrase, or `None` for co-occurrence in a sentence.
-    pub predicate: Option<String>,
-    /// Occurrences.
+    /// The predicate, or `None` for co-occurrence in a sentence.
+    pub predicate: Option<Predicate>,
+    /// Occurrences (relation mentions).
     pub weight: usize,
+    /// The highest probability the model gave the predicate in any mention.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f32>,
     /// Where it was read (the first [`MAX_PROVENANCE`] in document order).
     pub provenance: Vec<Provenance>,
 }
@@ -142,14 +156,6 @@ pub struct KnowledgeGraph {
     by_key: BTreeMap<String, NodeIndex>,
 }
 
-#[derive(Default)]
-struct EntityStats {
-    types: BTreeMap<EntityType, usize>,
-    names: BTreeMap<String, usize>,
-    mentions: usize,
-    documents: BTreeSet<String>,
-}
-
 impl KnowledgeGraph {
     /// Builds the graph from the documents processed successfully among `results`.
     pub fn build(results: &[DocumentResult]) -> Self {
@@ -159,52 +165,44 @@ impl KnowledgeGraph {
             .collect();
         ok.sort_by(|a, b| a.report.path.cmp(&b.report.path));
 
-        let mut stats: BTreeMap<&str, EntityStats> = BTreeMap::new();
-        for r in &ok {
-            for m in &r.mentions {
-                let s = stats.entry(m.key.as_str()).or_default();
-                *s.types.entry(m.entity_type).or_default() += 1;
-                *s.names.entry(m.name.clone()).or_default() += 1;
-                s.mentions += 1;
-                s.documents.insert(r.report.path.clone());
+        // One real-world entity, one node: resolved over every document at once.
+        let mention_lists: Vec<&[Mention]> = ok.iter().map(|r| r.mentions.as_slice()).collect();
+        let resolution = resolve(&mention_lists);
+        let mut g = DiGraph::new();
+        let nodes: Vec<NodeIndex> = resolution
+            .entities
+            .iter()
+            .map(|e| {
+                g.add_node(Node::Entity(EntityNode {
+                    key: e.key.clone(),
+                    name: e.name.clone(),
+                    entity_type: e.entity_type,
+                    aliases: e.aliases.clone(),
+                    mentions: e.mentions,
+                    documents: e.documents,
+                }))
+            })
+            .collect();
+        // Look-up by any key an entity was reached by; a key shared by homonyms leads to the
+        // one with more mentions.
+        let mut by_key = BTreeMap::new();
+        let mut biggest_first: Vec<usize> = (0..nodes.len()).collect();
+        biggest_first.sort_by_key(|&i| (std::cmp::Reverse(resolution.entities[i].mentions), i));
+        for i in biggest_first {
+            for k in &resolution.entities[i].keys {
+                by_key.entry(k.clone()).or_insert(nodes[i]);
             }
         }
-
-        let mut g = DiGraph::new();
-        let mut by_key = BTreeMap::new();
-        for (key, s) in &stats {
-            // Majority type; ties go to the first in PER, ORG, LOC, MISC order.
-            let entity_type = s
-                .types
-                .iter()
-                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-                .map(|(t, _)| *t)
-                .expect("has mentions");
-            let name = s
-                .names
-                .iter()
-                .max_by(|a, b| {
-                    a.1.cmp(b.1)
-                        .then(a.0.len().cmp(&b.0.len()))
-                        .then(b.0.cmp(a.0))
-                })
-                .map(|(n, _)| n.clone())
-                .expect("has names");
-            let aliases = s.names.keys().filter(|n| **n != name).cloned().collect();
-            let idx = g.add_node(Node::Entity(EntityNode {
-                key: key.to_string(),
-                name,
-                entity_type,
-                aliases,
-                mentions: s.mentions,
-                documents: s.documents.len(),
-            }));
-            by_key.insert(key.to_string(), idx);
-        }
+        let node_of = |doc: usize, key: &str| -> Option<NodeIndex> {
+            resolution
+                .local
+                .get(&(doc, key.to_string()))
+                .map(|&i| nodes[i])
+        };
 
         let mut documents = Vec::with_capacity(ok.len());
         let mut relations: BTreeMap<RelationKey, (usize, Vec<Provenance>)> = BTreeMap::new();
-        for r in &ok {
+        for (d, r) in ok.iter().enumerate() {
             let doc = g.add_node(Node::Document(DocumentNode {
                 path: r.report.path.clone(),
                 pages: r.report.pages,
@@ -212,7 +210,7 @@ impl KnowledgeGraph {
             let mut counts: BTreeMap<NodeIndex, usize> = BTreeMap::new();
             let mut mentions = Vec::with_capacity(r.mentions.len());
             for m in &r.mentions {
-                let e = by_key[&m.key];
+                let e = node_of(d, &m.key).expect("every mention key is resolved");
                 *counts.entry(e).or_default() += 1;
                 mentions.push(MentionOut {
                     text: m.text.clone(),
@@ -234,30 +232,40 @@ impl KnowledgeGraph {
                 mentions,
             });
             for rel in &r.relations {
-                let (Some(&a), Some(&b)) = (by_key.get(&rel.subject), by_key.get(&rel.object))
-                else {
+                let (Some(a), Some(b)) = (node_of(d, &rel.subject), node_of(d, &rel.object)) else {
                     continue;
                 };
+                if a == b {
+                    // Resolution made the two ends one entity.
+                    continue;
+                }
                 // Co-occurrence has no direction: store it one way only.
-                let (a, b) = if rel.predicate.is_none() && b < a {
-                    (b, a)
+                let (a, b, sa, sb) = if rel.predicate.is_none() && b < a {
+                    (b, a, rel.object_span, rel.subject_span)
                 } else {
-                    (a, b)
+                    (a, b, rel.subject_span, rel.object_span)
                 };
-                let entry = relations.entry((a, b, rel.predicate.clone())).or_default();
+                let entry = relations.entry((a, b, rel.predicate)).or_default();
                 entry.0 += 1;
                 entry.1.push(Provenance {
                     document: r.report.path.clone(),
                     page: rel.page,
                     start: rel.start,
                     end: rel.end,
+                    subject_span: sa,
+                    object_span: sb,
+                    confidence: rel.confidence,
                     sentence: rel.sentence.clone(),
                 });
             }
         }
         for ((a, b, predicate), (weight, mut provenance)) in relations {
-            provenance.sort();
+            provenance.sort_by(|x, y| x.partial_cmp(y).unwrap_or(std::cmp::Ordering::Equal));
             provenance.dedup();
+            let confidence = provenance
+                .iter()
+                .filter_map(|p| p.confidence)
+                .max_by(f32::total_cmp);
             provenance.truncate(MAX_PROVENANCE);
             g.add_edge(
                 a,
@@ -265,6 +273,7 @@ impl KnowledgeGraph {
                 Edge::Relation(RelationEdge {
                     predicate,
                     weight,
+                    confidence,
                     provenance,
                 }),
             );
@@ -312,6 +321,18 @@ impl KnowledgeGraph {
             .collect()
     }
 
+    /// Every relation edge with its head and tail entities (co-occurrences included, with
+    /// `predicate: None`), in edge order.
+    pub fn relations(&self) -> impl Iterator<Item = (&EntityNode, &RelationEdge, &EntityNode)> {
+        use petgraph::visit::EdgeRef;
+        self.graph.edge_references().filter_map(|e| {
+            match (&self.graph[e.source()], e.weight(), &self.graph[e.target()]) {
+                (Node::Entity(h), Edge::Relation(r), Node::Entity(t)) => Some((h, r, t)),
+                _ => None,
+            }
+        })
+    }
+
     /// Number of entity nodes.
     pub fn entity_count(&self) -> usize {
         self.by_key.len()
@@ -354,11 +375,14 @@ mod tests {
         }
     }
 
-    fn rel(s: &str, o: &str, p: Option<&str>) -> RelationMention {
+    fn rel(s: &str, o: &str, p: Option<Predicate>) -> RelationMention {
         RelationMention {
             subject: s.into(),
             object: o.into(),
-            predicate: p.map(Into::into),
+            predicate: p,
+            confidence: p.map(|_| 0.75),
+            subject_span: (0, 2),
+            object_span: (5, 7),
             page: 1,
             start: 0,
             end: 10,
@@ -374,7 +398,7 @@ mod tests {
                     mention("Siemens AG", "siemens", EntityType::ORG, 0),
                     mention("Munich", "munich", EntityType::LOC, 20),
                 ],
-                vec![rel("siemens", "munich", Some("is based in"))],
+                vec![rel("siemens", "munich", Some(Predicate::OrgBasedIn))],
             ),
             doc(
                 "a.pdf",
@@ -384,7 +408,7 @@ mod tests {
                     mention("Munich", "munich", EntityType::LOC, 40),
                 ],
                 vec![
-                    rel("siemens", "munich", Some("is based in")),
+                    rel("siemens", "munich", Some(Predicate::OrgBasedIn)),
                     rel("munich", "siemens", None),
                 ],
             ),
@@ -395,8 +419,13 @@ mod tests {
     fn variants_merge_with_majority_type_counts_and_aliases() {
         let kg = KnowledgeGraph::build(&sample());
         let (_, siemens) = kg.entity("Siemens AG").unwrap();
-        assert_eq!(siemens.name, "Siemens");
-        assert_eq!(siemens.aliases, vec!["Siemens AG".to_string()]);
+        assert_eq!(siemens.name, "Siemens AG", "the fullest form");
+        let aliases: Vec<(&str, usize)> = siemens
+            .aliases
+            .iter()
+            .map(|a| (a.name.as_str(), a.count))
+            .collect();
+        assert_eq!(aliases, vec![("Siemens AG", 1), ("Siemens", 2)]);
         assert_eq!(siemens.entity_type, EntityType::ORG);
         assert_eq!((siemens.mentions, siemens.documents), (3, 2));
         assert_eq!(kg.entity_count(), 2);
@@ -408,7 +437,7 @@ mod tests {
         let rels = kg.relations_between("siemens", "munich");
         let based = rels
             .iter()
-            .find(|r| r.predicate.as_deref() == Some("is based in"))
+            .find(|r| r.predicate == Some(Predicate::OrgBasedIn))
             .unwrap();
         assert_eq!(based.weight, 2);
         let docs: Vec<_> = based

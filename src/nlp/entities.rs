@@ -30,7 +30,79 @@ pub struct EntitySpan {
 
 /// Merges BIO-labelled words into entity spans: `B-X` starts an entity, `I-X` continues one of
 /// the same type (or starts one, as models sometimes begin with `I-`), anything else ends it.
+/// Then names the tokenizer cut at punctuation are put back together (see [`join_punctuated`]).
 pub fn merge_bio(words: &[TaggedWord]) -> Vec<EntitySpan> {
+    join_punctuated(bio_spans(words), words)
+}
+
+/// The model reads "U.S." as four words (`U`, `.`, `S`, `.`) and often labels the periods `O`,
+/// which would leave two entities "U" and "S"; "AT&T" and "Schleswig-Holstein" split the same
+/// way. Two spans of one type separated only by one-character words with no white space on
+/// either side are one name; an initialism's final period ("U.S" + ".") belongs to it.
+fn join_punctuated(spans: Vec<EntitySpan>, words: &[TaggedWord]) -> Vec<EntitySpan> {
+    let glue_between = |from: usize, to: usize| -> bool {
+        // Every character from `from` to `to` is covered by contiguous one-character words.
+        let mut at = from;
+        while at < to {
+            match words.iter().find(|w| w.start == at) {
+                Some(w) if w.end == at + 1 => at += 1,
+                _ => return false,
+            }
+        }
+        at == to && to > from
+    };
+    let mut out: Vec<EntitySpan> = Vec::with_capacity(spans.len());
+    for span in spans {
+        match out.last_mut() {
+            Some(prev)
+                if prev.entity_type == span.entity_type
+                    && span.start - prev.end <= 2
+                    && glue_between(prev.end, span.start) =>
+            {
+                prev.score = prev.score.min(span.score);
+                prev.end = span.end;
+            }
+            _ => out.push(span),
+        }
+    }
+    for span in &mut out {
+        // "U.S" + "." : the last word is a single character and a one-character word follows
+        // with no space; the period is part of the abbreviation.
+        let last_is_initial = words
+            .iter()
+            .any(|w| w.end == span.end && w.end - w.start == 1);
+        let period_follows = words
+            .iter()
+            .any(|w| w.start == span.end && w.end == span.end + 1 && w.label == "O");
+        let dotted = span.end - span.start >= 3;
+        if last_is_initial && period_follows && dotted {
+            span.end += 1;
+        }
+    }
+    out
+}
+
+/// Names that are never entities however the model labels them: a single character, a word
+/// with no capital letter ("and", "cup"), or a capitalised function word ("The", "And"); an
+/// all-capital acronym ("US", "IT") is a name.
+pub fn is_junk_name(name: &str) -> bool {
+    let letters = name.chars().filter(|c| c.is_alphanumeric()).count();
+    if letters <= 1 {
+        return true;
+    }
+    if !name.chars().any(char::is_uppercase) {
+        return true;
+    }
+    let all_caps = name
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .all(char::is_uppercase);
+    !all_caps
+        && !name.contains(' ')
+        && crate::extract::FUNCTION_WORDS.contains(&name.to_lowercase().as_str())
+}
+
+fn bio_spans(words: &[TaggedWord]) -> Vec<EntitySpan> {
     let mut out: Vec<EntitySpan> = Vec::new();
     let mut current: Option<(EntitySpan, usize)> = None; // span, word count
     for w in words {
@@ -91,6 +163,18 @@ const ORG_SUFFIXES: &[&str] = &[
     "nv",
     "bv",
     "se",
+    "asa",
+    "as",
+    "ab",
+    "oy",
+    "oyj",
+    "spa",
+    "srl",
+    "kg",
+    "pty",
+    "pte",
+    "llp",
+    "lp",
     "group",
 ];
 
@@ -217,6 +301,40 @@ mod tests {
                 (10, 20, EntityType::ORG)
             ]
         );
+    }
+
+    #[test]
+    fn names_cut_at_punctuation_are_put_back_together() {
+        // "the U.S. unit": t h e _ U . S . _ u n i t
+        let words = vec![
+            w(0, 3, "O"),
+            w(4, 5, "B-LOC"),
+            w(5, 6, "O"),
+            w(6, 7, "B-LOC"),
+            w(7, 8, "O"),
+            w(9, 13, "O"),
+        ];
+        assert_eq!(spans(&words), vec![(4, 8, EntityType::LOC)]);
+        // "Schleswig-Holstein" labelled as two places.
+        let words = vec![w(0, 9, "B-LOC"), w(9, 10, "O"), w(10, 18, "B-LOC")];
+        assert_eq!(spans(&words), vec![(0, 18, EntityType::LOC)]);
+        // A space or another type keeps them apart; a name's final full stop is not taken.
+        let words = vec![w(0, 5, "B-LOC"), w(5, 6, "O"), w(7, 12, "B-LOC")];
+        assert_eq!(spans(&words).len(), 2);
+        let words = vec![w(0, 5, "B-ORG"), w(5, 6, "O"), w(6, 11, "B-LOC")];
+        assert_eq!(spans(&words).len(), 2);
+        let words = vec![w(0, 5, "B-LOC"), w(5, 6, "O")];
+        assert_eq!(spans(&words), vec![(0, 5, EntityType::LOC)]);
+    }
+
+    #[test]
+    fn junk_names_are_recognised() {
+        for junk in ["The", "A", "G", "and", "cup", "subs", "And", "U"] {
+            assert!(is_junk_name(junk), "{junk}");
+        }
+        for name in ["US", "IT", "U.S.", "Siemens", "The Hague", "eBay", "Apple"] {
+            assert!(!is_junk_name(name), "{name}");
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 
-use super::entities::{display_name, entity_key, merge_bio, surname_links};
+use super::entities::{display_name, entity_key, is_junk_name, merge_bio, surname_links};
 use super::ner::{NerModels, BATCH_SIZE};
 use super::sentences::{chunk_span, split_sentences};
 use crate::cancel::Stop;
@@ -92,12 +92,30 @@ pub(crate) fn find(
 const MIN_PROPAGATED_LEN: usize = 3;
 /// Only names the model was this sure of somewhere are propagated.
 const MIN_PROPAGATED_SCORE: f32 = 0.8;
+/// A name is inferred at most this many times per time the model found it (and at least
+/// [`MIN_PROPAGATION_CAP`] times), so one mistake cannot become hundreds.
+const PROPAGATION_PER_FOUND: usize = 4;
+/// See [`PROPAGATION_PER_FOUND`].
+const MIN_PROPAGATION_CAP: usize = 10;
+
+/// What the model said about one name in a document.
+#[derive(Default)]
+struct Found {
+    types: BTreeMap<EntityType, usize>,
+    score: f32,
+    count: usize,
+    /// Some occurrence does not start its sentence.
+    inside_sentence: bool,
+}
 
 /// One sense per discourse: a name the model recognised somewhere in a document is an entity
 /// wherever else it stands in that document as a whole word, also where a harder context made
-/// the model miss it. Such mentions are marked `inferred`.
+/// the model miss it. Such mentions are marked `inferred`. Only names worth spreading are:
+/// found with confidence, not junk (function words, lone letters), not a single word the model
+/// only ever saw at the start of a sentence (where any word is capitalised), and at most a few
+/// times per time the model found them.
 fn propagate(raw: &mut Vec<RawMention>, sentences: &[Sentence]) {
-    let mut names: BTreeMap<String, (BTreeMap<EntityType, usize>, f32)> = BTreeMap::new();
+    let mut names: BTreeMap<String, Found> = BTreeMap::new();
     let mut taken: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
     for m in raw.iter() {
         taken.entry(m.sentence).or_default().push((m.start, m.end));
@@ -107,17 +125,21 @@ fn propagate(raw: &mut Vec<RawMention>, sentences: &[Sentence]) {
             .skip(m.start)
             .take(m.end - m.start)
             .collect();
-        if name.chars().count() < MIN_PROPAGATED_LEN || !name.chars().any(char::is_uppercase) {
+        if name.chars().count() < MIN_PROPAGATED_LEN || is_junk_name(&name) {
             continue;
         }
-        let entry = names.entry(name).or_default();
-        *entry.0.entry(m.entity_type).or_default() += 1;
-        entry.1 = entry.1.max(m.score);
+        let f = names.entry(name).or_default();
+        *f.types.entry(m.entity_type).or_default() += 1;
+        f.score = f.score.max(m.score);
+        f.count += 1;
+        f.inside_sentence |= m.start > 0;
     }
     // Longer names first, so "Siemens Gamesa" is placed before "Siemens" could claim its start.
-    let mut ordered: Vec<_> = names
+    let mut ordered: Vec<(String, Found)> = names
         .into_iter()
-        .filter(|(_, (_, score))| *score >= MIN_PROPAGATED_SCORE)
+        .filter(|(name, f)| {
+            f.score >= MIN_PROPAGATED_SCORE && (f.inside_sentence || name.contains(' '))
+        })
         .collect();
     ordered.sort_by(|a, b| {
         b.0.chars()
@@ -125,20 +147,25 @@ fn propagate(raw: &mut Vec<RawMention>, sentences: &[Sentence]) {
             .cmp(&a.0.chars().count())
             .then(a.0.cmp(&b.0))
     });
-    for (name, (votes, score)) in ordered {
-        let ty = votes
+    for (name, found) in ordered {
+        let ty = found
+            .types
             .iter()
             .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
             .map(|(t, _)| *t)
             .expect("voted");
+        let mut budget = (PROPAGATION_PER_FOUND * found.count).max(MIN_PROPAGATION_CAP);
         let pat: Vec<char> = name.chars().collect();
         for (si, s) in sentences.iter().enumerate() {
+            if budget == 0 {
+                break;
+            }
             if !s.text.contains(name.as_str()) {
                 continue;
             }
             let chars: Vec<char> = s.text.chars().collect();
             let mut i = 0;
-            while i + pat.len() <= chars.len() {
+            while i + pat.len() <= chars.len() && budget > 0 {
                 let end = i + pat.len();
                 let whole = chars[i..end] == pat[..]
                     && (i == 0 || !chars[i - 1].is_alphanumeric())
@@ -152,9 +179,10 @@ fn propagate(raw: &mut Vec<RawMention>, sentences: &[Sentence]) {
                             start: i,
                             end,
                             entity_type: ty,
-                            score,
+                            score: found.score,
                             inferred: true,
                         });
+                        budget -= 1;
                     }
                     i = end;
                 } else {
@@ -185,7 +213,7 @@ pub(crate) fn name(
             .iter()
             .collect();
         let name = display_name(&surface);
-        if !name.chars().any(char::is_alphabetic) {
+        if !name.chars().any(char::is_alphabetic) || is_junk_name(&name) {
             continue;
         }
         let key = entity_key(&name, m.entity_type);
@@ -272,6 +300,31 @@ pub(crate) mod tests {
             ]
         );
         assert_eq!(mentions[1].entity_type, EntityType::ORG);
+    }
+
+    #[test]
+    fn junk_sentence_initial_words_and_runaway_names_are_not_propagated() {
+        // The model called a sentence-initial "Today" and a "The" names: neither spreads.
+        let mut text = String::from("Today Acme Corp opened. The plant is new.");
+        let mut sentences = vec![
+            sentence(0, 0, "Today Acme Corp opened."),
+            sentence(0, 24, "The plant is new."),
+        ];
+        for i in 0..40 {
+            let s = format!("Today The Acme Corp report {i}.");
+            sentences.push(sentence(0, text.chars().count() + 1, &s));
+            text.push(' ');
+            text.push_str(&s);
+        }
+        let mut mentions = vec![
+            raw(0, 0, 5, EntityType::PER),  // "Today", sentence-initial only
+            raw(0, 6, 15, EntityType::ORG), // "Acme Corp"
+            raw(1, 0, 3, EntityType::PER),  // "The"
+        ];
+        propagate(&mut mentions, &sentences);
+        let inferred: Vec<_> = mentions.iter().filter(|m| m.inferred).collect();
+        assert!(inferred.iter().all(|m| m.entity_type == EntityType::ORG));
+        assert_eq!(inferred.len(), MIN_PROPAGATION_CAP, "capped");
     }
 
     #[test]

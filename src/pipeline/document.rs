@@ -2,7 +2,7 @@
 //!
 //! ```text
 //!  read + hash ─▶ cache hit? ─▶ parse ─▶ pages ∥ (extract ─▶ ocr if unusable)
-//!      ─▶ sentences ─▶ NER batches ∥ ─▶ names ─▶ relations ─▶ DocumentResult
+//!      ─▶ sentences ─▶ NER batches ∥ ─▶ names ─▶ relation batches ∥ ─▶ DocumentResult
 //! ```
 //!
 //! Runs on the rayon pool; pages and model batches run in parallel and check the [`Stop`]
@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::cache::ResultCache;
+use crate::cache::{Lookup, ResultCache};
 use crate::cancel::Stop;
 use crate::discover::Discovered;
 use crate::error::Result;
@@ -23,7 +23,7 @@ use crate::extract::{self, Limits};
 use crate::nlp::{mentions, ner::NerModels};
 use crate::ocr::{self, OcrEngines, PageOutcome};
 use crate::record::{DocumentReport, DocumentResult, PageText, StageSeconds};
-use crate::relations;
+use crate::relations::{self, RelationModels};
 
 /// What a document needs from the pipeline.
 pub(crate) struct Engines {
@@ -31,6 +31,10 @@ pub(crate) struct Engines {
     pub ner: NerModels,
     /// Tesseract engines.
     pub ocr: OcrEngines,
+    /// Relation model instances.
+    pub relations: RelationModels,
+    /// Keep co-occurrences (entities close together in a sentence, no typed relation).
+    pub cooccurrence: bool,
     /// Bounds for hostile input.
     pub limits: Limits,
     /// Keep page texts in the results.
@@ -71,12 +75,19 @@ fn run_stages(
     let bytes = extract::read_pdf(&file.path, &engines.limits)?;
     let hash = crate::cache::sha256_hex(&bytes);
     *sha256 = Some(hash.clone());
+    let mut cache_warning = None;
     if let Some(cache) = engines.cache.as_ref().filter(|_| !engines.force) {
-        if let Some(mut hit) = cache.get(&hash) {
-            // Same bytes, maybe another name: the result is this file's now.
-            hit.report.path = file.rel.clone();
-            hit.report.reused = true;
-            return Ok(hit);
+        match cache.get(&hash) {
+            Lookup::Hit(mut hit) => {
+                // Same bytes, maybe another name: the result is this file's now.
+                hit.report.path = file.rel.clone();
+                hit.report.reused = true;
+                return Ok(*hit);
+            }
+            Lookup::Invalid(why) => {
+                cache_warning = Some(format!("cached result not used, processed again: {why}"))
+            }
+            Lookup::Miss => {}
         }
     }
     let doc = extract::parse(&bytes, &engines.limits)?;
@@ -98,18 +109,36 @@ fn run_stages(
     drop(doc);
     let mut report = DocumentReport::new(&file.rel, file.size);
     report.pages = pages.len();
+    report.warnings.extend(cache_warning);
     let texts = page_texts(outcomes, &mut report, stages);
 
+    analyze(engines, texts, report, stages, stop)
+}
+
+/// The language stages over a document's page texts: sentences, entities, relations.
+pub(crate) fn analyze(
+    engines: &Engines,
+    texts: Vec<PageText>,
+    mut report: DocumentReport,
+    stages: &mut StageSeconds,
+    stop: &Stop,
+) -> Result<DocumentResult> {
     // Entities: sentences, the NER model, names.
     let t = Instant::now();
     let sentences = mentions::sentences(&texts);
     let raw = mentions::find(&engines.ner, &sentences, stop)?;
-    stages.ner = t.elapsed().as_secs_f64();
-    let t = Instant::now();
     let named = mentions::name(raw, &sentences, &texts);
+    stages.ner = t.elapsed().as_secs_f64();
 
     // Relations between the entities of each sentence.
-    let relations = relations::relate(&named, &sentences);
+    let t = Instant::now();
+    let relations = relations::relate(
+        &engines.relations,
+        &named,
+        &sentences,
+        engines.cooccurrence,
+        stop,
+    )?;
     stages.relations = t.elapsed().as_secs_f64();
 
     let mentions: Vec<_> = named.into_iter().map(|(_, m)| m).collect();
@@ -120,11 +149,12 @@ fn run_stages(
         .map(|m| m.key.as_str())
         .collect::<BTreeSet<_>>()
         .len();
-    report.relations = relations.len();
+    report.relations = relations.mentions.len();
+    report.relation_pairs = relations.pairs;
     Ok(DocumentResult {
         report,
         mentions,
-        relations,
+        relations: relations.mentions,
         pages: if engines.keep_text { texts } else { Vec::new() },
     })
 }

@@ -32,7 +32,8 @@ use crate::extract::Limits;
 use crate::graph::KnowledgeGraph;
 use crate::nlp::ner::{NerModels, DEFAULT_MODEL_SUBDIR};
 use crate::ocr::OcrEngines;
-use crate::record::DocumentResult;
+use crate::record::{DocumentReport, DocumentResult, PageSource, PageText, StageSeconds};
+use crate::relations::RelationModels;
 use crate::report::{RunReport, RunSetup};
 use document::Engines;
 pub use progress::Progress;
@@ -42,6 +43,14 @@ pub use progress::Progress;
 pub struct Config {
     /// Folder holding the NER model (`rust_model.ot`, `config.json`, `vocab.txt`).
     pub model_dir: PathBuf,
+    /// Folder holding the relation model (the same files and `docgraph.json`).
+    pub relation_model_dir: PathBuf,
+    /// Probability the best predicate needs for a pair to be related; `None` for the model's
+    /// own (tuned on its development data).
+    pub relation_threshold: Option<f32>,
+    /// Also keep co-occurrences: entities close together in a sentence with no typed
+    /// relation between them (`predicate: null` edges).
+    pub cooccurrence: bool,
     /// Tesseract language data folder; `None` for Debian's default.
     pub tessdata: Option<PathBuf>,
     /// Tesseract language.
@@ -66,10 +75,16 @@ pub struct Config {
 }
 
 impl Config {
-    /// Defaults, with the model in `model_dir`.
+    /// Defaults, with the NER model in `model_dir` and the relation model in its sibling
+    /// folder `relations-minilm-conll04` (as shipped in `models/`).
     pub fn new(model_dir: impl Into<PathBuf>) -> Self {
+        let model_dir: PathBuf = model_dir.into();
+        let relation_model_dir = sibling_relation_model(&model_dir);
         Config {
-            model_dir: model_dir.into(),
+            model_dir,
+            relation_model_dir,
+            relation_threshold: None,
+            cooccurrence: true,
             tessdata: None,
             ocr_language: "eng".into(),
             workers: 0,
@@ -121,6 +136,17 @@ pub fn default_model_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_MODEL_SUBDIR)
 }
 
+/// The relation model beside a NER model folder, as `models/` ships them.
+fn sibling_relation_model(ner_dir: &Path) -> PathBuf {
+    let name = Path::new(crate::relations::DEFAULT_MODEL_SUBDIR)
+        .file_name()
+        .expect("a folder name");
+    ner_dir
+        .parent()
+        .map(|p| p.join(name))
+        .unwrap_or_else(|| PathBuf::from(crate::relations::DEFAULT_MODEL_SUBDIR))
+}
+
 /// What a run produced.
 #[derive(Debug)]
 pub struct RunOutput {
@@ -152,6 +178,11 @@ impl Pipeline {
     pub fn new(config: Config) -> Result<Self> {
         let workers = config.effective_workers();
         let ner = NerModels::load(&config.model_dir, config.effective_ner_instances())?;
+        let relations = RelationModels::load(
+            &config.relation_model_dir,
+            config.effective_ner_instances(),
+            config.relation_threshold,
+        )?;
         let tessdata = config
             .tessdata
             .as_ref()
@@ -166,11 +197,14 @@ impl Pipeline {
             .map_err(|e| Error::Config(format!("cannot start {workers} worker threads: {e}")))?;
         let cache = match &config.cache_dir {
             Some(dir) => {
-                let fp = crate::cache::ResultCache::fingerprint(
-                    &config.model_dir,
+                let fp = crate::cache::ResultCache::fingerprint(&[
+                    &crate::cache::model_fingerprint(&config.model_dir),
+                    &crate::cache::model_fingerprint(&config.relation_model_dir),
                     &config.ocr_language,
-                    config.keep_text,
-                );
+                    &format!("{:?}", config.relation_threshold),
+                    &config.cooccurrence.to_string(),
+                    &config.keep_text.to_string(),
+                ]);
                 Some(crate::cache::ResultCache::open(dir, &fp)?)
             }
             None => None,
@@ -180,6 +214,8 @@ impl Pipeline {
             force: config.force,
             ner,
             ocr,
+            relations,
+            cooccurrence: config.cooccurrence,
             limits: config.limits,
             keep_text: config.keep_text,
         });
@@ -306,6 +342,30 @@ impl Pipeline {
                 r.unwrap_or_else(|| DocumentResult::failed(&f.rel, f.size, &Error::Cancelled, 0.0))
             })
             .collect()
+    }
+
+    /// Finds the entities and relations of a text given directly (as one page of a document
+    /// named `name`), with the same stages a PDF's text goes through. Runs on the worker pool.
+    pub fn analyze_text(&self, name: &str, text: &str) -> Result<DocumentResult> {
+        let pages = vec![PageText {
+            page: 1,
+            source: PageSource::Text,
+            text: text.to_string(),
+        }];
+        let mut report = DocumentReport::new(name, text.len() as u64);
+        report.pages = 1;
+        report.text_pages = 1;
+        let never = AtomicBool::new(false);
+        let stop = Stop {
+            run: &never,
+            doc: &never,
+        };
+        self.pool.install(|| {
+            let mut stages = StageSeconds::default();
+            let mut r = document::analyze(&self.engines, pages, report, &mut stages, &stop)?;
+            r.report.stages = stages;
+            Ok(r)
+        })
     }
 
     /// Documents whose work is still alive on the worker pool (0 after `run` returns: a run

@@ -7,7 +7,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::schema::Predicate;
+use super::model::Marked;
+use super::schema::{fits, Predicate};
 use crate::error::{Error, Result};
 use crate::record::EntityType;
 
@@ -43,6 +44,42 @@ pub struct GoldSentence {
     pub entities: Vec<GoldEntity>,
     /// Relations between them.
     pub relations: Vec<GoldRelation>,
+}
+
+impl GoldSentence {
+    /// Ordered pairs of entities whose types fit the schema: the pairs the model is asked
+    /// about, as docgraph asks about the pairs of a sentence it read.
+    pub fn candidate_pairs(&self) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        for (h, he) in self.entities.iter().enumerate() {
+            for (t, te) in self.entities.iter().enumerate() {
+                if let (Some(ht), Some(tt)) = (he.entity_type, te.entity_type) {
+                    if h != t && fits(ht, tt) {
+                        out.push((h, t));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Entity `i` as the model marks it (`None` for a type outside the schema).
+    pub fn marked(&self, i: usize) -> Option<Marked> {
+        let e = self.entities[i];
+        e.entity_type.map(|entity_type| Marked {
+            start: e.start,
+            end: e.end,
+            entity_type,
+        })
+    }
+
+    /// The gold relations as (head, tail, predicate).
+    pub fn triples(&self) -> Vec<(usize, usize, Predicate)> {
+        self.relations
+            .iter()
+            .map(|r| (r.head, r.tail, r.predicate))
+            .collect()
+    }
 }
 
 #[derive(Deserialize)]

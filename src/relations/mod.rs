@@ -1,45 +1,489 @@
-//! Stage 4: relations between the entities of a sentence.
+//! Stage 4: typed relations between the entities of a sentence.
 //!
-//! - [`schema`]: the typed predicates and the entity types each joins;
-//! - [`model`]: the relation classifier (pair encoding, network, loading);
+//! For each sentence, every ordered pair of its mentions whose types fit the [`schema`]
+//! (`Work_For` PER→ORG, `Kill` PER→PER, `OrgBased_In` ORG→LOC, `Live_In` PER→LOC,
+//! `Located_In` LOC→LOC) is a candidate, nearest pairs first and at most
+//! [`MAX_PAIRS_PER_SENTENCE`] of them. Candidates are encoded with typed entity markers
+//! ([`model::PairEncoder`]), sorted by length, and scored in batches spread over the worker pool,
+//! each batch on a classifier leased from a pool of instances. A pair is related when its most
+//! probable predicate reaches the threshold. Pairs whose types fit no predicate are never scored,
+//! so a mistyped entity cannot be given a relation its type does not allow.
+//!
+//! Entities named close together in a sentence without a typed relation between them can also
+//! be kept as co-occurrences (`predicate: None`), a weaker and separate kind of edge.
+//!
+//! - [`schema`]: the predicates and the entity types each joins;
+//! - [`model`]: the classifier (pair encoding, network, loading, decision);
 //! - [`eval`]: gold data and scores, for training and tests.
 
 pub mod eval;
 pub mod model;
-mod phrases;
 pub mod schema;
 
-use crate::record::{Mention, RelationMention, Sentence};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use crate::cancel::Stop;
+use crate::error::Result;
+use crate::pool::Pool;
+use crate::record::{EntityType, Mention, RelationMention, Sentence};
+use model::{decide, EncodedPair, Marked, PairEncoder, RelationClassifier};
+use schema::{fits, Predicate, LABELS};
+
+/// Where the relation model shipped with docgraph lives, relative to the repository.
+pub const DEFAULT_MODEL_SUBDIR: &str = "models/relations-minilm-conll04";
+
+/// Candidate pairs scored per sentence at most, nearest first: a sentence that is a table of
+/// names would otherwise cost the square of its length.
+pub const MAX_PAIRS_PER_SENTENCE: usize = 48;
+
+/// Pairs per forward pass (sorted by length, so padding stays small).
+pub const BATCH_SIZE: usize = 16;
+
+/// Co-occurrence joins mentions at most this many mentions apart within a sentence.
+pub const COOCCURRENCE_WINDOW: usize = 4;
+
+/// The relation classifier: one shared pair encoder, a pool of model instances, a threshold.
+pub(crate) struct RelationModels {
+    encoder: PairEncoder,
+    pool: Pool<RelationClassifier>,
+    threshold: f32,
+}
+
+impl std::fmt::Debug for RelationModels {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RelationModels")
+            .field("size", &self.pool.size())
+            .field("threshold", &self.threshold)
+            .finish()
+    }
+}
+
+impl RelationModels {
+    /// Loads `size` instances of the model in `dir`; `threshold` overrides the model card's.
+    pub fn load(dir: &Path, size: usize, threshold: Option<f32>) -> Result<Self> {
+        model::check_model_dir(dir)?;
+        let card = model::read_card(dir)?;
+        let encoder = PairEncoder::from_vocab(&dir.join("vocab.txt"))?;
+        let owned = dir.to_path_buf();
+        let pool = Pool::new(size, move || RelationClassifier::load(&owned));
+        pool.warm()?;
+        Ok(RelationModels {
+            encoder,
+            pool,
+            threshold: threshold.unwrap_or(card.threshold),
+        })
+    }
+}
+
+/// A document's relations and how many candidate pairs the model scored.
+#[derive(Debug, Default)]
+pub(crate) struct Relations {
+    /// Typed relations and co-occurrences, in sentence and offset order.
+    pub mentions: Vec<RelationMention>,
+    /// Candidate pairs scored.
+    pub pairs: usize,
+}
+
+/// A candidate pair: indexes into the document's mentions, and its model input.
+struct Candidate {
+    head: usize,
+    tail: usize,
+    /// Read with both mentions' own types (not another type the document gave the name).
+    own: bool,
+    input: EncodedPair,
+}
 
 /// Relations of one document from its named mentions (each with its sentence index, in
-/// sentence order).
+/// sentence and offset order).
 pub(crate) fn relate(
+    models: &RelationModels,
     mentions: &[(usize, Mention)],
     sentences: &[Sentence],
-) -> Vec<RelationMention> {
-    let mut relations = Vec::new();
-    for group in mentions.chunk_by(|a, b| a.0 == b.0) {
-        let s = &sentences[group[0].0];
-        let chars: Vec<char> = s.text.chars().collect();
-        let spans: Vec<(usize, usize)> = group
-            .iter()
-            .map(|(_, m)| (m.start - s.start, m.end - s.start))
-            .collect();
-        for r in phrases::sentence_relations(&chars, &spans) {
-            let (a, b) = (&group[r.subject].1, &group[r.object].1);
-            if a.key == b.key {
-                continue;
+    cooccurrence: bool,
+    stop: &Stop,
+) -> Result<Relations> {
+    let groups = sentence_groups(mentions);
+    let types = types_by_key(mentions);
+    let candidates: Vec<Candidate> = groups
+        .iter()
+        .flat_map(|range| candidates(&models.encoder, mentions, &types, range.clone(), sentences))
+        .collect();
+
+    // Length-sorted batches; the order depends only on the document, so sequential and
+    // parallel runs give the model identical batches.
+    let mut order: Vec<usize> = (0..candidates.len()).collect();
+    order.sort_by_key(|&i| (candidates[i].input.ids.len(), i));
+    let scored: Vec<Vec<(usize, [f32; LABELS])>> = order
+        .chunks(BATCH_SIZE)
+        .collect::<Vec<_>>()
+        .par_iter()
+        .map(|batch| {
+            stop.check()?;
+            let inputs: Vec<&EncodedPair> = batch.iter().map(|&i| &candidates[i].input).collect();
+            let probabilities = models.pool.get()?.probabilities(&inputs);
+            Ok(batch.iter().copied().zip(probabilities).collect())
+        })
+        .collect::<Result<_>>()?;
+    // Of a pair's readings (one per type the document gave each name), the one with the
+    // mentions' own types when it relates them, else the surest other.
+    let mut decided: BTreeMap<(usize, usize), (bool, Predicate, f32)> = BTreeMap::new();
+    for (i, p) in scored.into_iter().flatten() {
+        let c = &candidates[i];
+        if let Some((predicate, confidence)) = decide(&p, models.threshold) {
+            let new = (c.own, predicate, confidence);
+            let e = decided.entry((c.head, c.tail)).or_insert(new);
+            if (new.0, new.2) > (e.0, e.2) {
+                *e = new;
             }
-            relations.push(RelationMention {
-                subject: a.key.clone(),
-                object: b.key.clone(),
-                predicate: r.predicate,
-                page: a.page,
-                start: s.start,
-                end: s.end,
-                sentence: s.text.clone(),
-            });
         }
     }
-    relations
+    let mut decided: BTreeMap<(usize, usize), (Predicate, f32)> = decided
+        .into_iter()
+        .map(|(k, (_, p, c))| (k, (p, c)))
+        .collect();
+    keep_one_direction(&mut decided);
+
+    let mut out = Vec::new();
+    let mut typed = std::collections::HashSet::new();
+    for (&(head, tail), &(predicate, confidence)) in &decided {
+        typed.insert((head.min(tail), head.max(tail)));
+        out.push(relation_mention(
+            mentions,
+            sentences,
+            (head, tail),
+            Some(predicate),
+            Some(confidence),
+        ));
+    }
+    if cooccurrence {
+        for range in &groups {
+            for (a, b) in cooccurring(mentions, range.clone()) {
+                if !typed.contains(&(a, b)) {
+                    out.push(relation_mention(mentions, sentences, (a, b), None, None));
+                }
+            }
+        }
+    }
+    out.sort_by(|x, y| {
+        (x.page, x.start, x.subject_span, x.object_span, x.predicate).cmp(&(
+            y.page,
+            y.start,
+            y.subject_span,
+            y.object_span,
+            y.predicate,
+        ))
+    });
+    Ok(Relations {
+        mentions: out,
+        pairs: candidates.len(),
+    })
+}
+
+/// Every predicate is asymmetric: where a pair was given the same predicate both ways, only
+/// the surer direction stands.
+fn keep_one_direction(decided: &mut BTreeMap<(usize, usize), (Predicate, f32)>) {
+    let both: Vec<(usize, usize)> = decided
+        .iter()
+        .filter(|(&(h, t), (p, _))| h < t && decided.get(&(t, h)).is_some_and(|r| r.0 == *p))
+        .map(|(&k, _)| k)
+        .collect();
+    for (h, t) in both {
+        let (a, b) = (decided[&(h, t)].1, decided[&(t, h)].1);
+        decided.remove(&if a >= b { (t, h) } else { (h, t) });
+    }
+}
+
+/// The types the document gave each name (its mentions can differ: "Petrobras" a person in
+/// one sentence, an organisation in the next).
+fn types_by_key(mentions: &[(usize, Mention)]) -> HashMap<&str, BTreeSet<EntityType>> {
+    let mut out: HashMap<&str, BTreeSet<EntityType>> = HashMap::new();
+    for (_, m) in mentions {
+        out.entry(m.key.as_str()).or_default().insert(m.entity_type);
+    }
+    out
+}
+
+/// Index ranges of the mentions of each sentence.
+fn sentence_groups(mentions: &[(usize, Mention)]) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 1..=mentions.len() {
+        if i == mentions.len() || mentions[i].0 != mentions[start].0 {
+            if start < i {
+                out.push(start..i);
+            }
+            start = i;
+        }
+    }
+    out
+}
+
+/// Ordered pairs of one sentence's mentions whose types fit the schema, nearest first, at most
+/// [`MAX_PAIRS_PER_SENTENCE`], encoded for the model. A name the document typed in more than
+/// one way is read under each of its types (the mention's own first), so the relation model
+/// can settle what NER could not; a pair no reading of which fits the schema is not scored.
+fn candidates(
+    encoder: &PairEncoder,
+    mentions: &[(usize, Mention)],
+    types: &HashMap<&str, BTreeSet<EntityType>>,
+    range: std::ops::Range<usize>,
+    sentences: &[Sentence],
+) -> Vec<Candidate> {
+    let readings = |i: usize| {
+        let m = &mentions[i].1;
+        let mut t = vec![m.entity_type];
+        t.extend(
+            types[m.key.as_str()]
+                .iter()
+                .filter(|t| **t != m.entity_type),
+        );
+        t
+    };
+    let mut pairs: Vec<(usize, usize, EntityType, EntityType)> = Vec::new();
+    for h in range.clone() {
+        for t in range.clone() {
+            if h == t || mentions[h].1.key == mentions[t].1.key {
+                continue;
+            }
+            for th in readings(h) {
+                for tt in readings(t) {
+                    if fits(th, tt) {
+                        pairs.push((h, t, th, tt));
+                    }
+                }
+            }
+        }
+    }
+    let distance = |p: &(usize, usize, EntityType, EntityType)| {
+        mentions[p.0].1.start.abs_diff(mentions[p.1].1.start)
+    };
+    pairs.sort_by_key(|p| (distance(p), p.0.min(p.1), p.0, p.2, p.3));
+    pairs.truncate(MAX_PAIRS_PER_SENTENCE);
+    pairs.sort_unstable();
+    let sentence = &sentences[mentions[range.start].0];
+    let mark = |m: &Mention, entity_type| Marked {
+        start: m.start - sentence.start,
+        end: m.end - sentence.start,
+        entity_type,
+    };
+    pairs
+        .into_iter()
+        .filter_map(|(head, tail, th, tt)| {
+            let input = encoder.encode(
+                &sentence.text,
+                mark(&mentions[head].1, th),
+                mark(&mentions[tail].1, tt),
+            )?;
+            let own = th == mentions[head].1.entity_type && tt == mentions[tail].1.entity_type;
+            Some(Candidate {
+                head,
+                tail,
+                own,
+                input,
+            })
+        })
+        .collect()
+}
+
+/// Unordered pairs of one sentence's mentions at most [`COOCCURRENCE_WINDOW`] apart, of
+/// different entities, in sentence order.
+fn cooccurring(
+    mentions: &[(usize, Mention)],
+    range: std::ops::Range<usize>,
+) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    for a in range.clone() {
+        for b in a + 1..range.end.min(a + 1 + COOCCURRENCE_WINDOW) {
+            if mentions[a].1.key != mentions[b].1.key {
+                out.push((a, b));
+            }
+        }
+    }
+    out
+}
+
+fn relation_mention(
+    mentions: &[(usize, Mention)],
+    sentences: &[Sentence],
+    (head, tail): (usize, usize),
+    predicate: Option<Predicate>,
+    confidence: Option<f32>,
+) -> RelationMention {
+    let (h, t) = (&mentions[head].1, &mentions[tail].1);
+    let s = &sentences[mentions[head].0];
+    RelationMention {
+        subject: h.key.clone(),
+        object: t.key.clone(),
+        predicate,
+        confidence,
+        page: h.page,
+        start: s.start,
+        end: s.end,
+        subject_span: (h.start, h.end),
+        object_span: (t.start, t.end),
+        sentence: s.text.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mention(sentence: usize, key: &str, t: EntityType, start: usize) -> (usize, Mention) {
+        (
+            sentence,
+            Mention {
+                text: key.into(),
+                entity_type: t,
+                key: key.into(),
+                name: key.into(),
+                page: 1,
+                start,
+                end: start + key.len(),
+                score: 0.9,
+                inferred: false,
+            },
+        )
+    }
+
+    fn encoder() -> PairEncoder {
+        let vocab =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("models/ner-minilm-l6-conll03/vocab.txt");
+        PairEncoder::from_vocab(&vocab).unwrap()
+    }
+
+    fn sentence(text: &str) -> Sentence {
+        Sentence {
+            page_index: 0,
+            start: 0,
+            end: text.chars().count(),
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn only_type_compatible_ordered_pairs_of_one_sentence_are_candidates() {
+        let s = vec![
+            sentence("Ann Lee of Acme met Bob Stone in Oslo."),
+            sentence("Acme hired Cy."),
+        ];
+        let m = vec![
+            mention(0, "Ann Lee", EntityType::PER, 0),
+            mention(0, "Acme", EntityType::ORG, 11),
+            mention(0, "Bob Stone", EntityType::PER, 20),
+            mention(0, "Oslo", EntityType::LOC, 33),
+            mention(1, "Acme", EntityType::ORG, 0),
+        ];
+        let groups = sentence_groups(&m);
+        assert_eq!(groups, vec![0..4, 4..5]);
+        let types = types_by_key(&m);
+        let c = candidates(&encoder(), &m, &types, groups[0].clone(), &s);
+        let mut got: Vec<(&str, &str)> = c
+            .iter()
+            .map(|c| (m[c.head].1.key.as_str(), m[c.tail].1.key.as_str()))
+            .collect();
+        got.sort_unstable();
+        // PER→ORG, PER→PER both ways, ORG→LOC, PER→LOC; never ORG→PER, LOC→anything but LOC.
+        assert_eq!(
+            got,
+            vec![
+                ("Acme", "Oslo"),
+                ("Ann Lee", "Acme"),
+                ("Ann Lee", "Bob Stone"),
+                ("Ann Lee", "Oslo"),
+                ("Bob Stone", "Acme"),
+                ("Bob Stone", "Ann Lee"),
+                ("Bob Stone", "Oslo"),
+            ]
+        );
+        assert!(candidates(&encoder(), &m, &types, groups[1].clone(), &s).is_empty());
+    }
+
+    #[test]
+    fn a_table_of_names_is_bounded_to_the_nearest_pairs() {
+        let names: Vec<String> = (0..30).map(|i| format!("Person{i:02}")).collect();
+        let text = names.join(" ");
+        let s = vec![sentence(&text)];
+        let m: Vec<_> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| mention(0, n, EntityType::PER, i * 9))
+            .collect();
+        let c = candidates(&encoder(), &m, &types_by_key(&m), 0..m.len(), &s);
+        assert_eq!(c.len(), MAX_PAIRS_PER_SENTENCE);
+        assert!(
+            c.iter().all(|c| c.head.abs_diff(c.tail) <= 2),
+            "nearest first"
+        );
+    }
+
+    #[test]
+    fn markers_wrap_the_two_entities_where_the_encoder_says() {
+        let enc = encoder();
+        let text = "Ann Lee works for Acme.";
+        let head = Marked {
+            start: 0,
+            end: 7,
+            entity_type: EntityType::PER,
+        };
+        let tail = Marked {
+            start: 18,
+            end: 22,
+            entity_type: EntityType::ORG,
+        };
+        let fwd = enc.encode(text, head, tail).unwrap();
+        let back = enc.encode(text, tail, head).unwrap();
+        // [CLS] @ * person * ann lee @ works for # ^ organization ^ acme # . [SEP]
+        assert_eq!((fwd.head, fwd.tail), (1, 10));
+        assert_eq!(fwd.ids.len(), 19);
+        // Reversed roles: the first entity carries the tail's marker now.
+        assert_eq!((back.head, back.tail), (10, 1));
+        assert_ne!(fwd.ids, back.ids);
+        assert!(enc.encode(text, head, head).is_none(), "overlapping spans");
+        assert!(
+            fwd.allowed[schema::Predicate::WorkFor.label()]
+                && !back.allowed[1..].iter().any(|a| *a),
+            "ORG→PER allows no predicate"
+        );
+    }
+
+    #[test]
+    fn a_name_typed_two_ways_is_read_both_ways_and_only_the_surer_direction_stands() {
+        let s = vec![sentence("Ann Lee left Petrobras. Petrobras hired Bo.")];
+        let m = vec![
+            mention(0, "Ann Lee", EntityType::PER, 0),
+            mention(0, "Petrobras", EntityType::PER, 13),
+        ];
+        let mut types = types_by_key(&m);
+        types.get_mut("Petrobras").unwrap().insert(EntityType::ORG);
+        let c = candidates(&encoder(), &m, &types, 0..2, &s);
+        // PER→PER both ways, and Ann Lee→Petrobras read as PER→ORG too.
+        assert_eq!(c.len(), 3);
+        assert!(c
+            .iter()
+            .any(|c| c.head == 0 && c.input.allowed[Predicate::WorkFor.label()]));
+
+        let mut d = BTreeMap::from([
+            ((0, 1), (Predicate::LocatedIn, 0.4)),
+            ((1, 0), (Predicate::LocatedIn, 0.6)),
+            ((2, 3), (Predicate::Kill, 0.9)),
+            ((3, 2), (Predicate::LiveIn, 0.5)),
+        ]);
+        keep_one_direction(&mut d);
+        assert_eq!(d.len(), 3);
+        assert!(!d.contains_key(&(0, 1)) && d.contains_key(&(1, 0)));
+    }
+
+    #[test]
+    fn cooccurrence_pairs_neighbours_within_the_window() {
+        let m: Vec<_> = (0..7)
+            .map(|i| mention(0, &format!("E{i}"), EntityType::ORG, i * 4))
+            .collect();
+        let pairs = cooccurring(&m, 0..7);
+        assert!(pairs.contains(&(0, 4)) && !pairs.contains(&(0, 5)));
+        assert_eq!(pairs.len(), 4 + 4 + 4 + 3 + 2 + 1);
+    }
 }

@@ -1,0 +1,590 @@
+//! Stage 5a: one real-world entity, one node. Resolution runs over the whole run, after every
+//! document's result is in (the writer's job), so the entities do not depend on the order
+//! documents finished in, on sequential or parallel runs, on the cache, or on shards.
+//!
+//! Each document's mentions are first grouped by their key (the normalised name, with a lone
+//! surname already linked to the one full name of that document); then groups of the same key
+//! and type across documents are one entity. Further evidence joins entities, each a small
+//! named [`Rule`], looked up through hash indexes so that cost stays near-linear in the number
+//! of groups (blocking by key, never all pairs):
+//!
+//! - [`Rule::TypeMajority`]: a name seen with a rare type joins its usual type (at least three
+//!   times the mentions); otherwise homonyms of different types stay apart;
+//! - [`Rule::ShortForm`]: common short forms of countries and unions ("U.S.", "US",
+//!   "United States");
+//! - [`Rule::Acronym`]: a name in capitals joins the one name of the corpus whose initials it is
+//!   ("IBM", "International Business Machines"), never when two names share the initials;
+//! - [`Rule::NameInCorpus`]: a surname (or first name) alone joins the one full name of the
+//!   corpus that ends (or starts) with it, never when two full names share it.
+//!
+//! Each entity keeps its canonical name (the most frequent of its fullest forms), and every
+//! name it was written as with a count and the rule that brought it in.
+
+pub mod rules;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::Serialize;
+
+use crate::nlp::entities::entity_key;
+use crate::record::{EntityType, Mention};
+pub use rules::Rule;
+
+/// A name an entity was written as.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Alias {
+    /// The name (tidied surface form).
+    pub name: String,
+    /// Mentions written so.
+    pub count: usize,
+    /// Why the name belongs to the entity.
+    pub rule: Rule,
+}
+
+/// An entity of the whole run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedEntity {
+    /// The key of its canonical name.
+    pub key: String,
+    /// Canonical name.
+    pub name: String,
+    /// Type by majority of mentions.
+    pub entity_type: EntityType,
+    /// Every name it was written as, canonical first, then by count.
+    pub aliases: Vec<Alias>,
+    /// Mentions in all documents.
+    pub mentions: usize,
+    /// Documents that mention it.
+    pub documents: usize,
+    /// Every key that leads to it (for look-ups by name).
+    pub keys: Vec<String>,
+}
+
+/// The entities of a run, and which entity each document's mention keys belong to.
+#[derive(Debug, Clone, Default)]
+pub struct Resolution {
+    /// Entities in key order.
+    pub entities: Vec<ResolvedEntity>,
+    /// (document index, mention key) → entity index.
+    pub local: HashMap<(usize, String), usize>,
+}
+
+/// Mentions of one key in one document.
+struct Local {
+    doc: usize,
+    key: String,
+    types: BTreeMap<EntityType, usize>,
+    names: BTreeMap<String, usize>,
+    mentions: usize,
+}
+
+impl Local {
+    fn entity_type(&self) -> EntityType {
+        majority(&self.types)
+    }
+}
+
+/// The type with most mentions; ties go to the first in PER, ORG, LOC, MISC order.
+fn majority(types: &BTreeMap<EntityType, usize>) -> EntityType {
+    types
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        .map(|(t, _)| *t)
+        .expect("at least one mention")
+}
+
+/// Locals of one key and type across documents: the unit resolution joins.
+struct Group {
+    key: String,
+    entity_type: EntityType,
+    locals: Vec<usize>,
+    mentions: usize,
+    /// How it joined its entity (`Normalised` while it is its own root).
+    rule: Rule,
+}
+
+/// Union-find over groups.
+struct Forest {
+    parent: Vec<usize>,
+}
+
+impl Forest {
+    fn root(&mut self, mut i: usize) -> usize {
+        while self.parent[i] != i {
+            self.parent[i] = self.parent[self.parent[i]];
+            i = self.parent[i];
+        }
+        i
+    }
+}
+
+/// Resolves the mentions of every document (documents in a stable order, e.g. by path).
+pub fn resolve(documents: &[&[Mention]]) -> Resolution {
+    let locals = locals(documents);
+    let mut groups = groups(&locals);
+    let mut forest = Forest {
+        parent: (0..groups.len()).collect(),
+    };
+    let by_key: BTreeMap<&str, Vec<usize>> =
+        groups
+            .iter()
+            .enumerate()
+            .fold(BTreeMap::new(), |mut m, (i, g)| {
+                m.entry(g.key.as_str()).or_insert_with(Vec::new).push(i);
+                m
+            });
+    let mut joins: Vec<(usize, usize, Rule)> = Vec::new();
+    type_majority(&groups, &by_key, &mut joins);
+    short_forms(&groups, &by_key, &mut joins);
+    apply(&mut forest, &mut groups, &mut joins);
+    acronyms(&groups, &locals, &mut forest, &mut joins);
+    apply(&mut forest, &mut groups, &mut joins);
+    names_in_corpus(&groups, &mut forest, &mut joins);
+    apply(&mut forest, &mut groups, &mut joins);
+    entities(&locals, &groups, &mut forest)
+}
+
+fn locals(documents: &[&[Mention]]) -> Vec<Local> {
+    let mut out = Vec::new();
+    for (doc, mentions) in documents.iter().enumerate() {
+        let mut by_key: BTreeMap<&str, Local> = BTreeMap::new();
+        for m in mentions.iter() {
+            let l = by_key.entry(m.key.as_str()).or_insert_with(|| Local {
+                doc,
+                key: m.key.clone(),
+                types: BTreeMap::new(),
+                names: BTreeMap::new(),
+                mentions: 0,
+            });
+            *l.types.entry(m.entity_type).or_default() += 1;
+            *l.names.entry(m.name.clone()).or_default() += 1;
+            l.mentions += 1;
+        }
+        out.extend(by_key.into_values());
+    }
+    out
+}
+
+fn groups(locals: &[Local]) -> Vec<Group> {
+    let mut by: BTreeMap<(&str, EntityType), Vec<usize>> = BTreeMap::new();
+    for (i, l) in locals.iter().enumerate() {
+        by.entry((l.key.as_str(), l.entity_type()))
+            .or_default()
+            .push(i);
+    }
+    by.into_iter()
+        .map(|((key, entity_type), locals_of)| Group {
+            key: key.to_string(),
+            entity_type,
+            mentions: locals_of.iter().map(|&i| locals[i].mentions).sum(),
+            locals: locals_of,
+            rule: Rule::Normalised,
+        })
+        .collect()
+}
+
+/// Carries out the joins found: the group with more mentions (then the smaller key) stays
+/// the root. Both ends of a join record its rule unless they already have one (a name's rule
+/// in the output is the one that links it, whichever name ends up canonical).
+fn apply(forest: &mut Forest, groups: &mut [Group], joins: &mut Vec<(usize, usize, Rule)>) {
+    for (a, b, rule) in joins.drain(..) {
+        let (ra, rb) = (forest.root(a), forest.root(b));
+        if ra == rb {
+            continue;
+        }
+        let weight = |g: &Group| (g.mentions, std::cmp::Reverse(g.key.clone()));
+        let (keep, join) = if weight(&groups[ra]) >= weight(&groups[rb]) {
+            (ra, rb)
+        } else {
+            (rb, ra)
+        };
+        forest.parent[join] = keep;
+        for end in [a, b] {
+            if groups[end].rule == Rule::Normalised {
+                groups[end].rule = rule;
+            }
+        }
+        groups[keep].mentions += groups[join].mentions;
+    }
+}
+
+/// The same key with different types: a type with at least three times the mentions of all
+/// others together takes them in.
+fn type_majority(
+    groups: &[Group],
+    by_key: &BTreeMap<&str, Vec<usize>>,
+    joins: &mut Vec<(usize, usize, Rule)>,
+) {
+    for ids in by_key.values().filter(|ids| ids.len() > 1) {
+        let top = *ids
+            .iter()
+            .max_by_key(|&&i| (groups[i].mentions, std::cmp::Reverse(groups[i].entity_type)))
+            .expect("non-empty");
+        let rest: usize = ids
+            .iter()
+            .filter(|&&i| i != top)
+            .map(|&i| groups[i].mentions)
+            .sum();
+        if groups[top].mentions >= 3 * rest {
+            joins.extend(
+                ids.iter()
+                    .filter(|&&i| i != top)
+                    .map(|&i| (top, i, Rule::TypeMajority)),
+            );
+        }
+    }
+}
+
+/// Keys of one short-form group join, when their types are compatible.
+fn short_forms(
+    groups: &[Group],
+    by_key: &BTreeMap<&str, Vec<usize>>,
+    joins: &mut Vec<(usize, usize, Rule)>,
+) {
+    let mut buckets: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (key, ids) in by_key {
+        if let Some(canonical) = rules::short_form(key) {
+            buckets.entry(canonical).or_default().extend(ids);
+        }
+    }
+    for ids in buckets.values() {
+        for (n, &a) in ids.iter().enumerate() {
+            for &b in &ids[n + 1..] {
+                if groups[a].key != groups[b].key
+                    && rules::compatible_for_forms(groups[a].entity_type, groups[b].entity_type)
+                {
+                    joins.push((a, b, Rule::ShortForm));
+                }
+            }
+        }
+    }
+}
+
+/// A single-word key written in capitals joins the one multi-word entity whose initials it is.
+fn acronyms(
+    groups: &[Group],
+    locals: &[Local],
+    forest: &mut Forest,
+    joins: &mut Vec<(usize, usize, Rule)>,
+) {
+    let mut by_initials: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, g) in groups.iter().enumerate() {
+        if let Some(ini) = rules::initials(&g.key) {
+            by_initials.entry(ini).or_default().push(i);
+        }
+    }
+    for (i, g) in groups.iter().enumerate() {
+        if g.key.contains(' ') {
+            continue;
+        }
+        let written_as_acronym = g
+            .locals
+            .iter()
+            .any(|&l| locals[l].names.keys().any(|n| rules::looks_like_acronym(n)));
+        if !written_as_acronym {
+            continue;
+        }
+        let Some(candidates) = by_initials.get(&g.key) else {
+            continue;
+        };
+        let roots: BTreeSet<usize> = candidates
+            .iter()
+            .filter(|&&c| rules::compatible_for_forms(g.entity_type, groups[c].entity_type))
+            .map(|&c| forest.root(c))
+            .collect();
+        if roots.len() == 1 {
+            joins.push((*roots.first().expect("one"), i, Rule::Acronym));
+        }
+    }
+}
+
+/// A person named by one word joins the one full name of the corpus ending with it (else
+/// starting with it), when there is exactly one.
+fn names_in_corpus(groups: &[Group], forest: &mut Forest, joins: &mut Vec<(usize, usize, Rule)>) {
+    let mut by_last: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_first: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, g) in groups.iter().enumerate() {
+        let words: Vec<&str> = g.key.split_whitespace().collect();
+        if g.entity_type == EntityType::PER && words.len() >= 2 {
+            by_last.entry(words[words.len() - 1]).or_default().push(i);
+            by_first.entry(words[0]).or_default().push(i);
+        }
+    }
+    for (i, g) in groups.iter().enumerate() {
+        if g.entity_type != EntityType::PER || g.key.contains(' ') {
+            continue;
+        }
+        let mut roots = |index: &HashMap<&str, Vec<usize>>| -> BTreeSet<usize> {
+            index
+                .get(g.key.as_str())
+                .map(|c| c.iter().map(|&c| forest.root(c)).collect())
+                .unwrap_or_default()
+        };
+        let last = roots(&by_last);
+        let candidates = if last.is_empty() {
+            roots(&by_first)
+        } else {
+            last
+        };
+        if candidates.len() == 1 {
+            joins.push((*candidates.first().expect("one"), i, Rule::NameInCorpus));
+        }
+    }
+}
+
+fn entities(locals: &[Local], groups: &[Group], forest: &mut Forest) -> Resolution {
+    let mut members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for i in 0..groups.len() {
+        members.entry(forest.root(i)).or_default().push(i);
+    }
+    let mut built: Vec<(ResolvedEntity, Vec<usize>)> = Vec::with_capacity(members.len());
+    for ids in members.values() {
+        let mut names: BTreeMap<&str, (usize, Rule)> = BTreeMap::new();
+        let mut types: BTreeMap<EntityType, usize> = BTreeMap::new();
+        let mut docs = BTreeSet::new();
+        let mut keys = BTreeSet::new();
+        let mut local_ids = Vec::new();
+        for &g in ids {
+            let group = &groups[g];
+            keys.insert(group.key.clone());
+            for &l in &group.locals {
+                let local = &locals[l];
+                docs.insert(local.doc);
+                local_ids.push(l);
+                for (t, n) in &local.types {
+                    *types.entry(*t).or_default() += n;
+                }
+                for (name, n) in &local.names {
+                    // A name whose own key is not its group's came in by an in-document link.
+                    let own = entity_key(name, group.entity_type);
+                    let rule = if own == group.key {
+                        group.rule
+                    } else {
+                        Rule::NameInDocument
+                    };
+                    let e = names.entry(name.as_str()).or_insert((0, rule));
+                    e.0 += n;
+                    e.1 = e.1.min(rule);
+                }
+            }
+        }
+        let entity_type = majority(&types);
+        let most_words = names
+            .keys()
+            .map(|n| n.split_whitespace().count())
+            .max()
+            .unwrap_or(0);
+        let name = names
+            .iter()
+            .filter(|(n, _)| n.split_whitespace().count() == most_words)
+            .map(|(n, (c, _))| (*n, *c))
+            .reduce(|best, x| if rules::better_name(x, best) { x } else { best })
+            .map(|(n, _)| n.to_string())
+            .expect("an entity has names");
+        let key = entity_key(&name, entity_type);
+        let mut aliases: Vec<Alias> = names
+            .iter()
+            .map(|(n, (count, rule))| Alias {
+                name: n.to_string(),
+                count: *count,
+                rule: if entity_key(n, entity_type) == key {
+                    Rule::Normalised
+                } else {
+                    *rule
+                },
+            })
+            .collect();
+        aliases.sort_by(|a, b| {
+            (b.name == name, b.count, &a.name).cmp(&(a.name == name, a.count, &b.name))
+        });
+        keys.insert(key.clone());
+        built.push((
+            ResolvedEntity {
+                key,
+                name,
+                entity_type,
+                aliases,
+                mentions: local_ids.iter().map(|&l| locals[l].mentions).sum(),
+                documents: docs.len(),
+                keys: keys.into_iter().collect(),
+            },
+            local_ids,
+        ));
+    }
+    built.sort_by(|a, b| {
+        (&a.0.key, a.0.entity_type, &a.0.name).cmp(&(&b.0.key, b.0.entity_type, &b.0.name))
+    });
+    let mut local = HashMap::new();
+    let mut entities = Vec::with_capacity(built.len());
+    for (i, (e, local_ids)) in built.into_iter().enumerate() {
+        for l in local_ids {
+            local.insert((locals[l].doc, locals[l].key.clone()), i);
+        }
+        entities.push(e);
+    }
+    Resolution { entities, local }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use EntityType::*;
+
+    fn m(name: &str, t: EntityType) -> Mention {
+        Mention {
+            text: name.into(),
+            entity_type: t,
+            key: entity_key(name, t),
+            name: name.into(),
+            page: 1,
+            start: 0,
+            end: name.len(),
+            score: 0.9,
+            inferred: false,
+        }
+    }
+
+    /// Entities as (canonical name, sorted alias names), sorted.
+    fn clusters(docs: &[Vec<Mention>]) -> Vec<(String, Vec<String>)> {
+        let refs: Vec<&[Mention]> = docs.iter().map(Vec::as_slice).collect();
+        let mut out: Vec<_> = resolve(&refs)
+            .entities
+            .into_iter()
+            .map(|e| {
+                let mut a: Vec<String> = e.aliases.into_iter().map(|a| a.name).collect();
+                a.sort();
+                (e.name, a)
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn rule_of(docs: &[Vec<Mention>], alias: &str) -> Rule {
+        let refs: Vec<&[Mention]> = docs.iter().map(Vec::as_slice).collect();
+        resolve(&refs)
+            .entities
+            .into_iter()
+            .flat_map(|e| e.aliases)
+            .find(|a| a.name == alias)
+            .map(|a| a.rule)
+            .expect("alias present")
+    }
+
+    #[test]
+    fn a_surname_alone_joins_the_one_full_name_of_the_corpus() {
+        let docs = vec![
+            vec![m("Bill Clinton", PER), m("Washington", LOC)],
+            vec![m("Clinton", PER)],
+        ];
+        assert_eq!(
+            clusters(&docs),
+            vec![
+                (
+                    "Bill Clinton".into(),
+                    vec!["Bill Clinton".into(), "Clinton".into()]
+                ),
+                ("Washington".into(), vec!["Washington".into()]),
+            ]
+        );
+        assert_eq!(rule_of(&docs, "Clinton"), Rule::NameInCorpus);
+    }
+
+    #[test]
+    fn a_surname_shared_by_two_full_names_stays_apart() {
+        let docs = vec![
+            vec![m("Bill Clinton", PER)],
+            vec![m("Hillary Clinton", PER)],
+            vec![m("Clinton", PER)],
+        ];
+        assert_eq!(clusters(&docs).len(), 3);
+    }
+
+    #[test]
+    fn acronyms_join_their_one_expansion_and_short_forms_their_country() {
+        let docs = vec![
+            vec![
+                m("International Business Machines", ORG),
+                m("United States", LOC),
+            ],
+            vec![m("IBM", ORG), m("U.S.", LOC), m("US", LOC)],
+        ];
+        assert_eq!(
+            clusters(&docs),
+            vec![
+                (
+                    "International Business Machines".into(),
+                    vec!["IBM".into(), "International Business Machines".into()]
+                ),
+                (
+                    "United States".into(),
+                    vec!["U.S.".into(), "US".into(), "United States".into()]
+                ),
+            ]
+        );
+        assert_eq!(rule_of(&docs, "IBM"), Rule::Acronym);
+        assert_eq!(rule_of(&docs, "U.S."), Rule::ShortForm);
+    }
+
+    #[test]
+    fn two_expansions_of_one_acronym_leave_it_alone() {
+        let docs = vec![
+            vec![m("Bank of America", ORG), m("British Airways", ORG)],
+            vec![m("BA", ORG)],
+        ];
+        assert_eq!(clusters(&docs).len(), 3);
+    }
+
+    #[test]
+    fn homonyms_of_different_types_stay_apart_unless_one_type_dominates() {
+        let even = vec![
+            vec![m("Jordan", PER), m("Jordan", PER)],
+            vec![m("Jordan", LOC), m("Jordan", LOC)],
+        ];
+        assert_eq!(clusters(&even).len(), 2);
+        let lopsided = vec![
+            vec![m("Siemens", ORG), m("Siemens", ORG), m("Siemens", ORG)],
+            vec![m("Siemens", MISC)],
+        ];
+        assert_eq!(clusters(&lopsided).len(), 1);
+        assert_eq!(rule_of(&lopsided, "Siemens"), Rule::Normalised);
+    }
+
+    #[test]
+    fn suffixes_and_case_normalise_and_the_canonical_name_is_the_most_frequent_full_form() {
+        let docs = vec![
+            vec![m("Siemens AG", ORG), m("Siemens", ORG), m("Siemens", ORG)],
+            vec![m("SIEMENS", ORG)],
+        ];
+        let c = clusters(&docs);
+        assert_eq!(c.len(), 1);
+        assert_eq!(
+            c[0].0, "Siemens AG",
+            "the fullest form wins over a more frequent short one"
+        );
+    }
+
+    #[test]
+    fn document_order_does_not_change_the_entities() {
+        let docs = vec![
+            vec![m("Bill Clinton", PER), m("IBM", ORG)],
+            vec![m("Clinton", PER), m("International Business Machines", ORG)],
+            vec![m("U.S.", LOC)],
+            vec![m("United States", LOC), m("Siemens", MISC)],
+        ];
+        let mut rev = docs.clone();
+        rev.reverse();
+        assert_eq!(clusters(&docs), clusters(&rev));
+    }
+
+    #[test]
+    fn every_document_key_maps_to_its_entity() {
+        let docs = [vec![m("Bill Clinton", PER)], vec![m("Clinton", PER)]];
+        let refs: Vec<&[Mention]> = docs.iter().map(Vec::as_slice).collect();
+        let r = resolve(&refs);
+        assert_eq!(
+            r.local[&(0, "bill clinton".into())],
+            r.local[&(1, "clinton".into())]
+        );
+    }
+}
