@@ -35,6 +35,9 @@ pub struct Summary {
     pub entities: usize,
     /// Relation edges in the graph (typed and co-occurrence).
     pub relations: usize,
+    /// Of which typed (a predicate from the relation model); the rest are co-occurrences.
+    #[serde(default)]
+    pub typed_relations: usize,
     /// Candidate pairs the relation model scored.
     #[serde(default)]
     pub relation_pairs: usize,
@@ -89,11 +92,11 @@ pub(crate) struct RunSetup {
 
 impl RunReport {
     /// The report of a run over `results` whose graph has `entities` entity nodes and
-    /// `relations` relation edges.
+    /// `relations` relation edges, `typed_relations` of them typed.
     pub(crate) fn build(
         setup: &RunSetup,
         results: &[DocumentResult],
-        (entities, relations): (usize, usize),
+        (entities, relations, typed_relations): (usize, usize, usize),
         walk_warnings: Vec<String>,
         cancelled: bool,
         elapsed: Duration,
@@ -125,6 +128,7 @@ impl RunReport {
         }
         summary.entities = entities;
         summary.relations = relations;
+        summary.typed_relations = typed_relations;
         RunReport {
             version: env!("CARGO_PKG_VERSION").to_string(),
             mode: if setup.sequential {

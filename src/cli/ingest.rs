@@ -121,12 +121,13 @@ fn print_summary(report: &docgraph::RunReport, wall: Duration) {
         }
     );
     println!(
-        "  {} pages ({} OCR'd), {} mentions, {} entities, {} relations; {:.1} s ({:.1} s with model loading)",
+        "  {} pages ({} OCR'd), {} mentions, {} entities, {} typed relations (+{} co-occurrences); {:.1} s ({:.1} s with model loading)",
         s.pages,
         s.ocr_pages,
         s.mentions,
         s.entities,
-        s.relations,
+        s.typed_relations,
+        s.relations - s.typed_relations,
         report.seconds,
         wall.as_secs_f64()
     );

@@ -338,6 +338,14 @@ impl KnowledgeGraph {
         self.by_key.len()
     }
 
+    /// Number of typed relation edges (co-occurrences left out).
+    pub fn typed_relation_count(&self) -> usize {
+        self.graph
+            .edge_weights()
+            .filter(|e| matches!(e, Edge::Relation(r) if r.predicate.is_some()))
+            .count()
+    }
+
     /// Number of relation edges.
     pub fn relation_count(&self) -> usize {
         self.graph

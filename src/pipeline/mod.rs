@@ -277,7 +277,11 @@ impl Pipeline {
         let report = RunReport::build(
             &setup,
             &results,
-            (graph.entity_count(), graph.relation_count()),
+            (
+                graph.entity_count(),
+                graph.relation_count(),
+                graph.typed_relation_count(),
+            ),
             discovery.warnings,
             cancel.is_cancelled(),
             started.elapsed(),
