@@ -164,6 +164,23 @@ impl Error {
         }
     }
 
+    /// `Ok` when `dir` holds every file of a model; else an error naming the first missing
+    /// file, the folder and the option that sets it.
+    pub(crate) fn require_model_files(
+        dir: &std::path::Path,
+        files: &[&str],
+        what: &str,
+        option: &str,
+    ) -> Result<()> {
+        match files.iter().find(|f| !dir.join(f).is_file()) {
+            Some(f) => Err(Error::Model(format!(
+                "{f} is missing from the {what} folder {} (set {option})",
+                dir.display()
+            ))),
+            None => Ok(()),
+        }
+    }
+
     /// Turns a panic payload into an error that names the message.
     pub(crate) fn from_panic(payload: Box<dyn std::any::Any + Send>) -> Self {
         let message = payload

@@ -43,16 +43,7 @@ impl std::fmt::Debug for NerModels {
 
 /// Checks that `dir` holds a usable model, naming the first missing file.
 pub fn check_model_dir(dir: &Path) -> Result<()> {
-    for f in MODEL_FILES {
-        if !dir.join(f).is_file() {
-            return Err(Error::Model(format!(
-                "{} is missing from the model folder {} (set --model-dir)",
-                f,
-                dir.display()
-            )));
-        }
-    }
-    Ok(())
+    Error::require_model_files(dir, &MODEL_FILES, "model", "--model-dir")
 }
 
 fn load_one(dir: &Path) -> Result<TokenClassificationModel> {

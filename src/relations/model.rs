@@ -276,15 +276,7 @@ pub const MODEL_FILES: [&str; 4] = ["rust_model.ot", "config.json", "vocab.txt",
 
 /// Checks that `dir` holds a relation model, naming the first missing file.
 pub fn check_model_dir(dir: &Path) -> Result<()> {
-    for f in MODEL_FILES {
-        if !dir.join(f).is_file() {
-            return Err(Error::Model(format!(
-                "{f} is missing from the relation model folder {} (set --relation-model-dir)",
-                dir.display()
-            )));
-        }
-    }
-    Ok(())
+    Error::require_model_files(dir, &MODEL_FILES, "relation model", "--relation-model-dir")
 }
 
 /// Reads the model card in `dir`.
