@@ -70,6 +70,9 @@ pub enum Error {
     /// The input folder or a configuration value is unusable.
     #[error("{0}")]
     Config(String),
+    /// Another run holds the output folder.
+    #[error("another docgraph run is writing to {0} (one run per output folder: wait for it, or choose another -o)")]
+    Locked(PathBuf),
     /// Serialising an output failed.
     #[error("serialising {what}: {message}")]
     Serialize {
@@ -115,6 +118,8 @@ pub enum ErrorKind {
     Config,
     /// See [`Error::Serialize`].
     Serialize,
+    /// See [`Error::Locked`].
+    Locked,
 }
 
 impl ErrorKind {
@@ -153,6 +158,7 @@ impl Error {
             Error::Panic(_) => ErrorKind::Panic,
             Error::Config(_) => ErrorKind::Config,
             Error::Serialize { .. } => ErrorKind::Serialize,
+            Error::Locked(_) => ErrorKind::Locked,
         }
     }
 

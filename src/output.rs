@@ -74,6 +74,41 @@ fn remove_stale_temporaries_in_file(path: &Path) {
     }
 }
 
+/// Name of the lock file in an output folder.
+pub const LOCK_FILE: &str = ".docgraph.lock";
+
+/// Exclusive use of an output folder for one run, held until dropped. An advisory `flock` on
+/// `OUT/.docgraph.lock`: the kernel releases it when the process ends, however it ends, so a
+/// lock left by a killed run never blocks the next one.
+#[derive(Debug)]
+pub struct OutputLock {
+    _file: File,
+}
+
+/// Takes the output folder `dir` for this run, or fails at once with [`Error::Locked`] when
+/// another run holds it. Creates the folder if needed.
+pub fn lock_output_dir(dir: &Path) -> Result<OutputLock> {
+    use std::os::fd::AsRawFd;
+    fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let path = dir.join(LOCK_FILE);
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io(&path, e))?;
+    // SAFETY: flock on a file descriptor this function owns; no memory is involved.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        let e = std::io::Error::last_os_error();
+        return Err(if e.kind() == std::io::ErrorKind::WouldBlock {
+            Error::Locked(dir.to_path_buf())
+        } else {
+            Error::io(&path, e)
+        });
+    }
+    Ok(OutputLock { _file: file })
+}
+
 /// The files a run writes.
 #[derive(Debug, Clone)]
 pub struct OutputFiles {
@@ -152,6 +187,15 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[test]
+    fn an_output_folder_is_held_by_one_lock_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = lock_output_dir(dir.path()).unwrap();
+        assert!(matches!(lock_output_dir(dir.path()), Err(Error::Locked(_))));
+        drop(first);
+        assert!(lock_output_dir(dir.path()).is_ok(), "released when dropped");
     }
 
     #[test]

@@ -284,6 +284,44 @@ fn swapped_damaged_or_foreign_cache_entries_are_recomputed_with_a_warning() {
     );
 }
 
+#[test]
+fn a_second_run_on_the_same_output_folder_is_refused_and_the_first_completes() {
+    let input = slow_corpus();
+    let other = tempfile::tempdir().unwrap();
+    copy_into(other.path(), &["reportlab/siemens-munich.pdf"]);
+    let out = tempfile::tempdir().unwrap();
+    let mut first = start(input.path(), out.path());
+    wait_for_entries(out.path(), 1);
+    let second = Command::new(env!("CARGO_BIN_EXE_docgraph"))
+        .args(["ingest", "--quiet"])
+        .arg(other.path())
+        .arg("-o")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("another docgraph run is writing to"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert_eq!(first.wait().unwrap().code(), Some(0));
+    // The outputs are the first run's, whole and consistent with each other.
+    let report: docgraph::RunReport =
+        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
+    let graph: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("graph.json")).unwrap()).unwrap();
+    assert_eq!(report.summary.documents, 24);
+    let entities = graph["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "entity")
+        .count();
+    assert_eq!(entities, report.summary.entities);
+}
+
 fn cache_entries(out: &Path) -> Vec<PathBuf> {
     let Ok(dirs) = std::fs::read_dir(out.join(".cache")) else {
         return Vec::new();
@@ -333,6 +371,7 @@ fn killing_a_run_leaves_no_truncated_output_and_the_next_run_resumes() {
     }
     let done_before = cache_entries(out.path()).len();
 
+    // The killed run's lock on the folder went with it: the next run is not blocked.
     let status = start(input.path(), out.path()).wait().unwrap();
     assert_eq!(status.code(), Some(0));
     let report: docgraph::RunReport =

@@ -59,7 +59,8 @@ pub fn ingest(
             )));
         }
     }
-    std::fs::create_dir_all(&out).map_err(|e| docgraph::Error::io(&out, e))?;
+    // One run per output folder, held to the end of the run.
+    let _lock = docgraph::output::lock_output_dir(&out)?;
     docgraph::output::remove_stale_temporaries(&out);
     let cancel = CancelFlag::new();
     install_signal_handlers(&cancel);
