@@ -1,5 +1,6 @@
 //! `docgraph`: the command-line shell over the library.
 
+#[macro_use]
 mod cli;
 
 use std::process::ExitCode;
@@ -30,7 +31,7 @@ fn ensure_single_threaded_libraries() {
         .envs(VARS)
         .env("DOCGRAPH_REEXEC", "1")
         .exec();
-    eprintln!(
+    errln!(
         "docgraph: warning: could not restart with OMP_THREAD_LIMIT=1 ({err}); OCR may be slower"
     );
 }
@@ -82,7 +83,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("docgraph: error: {e}");
+            errln!("docgraph: error: {e}");
             // A configuration the run cannot start with is a usage error, like bad arguments.
             ExitCode::from(if e.kind() == docgraph::ErrorKind::Config {
                 EXIT_USAGE

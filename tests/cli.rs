@@ -192,3 +192,34 @@ fn the_binary_runs_with_single_threaded_openmp_and_blas_however_it_is_started() 
         "environment: {vars:?}"
     );
 }
+
+#[test]
+fn closed_pipes_end_the_program_quietly_after_the_outputs_are_written() {
+    let input = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        corpus().join("reportlab/siemens-munich.pdf"),
+        input.path().join("a.pdf"),
+    )
+    .unwrap();
+    std::fs::write(input.path().join("empty.pdf"), b"").unwrap();
+    let out = tempfile::tempdir().unwrap();
+    // `docgraph ingest … 2>&1 | head -0`: the reader of both streams is gone from the start,
+    // with JSON progress lines and the summary still to write.
+    let mut child = docgraph()
+        .args(["ingest", "--progress", "json"])
+        .arg(input.path())
+        .arg("-o")
+        .arg(out.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "quiet end, no panic (101)");
+    for name in ["graph.json", "report.json"] {
+        let bytes = std::fs::read(out.path().join(name)).unwrap();
+        serde_json::from_slice::<serde_json::Value>(&bytes).unwrap();
+    }
+}

@@ -195,18 +195,18 @@ pub fn bench(dir: PathBuf, min_speedup: Option<f64>, opts: PipelineArgs) -> Resu
     let exe = std::env::current_exe().map_err(|e| Error::io("current executable", e))?;
     let extra = opts.to_args();
     let result = compare(&exe, &dir, &extra)?;
-    print!("{}", result.table());
-    println!(
+    outln!("{}", result.table().trim_end());
+    outln!(
         "stage shares (parallel):   {}",
         shares(&result.parallel.report.stage_seconds)
     );
     if !result.same_graph() {
-        eprintln!("docgraph: the sequential and parallel runs built different graphs");
+        errln!("docgraph: the sequential and parallel runs built different graphs");
         return Ok(EXIT_FATAL);
     }
     match min_speedup {
         Some(min) if result.speedup() <= min => {
-            eprintln!(
+            errln!(
                 "docgraph: parallel speed-up {:.2}x is not above {min}x",
                 result.speedup()
             );

@@ -71,25 +71,25 @@ pub fn ingest(
     };
     let show = progress == ProgressMode::Bar;
     if show {
-        eprint!("docgraph: loading models…\r");
+        err!("docgraph: loading models…\r");
     }
     let started = Instant::now();
     let pipeline = Pipeline::new(config)?;
     let draw = |p: &Progress| match progress {
         ProgressMode::Bar => draw_progress(p),
-        ProgressMode::Json => eprintln!("{}", progress_json(p)),
+        ProgressMode::Json => errln!("{}", progress_json(p)),
         _ => {}
     };
     let output = pipeline.run(&dir, Some(&out), &cancel, &draw)?;
     if show {
-        eprint!("\r\x1b[2K");
+        err!("\r\x1b[2K");
     }
     let files = docgraph::output::write_outputs(&out, &output.graph, &output.report)?;
     if keep_text {
         docgraph::output::write_texts(&out, &output.results)?;
     }
     print_summary(&output.report, started.elapsed());
-    println!(
+    outln!(
         "outputs: {} {} {} {}",
         files.json.display(),
         files.graphml.display(),
@@ -107,7 +107,7 @@ pub fn ingest(
 
 fn print_summary(report: &docgraph::RunReport, wall: Duration) {
     let s = &report.summary;
-    println!(
+    outln!(
         "docgraph: {} documents: {} ok, {} failed, {} timed out, {} cancelled; {} reused from an earlier run{}",
         s.documents,
         s.ok,
@@ -121,7 +121,7 @@ fn print_summary(report: &docgraph::RunReport, wall: Duration) {
             ""
         }
     );
-    println!(
+    outln!(
         "  {} pages ({} OCR'd), {} mentions, {} entities, {} typed relations (+{} co-occurrences); {:.1} s ({:.1} s with model loading)",
         s.pages,
         s.ocr_pages,
@@ -137,7 +137,7 @@ fn print_summary(report: &docgraph::RunReport, wall: Duration) {
         .iter()
         .filter(|d| d.status != DocStatus::Ok)
     {
-        println!(
+        outln!(
             "  {:?}: {}: {}",
             d.status,
             d.path,

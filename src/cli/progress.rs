@@ -33,7 +33,7 @@ pub fn progress_json(p: &Progress) -> serde_json::Value {
 
 pub fn draw_progress(p: &Progress) {
     match p {
-        Progress::Discovered { documents } => eprint!("\r\x1b[2Kdocgraph: {documents} PDFs found"),
+        Progress::Discovered { documents } => err!("\r\x1b[2Kdocgraph: {documents} PDFs found"),
         Progress::Document {
             done,
             total,
@@ -48,12 +48,12 @@ pub fn draw_progress(p: &Progress) {
                 .eta()
                 .map(|d| format!("{}s", d.as_secs()))
                 .unwrap_or_else(|| "?".into());
-            eprint!(
+            err!(
                 "\r\x1b[2K[{done}/{total}] {pages} pages ({ocr_pages} OCR) | {:.2} docs/s {:.1} pages/s | ETA {eta} | {path}",
                 *done as f64 / secs,
                 *pages as f64 / secs,
             );
         }
-        Progress::Assembling => eprint!("\r\x1b[2Kdocgraph: assembling the graph…"),
+        Progress::Assembling => err!("\r\x1b[2Kdocgraph: assembling the graph…"),
     }
 }
