@@ -223,3 +223,53 @@ fn closed_pipes_end_the_program_quietly_after_the_outputs_are_written() {
         serde_json::from_slice::<serde_json::Value>(&bytes).unwrap();
     }
 }
+
+#[test]
+fn options_that_cannot_mean_what_they_say_are_refused_in_one_line() {
+    let out = tempfile::tempdir().unwrap();
+    let input = corpus().join("reportlab");
+    for (args, says) in [
+        (vec!["-j", "0"], "at least 1"),
+        (vec!["--max-pages", "0"], "at least 1"),
+        (vec!["--sequential", "-j", "2"], "cannot be used with"),
+        (
+            vec!["--tessdata", "/nonexistent"],
+            "--tessdata /nonexistent is not a folder",
+        ),
+        (vec!["--lang", "xyz"], "no OCR data for language 'xyz'"),
+        (vec!["--relation-threshold", "1.5"], "not a probability"),
+    ] {
+        let run = docgraph()
+            .args(["ingest", "-q"])
+            .arg(&input)
+            .arg("-o")
+            .arg(out.path())
+            .args(&args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("Error opening data file"),
+            "Tesseract's own messages stay out: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_folder_without_pdfs_says_so() {
+    let input = tempfile::tempdir().unwrap();
+    std::fs::write(input.path().join("notes.txt"), "no PDFs here").unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let run = docgraph()
+        .args(["ingest", "-q"])
+        .arg(input.path())
+        .arg("-o")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("no PDF files found"), "{stderr}");
+}

@@ -101,23 +101,24 @@ pub struct PipelineArgs {
     /// Tesseract language for OCR.
     #[arg(long, default_value = "eng")]
     pub lang: String,
-    /// Worker threads [default: one per core]
-    #[arg(short = 'j', long, value_name = "N")]
+    /// Worker threads, at least 1 [default: one per core]
+    #[arg(short = 'j', long, value_name = "N", value_parser = at_least_one)]
     pub workers: Option<usize>,
-    /// NER model instances [default: one per worker]
-    #[arg(long, value_name = "N")]
+    /// NER and relation model instances, at least 1 [default: one per worker]
+    #[arg(long, value_name = "N", value_parser = at_least_one)]
     pub ner_instances: Option<usize>,
-    /// Process one document at a time on one thread (the baseline for comparison).
-    #[arg(long)]
+    /// Process one document at a time on one thread with one model of each kind (the baseline
+    /// for comparison; not with -j or --ner-instances).
+    #[arg(long, conflicts_with_all = ["workers", "ner_instances"])]
     pub sequential: bool,
     /// Seconds one document may take before it is recorded as timed out (0: no limit).
     #[arg(long, value_name = "SECS", default_value_t = 600)]
     pub doc_timeout: u64,
-    /// Skip files larger than this many MiB.
-    #[arg(long, value_name = "MIB", default_value_t = 512)]
+    /// Skip files larger than this many MiB (at least 1).
+    #[arg(long, value_name = "MIB", default_value_t = 512, value_parser = at_least_one_u64)]
     pub max_file_mb: u64,
-    /// Skip documents with more pages than this.
-    #[arg(long, value_name = "N", default_value_t = 5000)]
+    /// Skip documents with more pages than this (at least 1).
+    #[arg(long, value_name = "N", default_value_t = 5000, value_parser = at_least_one)]
     pub max_pages: usize,
 }
 
@@ -190,4 +191,17 @@ fn probability(s: &str) -> Result<f32, String> {
         Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
         _ => Err(format!("{s} is not a probability from 0 to 1")),
     }
+}
+
+/// A count of at least 1.
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("{s} is not a whole number of at least 1")),
+    }
+}
+
+/// A size of at least 1.
+fn at_least_one_u64(s: &str) -> Result<u64, String> {
+    at_least_one(s).map(|n| n as u64)
 }

@@ -88,6 +88,9 @@ pub fn ingest(
     if keep_text {
         docgraph::output::write_texts(&out, &output.results)?;
     }
+    if output.report.summary.documents == 0 {
+        errln!("docgraph: warning: no PDF files found in {}", dir.display());
+    }
     print_summary(&output.report, started.elapsed());
     outln!(
         "outputs: {} {} {} {}",

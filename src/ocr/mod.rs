@@ -32,6 +32,32 @@ impl std::fmt::Debug for OcrEngines {
     }
 }
 
+/// A folder given for the language data must exist and hold the language: said in one line,
+/// before Tesseract is asked (it would fall back to its default folder, or print its own
+/// errors). Without a folder, Debian's is checked when it exists.
+fn check_language(tessdata: Option<&str>, language: &str) -> Result<()> {
+    let dir = match tessdata {
+        Some(d) if !std::path::Path::new(d).is_dir() => {
+            return Err(Error::Config(format!(
+                "--tessdata {d} is not a folder (Tesseract's language data, e.g. {DEFAULT_TESSDATA})"
+            )));
+        }
+        Some(d) => d,
+        None if std::path::Path::new(DEFAULT_TESSDATA).is_dir() => DEFAULT_TESSDATA,
+        None => return Ok(()),
+    };
+    // "eng+deu" names several languages.
+    for lang in language.split('+') {
+        let file = std::path::Path::new(dir).join(format!("{lang}.traineddata"));
+        if !file.is_file() {
+            return Err(Error::Config(format!(
+                "no OCR data for language '{lang}' in {dir} (install tesseract-ocr-{lang}, or set --tessdata)"
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn start_engine(tessdata: Option<&str>, language: &str) -> Result<Tesseract> {
     let data = tessdata
         .or(Some(DEFAULT_TESSDATA))
@@ -49,6 +75,7 @@ impl OcrEngines {
     /// folder). Every engine is started now, in parallel: a missing language fails here rather
     /// than on the first scanned page.
     pub fn new(size: usize, tessdata: Option<&str>, language: &str) -> Result<Self> {
+        check_language(tessdata, language)?;
         let (tessdata, language) = (tessdata.map(str::to_string), language.to_string());
         let pool = Pool::new(size, move || start_engine(tessdata.as_deref(), &language));
         pool.warm()?;

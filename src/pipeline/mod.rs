@@ -177,17 +177,18 @@ impl Pipeline {
     /// Loads the models and starts the workers.
     pub fn new(config: Config) -> Result<Self> {
         let workers = config.effective_workers();
+        // OCR first: a wrong language or data folder is said before the models load.
+        let tessdata = config
+            .tessdata
+            .as_ref()
+            .map(|p| p.to_string_lossy().into_owned());
+        let ocr = OcrEngines::new(workers, tessdata.as_deref(), &config.ocr_language)?;
         let ner = NerModels::load(&config.model_dir, config.effective_ner_instances())?;
         let relations = RelationModels::load(
             &config.relation_model_dir,
             config.effective_ner_instances(),
             config.relation_threshold,
         )?;
-        let tessdata = config
-            .tessdata
-            .as_ref()
-            .map(|p| p.to_string_lossy().into_owned());
-        let ocr = OcrEngines::new(workers, tessdata.as_deref(), &config.ocr_language)?;
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(workers)
             .thread_name(|i| format!("docgraph-worker-{i}"))
