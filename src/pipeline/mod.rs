@@ -380,8 +380,8 @@ impl Pipeline {
     }
 
     async fn one_document(&self, file: &Discovered, cancel: &CancelFlag) -> DocumentResult {
-        let started = Instant::now();
         let doc_stop = Arc::new(AtomicBool::new(false));
+        let (began_tx, began_rx) = flume::bounded::<Instant>(1);
         let (tx, rx) = flume::bounded(1);
         {
             let engines = self.engines.clone();
@@ -389,6 +389,10 @@ impl Pipeline {
             let run_stop = cancel.as_arc();
             let doc_stop = doc_stop.clone();
             self.pool.spawn(move || {
+                // The document's time starts here, when a worker takes it up, not while it
+                // waited behind other documents.
+                let started = Instant::now();
+                let _ = began_tx.send(started);
                 let stop = Stop {
                     run: &run_stop,
                     doc: &doc_stop,
@@ -400,16 +404,23 @@ impl Pipeline {
                 let _ = tx.send(r);
             });
         }
-        let finished = async { rx.recv_async().await.ok() };
-        let outcome = match self.config.doc_timeout {
-            Some(limit) => {
-                smol::future::or(async { Some(finished.await) }, async {
-                    smol::Timer::after(limit).await;
-                    None
-                })
-                .await
+        let limited = within_limit(
+            async { began_rx.recv_async().await.ok() },
+            async { rx.recv_async().await.ok() },
+            self.config.doc_timeout,
+        )
+        .await;
+        let (started, outcome) = match limited {
+            Limited::NeverBegan => {
+                return DocumentResult::failed(
+                    &file.rel,
+                    file.size,
+                    &Error::Panic("the worker pool did not take the document".into()),
+                    0.0,
+                )
             }
-            None => Some(finished.await),
+            Limited::Done(started, r) => (started, Some(r)),
+            Limited::TimedOut(started) => (started, None),
         };
         match outcome {
             Some(Some(r)) => r,
@@ -435,6 +446,40 @@ impl Pipeline {
     }
 }
 
+/// How waiting for a piece of work under a time limit ended.
+#[derive(Debug, PartialEq)]
+enum Limited<T> {
+    /// The work never began.
+    NeverBegan,
+    /// It finished; when it began.
+    Done(Instant, T),
+    /// The limit passed; when it began.
+    TimedOut(Instant),
+}
+
+/// Waits for `finished` under `limit`, counted from the instant the work began (what `began`
+/// yields), not from the call: time spent queued behind other work does not count.
+async fn within_limit<T>(
+    began: impl std::future::Future<Output = Option<Instant>>,
+    finished: impl std::future::Future<Output = T>,
+    limit: Option<Duration>,
+) -> Limited<T> {
+    let Some(started) = began.await else {
+        return Limited::NeverBegan;
+    };
+    match limit {
+        Some(limit) => {
+            let left = limit.saturating_sub(started.elapsed());
+            smol::future::or(async { Limited::Done(started, finished.await) }, async {
+                smol::Timer::after(left).await;
+                Limited::TimedOut(started)
+            })
+            .await
+        }
+        None => Limited::Done(started, finished.await),
+    }
+}
+
 /// Runs one document's work so that a panic in any stage becomes that document's error.
 fn guarded(
     file: &Discovered,
@@ -454,6 +499,36 @@ fn guarded(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Work on another thread, as on the pool: queued for `queued`, then busy for `busy`.
+    fn work(queued: Duration, busy: Duration) -> Limited<&'static str> {
+        let (began_tx, began_rx) = flume::bounded(1);
+        let (tx, rx) = flume::bounded(1);
+        let worker = std::thread::spawn(move || {
+            std::thread::sleep(queued);
+            let _ = began_tx.send(Instant::now());
+            std::thread::sleep(busy);
+            let _ = tx.send("done");
+        });
+        let r = smol::block_on(within_limit(
+            async { began_rx.recv_async().await.ok() },
+            async { rx.recv_async().await.unwrap() },
+            Some(Duration::from_millis(250)),
+        ));
+        worker.join().unwrap();
+        r
+    }
+
+    #[test]
+    fn the_time_limit_counts_from_when_the_work_began_not_from_the_queue() {
+        let ms = Duration::from_millis;
+        // Queued for 400 ms behind other work, then 50 ms of its own, under 250 ms: on time.
+        assert!(matches!(work(ms(400), ms(50)), Limited::Done(_, "done")));
+        // 600 ms of its own under 250 ms: timed out.
+        assert!(matches!(work(ms(0), ms(600)), Limited::TimedOut(_)));
+        let never: Limited<()> = smol::block_on(within_limit(async { None }, async {}, None));
+        assert_eq!(never, Limited::NeverBegan);
+    }
 
     #[test]
     fn a_panic_in_a_stage_becomes_the_documents_error() {
