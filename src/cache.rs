@@ -6,8 +6,9 @@
 //! is), processes new and changed files, and, since the graph is built from the files found now,
 //! drops removed ones; their entries are pruned at the end of a complete run. A run killed
 //! half-way resumes where it stopped. The fingerprint covers everything that changes results
-//! (docgraph's version, the models, OCR language, relation options, whether page texts are
-//! kept), so a change there starts afresh.
+//! (docgraph's version, the models, OCR language, relation options), so a change there starts
+//! afresh. Entries hold the page texts whether or not a run asks for them, so `--keep-text`
+//! can be switched without processing anything again.
 //!
 //! Nothing in the cache is trusted blindly: an entry is a header line (the document's content
 //! hash, the fingerprint, a SHA-256 of the body) followed by the result. An entry whose header

@@ -273,3 +273,44 @@ fn a_folder_without_pdfs_says_so() {
     assert_eq!(run.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("no PDF files found"), "{stderr}");
 }
+
+#[test]
+fn switching_keep_text_reuses_every_result_and_leaves_no_stale_texts() {
+    let input = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        corpus().join("reportlab/siemens-munich.pdf"),
+        input.path().join("a.pdf"),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        let r = docgraph()
+            .args(["ingest", "-q"])
+            .arg(input.path())
+            .arg("-o")
+            .arg(out.path())
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(
+            r.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&r.stderr)
+        );
+        let report: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap())
+                .unwrap();
+        report["summary"]["reused"].as_u64().unwrap()
+    };
+    assert_eq!(run(&[]), 0);
+    assert!(!out.path().join("texts.json").exists());
+    assert_eq!(run(&["--keep-text"]), 1, "the text was kept in the cache");
+    let texts = std::fs::read_to_string(out.path().join("texts.json")).unwrap();
+    assert!(texts.contains("Roland Busch"), "{texts}");
+    assert_eq!(run(&[]), 1);
+    assert!(
+        !out.path().join("texts.json").exists(),
+        "a texts.json from an earlier run is not left beside a graph it may not match"
+    );
+}

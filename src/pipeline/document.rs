@@ -37,8 +37,6 @@ pub(crate) struct Engines {
     pub cooccurrence: bool,
     /// Bounds for hostile input.
     pub limits: Limits,
-    /// Keep page texts in the results.
-    pub keep_text: bool,
     /// Results of earlier runs, when resuming.
     pub cache: Option<ResultCache>,
     /// Ignore earlier results (they are still replaced by the new ones).
@@ -155,7 +153,9 @@ pub(crate) fn analyze(
         report,
         mentions,
         relations: relations.mentions,
-        pages: if engines.keep_text { texts } else { Vec::new() },
+        // Kept for the cache (so --keep-text can change without processing again); the writer
+        // drops them after caching unless they were asked for.
+        pages: texts,
     })
 }
 

@@ -204,7 +204,6 @@ impl Pipeline {
                     &config.ocr_language,
                     &format!("{:?}", config.relation_threshold),
                     &config.cooccurrence.to_string(),
-                    &config.keep_text.to_string(),
                 ]);
                 Some(crate::cache::ResultCache::open(dir, &fp)?)
             }
@@ -218,7 +217,6 @@ impl Pipeline {
             relations,
             cooccurrence: config.cooccurrence,
             limits: config.limits,
-            keep_text: config.keep_text,
         });
         Ok(Pipeline {
             config,
@@ -334,6 +332,9 @@ impl Pipeline {
                     if let Err(e) = cache.put(&r) {
                         r.report.warnings.push(format!("result not cached: {e}"));
                     }
+                }
+                if !self.config.keep_text {
+                    r.pages = Vec::new();
                 }
                 slots[i] = Some(r);
                 std::future::ready(())
