@@ -123,16 +123,16 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    /// True when the failure is a property of the file's bytes (under the same limits), so
-    /// processing it again would fail the same way: such results may be kept between runs.
-    /// Timeouts, cancellations, panics, I/O and engine failures are not.
+    /// True when the failure is a property of the file's bytes alone, so processing it again
+    /// would fail the same way whatever the options: such results may be kept between runs.
+    /// Failures that depend on an option (`--max-pages`, `--max-file-mb`), timeouts,
+    /// cancellations, panics, I/O and engine failures are not.
     pub fn is_permanent(self) -> bool {
         matches!(
             self,
             ErrorKind::MalformedPdf
                 | ErrorKind::PasswordRequired
                 | ErrorKind::NoPages
-                | ErrorKind::TooManyPages
                 | ErrorKind::NotPdf
                 | ErrorKind::EmptyFile
         )

@@ -314,3 +314,55 @@ fn switching_keep_text_reuses_every_result_and_leaves_no_stale_texts() {
         "a texts.json from an earlier run is not left beside a graph it may not match"
     );
 }
+
+#[test]
+fn workers_are_capped_by_the_machine_and_say_so() {
+    let out = tempfile::tempdir().unwrap();
+    let run = docgraph()
+        .args(["ingest", "-q", "-j", "1000"])
+        .arg(corpus().join("reportlab"))
+        .arg("-o")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("1000 workers capped to"), "{stderr}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
+    let cores = std::thread::available_parallelism().unwrap().get() as u64;
+    assert!(report["workers"].as_u64().unwrap() <= cores);
+    assert!(report["ner_instances"].as_u64().unwrap() <= cores);
+}
+
+#[test]
+fn a_failure_caused_by_a_limit_option_is_not_kept_for_the_next_run() {
+    let input = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        corpus().join("fpdf/wind-report.pdf"),
+        input.path().join("three-pages.pdf"),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        let r = docgraph()
+            .args(["ingest", "-q"])
+            .arg(input.path())
+            .arg("-o")
+            .arg(out.path())
+            .args(extra)
+            .output()
+            .unwrap();
+        r.status.code()
+    };
+    assert_eq!(
+        run(&["--max-pages", "1"]),
+        Some(3),
+        "over the page limit: failed"
+    );
+    assert_eq!(
+        run(&[]),
+        Some(0),
+        "without the limit the document is processed"
+    );
+}

@@ -44,6 +44,9 @@ pub fn ingest(
         no_cache,
     } = flags;
     let mut config = opts.config();
+    if let (_, Some(why)) = config.worker_cap() {
+        errln!("docgraph: note: {why}");
+    }
     config.keep_text = keep_text;
     config.force = force;
     if !no_cache {
@@ -114,11 +117,19 @@ pub fn ingest(
     })
 }
 
+/// `n` and the noun, plural unless `n` is 1.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Failed documents listed in the summary at most; report.json has them all.
+const MAX_LISTED: usize = 20;
+
 fn print_summary(report: &docgraph::RunReport, wall: Duration) {
     let s = &report.summary;
     outln!(
-        "docgraph: {} documents: {} ok, {} failed, {} timed out, {} cancelled; {} reused from an earlier run{}",
-        s.documents,
+        "docgraph: {}: {} ok, {} failed, {} timed out, {} cancelled; {} reused from an earlier run{}",
+        count(s.documents, "document", "documents"),
         s.ok,
         s.failed,
         s.timed_out,
@@ -131,26 +142,38 @@ fn print_summary(report: &docgraph::RunReport, wall: Duration) {
         }
     );
     outln!(
-        "  {} pages ({} OCR'd), {} mentions, {} entities, {} typed relations (+{} co-occurrences); {:.1} s ({:.1} s with model loading)",
-        s.pages,
+        "  {} ({} OCR'd), {}, {}, {} (+{}); {:.1} s ({:.1} s with model loading)",
+        count(s.pages, "page", "pages"),
         s.ocr_pages,
-        s.mentions,
-        s.entities,
-        s.typed_relations,
-        s.relations - s.typed_relations,
+        count(s.mentions, "mention", "mentions"),
+        count(s.entities, "entity", "entities"),
+        count(s.typed_relations, "typed relation", "typed relations"),
+        count(
+            s.relations - s.typed_relations,
+            "co-occurrence",
+            "co-occurrences"
+        ),
         report.seconds,
         wall.as_secs_f64()
     );
-    for d in report
+    let not_ok: Vec<_> = report
         .documents
         .iter()
         .filter(|d| d.status != DocStatus::Ok)
-    {
+        .collect();
+    for d in not_ok.iter().take(MAX_LISTED) {
+        let status = serde_json::to_value(d.status).unwrap_or_default();
         outln!(
-            "  {:?}: {}: {}",
-            d.status,
+            "  {}: {}: {}",
+            status.as_str().unwrap_or("?"),
             d.path,
             d.error.as_deref().unwrap_or("")
+        );
+    }
+    if not_ok.len() > MAX_LISTED {
+        outln!(
+            "  … and {} more (see report.json)",
+            not_ok.len() - MAX_LISTED
         );
     }
 }

@@ -98,29 +98,75 @@ impl Config {
         }
     }
 
-    /// Worker threads this configuration uses.
+    /// Worker threads this configuration uses: as asked (default one per core), but no more
+    /// than the cores, nor than memory holds (see [`Config::worker_cap`]).
     pub fn effective_workers(&self) -> usize {
+        self.worker_cap().0
+    }
+
+    /// The workers used, and why fewer than asked when they were capped. More workers than
+    /// cores only add model instances (each worker holds one NER and one relation model and a
+    /// Tesseract engine, about [`MIB_PER_WORKER`] MiB) without adding speed; a count the
+    /// available memory cannot hold would end with the kernel killing the run.
+    pub fn worker_cap(&self) -> (usize, Option<String>) {
         if self.sequential {
-            1
-        } else if self.workers > 0 {
+            return (1, None);
+        }
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
+        let asked = if self.workers > 0 {
             self.workers
         } else {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
+            cores
+        };
+        let by_memory = available_memory_mib()
+            .map(|m| ((m.saturating_sub(BASE_MIB)) / MIB_PER_WORKER).max(1) as usize);
+        if asked > cores && by_memory.is_none_or(|m| cores <= m) {
+            return (
+                cores,
+                Some(format!(
+                    "{asked} workers capped to {cores}, the cores available"
+                )),
+            );
+        }
+        match by_memory {
+            Some(m) if asked > m => (
+                m,
+                Some(format!(
+                    "{asked} workers capped to {m}: the available memory holds about {m} sets of models"
+                )),
+            ),
+            _ => (asked, None),
         }
     }
 
     /// NER model instances this configuration loads.
     pub fn effective_ner_instances(&self) -> usize {
+        let workers = self.effective_workers();
         if self.sequential {
             1
         } else if self.ner_instances > 0 {
-            self.ner_instances
+            // A worker uses one instance at a time: more than the workers would only sit idle.
+            self.ner_instances.min(workers)
         } else {
-            self.effective_workers()
+            workers
         }
     }
+}
+
+/// Memory a worker's models and engine take, MiB (measured: peak RSS grows by about 300 MiB
+/// per worker with relations on).
+pub const MIB_PER_WORKER: u64 = 320;
+/// Memory of the process besides the workers, MiB.
+const BASE_MIB: u64 = 200;
+
+/// `MemAvailable` from `/proc/meminfo`, MiB.
+fn available_memory_mib() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
 }
 
 /// The model shipped with docgraph: `$DOCGRAPH_MODEL_DIR`, else `models/…` under the current
