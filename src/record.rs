@@ -212,7 +212,7 @@ pub struct OcrPage {
     /// Characters of text OCR produced.
     pub chars: usize,
     /// What went wrong, if OCR produced nothing.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub error: Option<String>,
 }
 
@@ -249,22 +249,23 @@ pub struct DocumentReport {
     pub path: String,
     /// How it ended.
     pub status: DocStatus,
-    /// Stable kind of the error, when not ok.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Stable kind of the error, when not ok (`null` when ok).
+    #[serde(default)]
     pub error_kind: Option<ErrorKind>,
-    /// The error in words, when not ok.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The error in words, when not ok (`null` when ok).
+    #[serde(default)]
     pub error: Option<String>,
     /// Problems that did not stop the document (a page that could not be read, …).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub warnings: Vec<String>,
     /// Size of the file in bytes.
     pub bytes: u64,
-    /// SHA-256 of the file's bytes (the key of its cached result).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// SHA-256 of the file's bytes (the key of its cached result; `null` when the file could
+    /// not be read).
+    #[serde(default)]
     pub sha256: Option<String>,
     /// True when the result was reused from an earlier run of the same file.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default)]
     pub reused: bool,
     /// Pages in the document.
     pub pages: usize,

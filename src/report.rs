@@ -66,7 +66,7 @@ pub struct RunReport {
     /// Time per stage, summed over documents.
     pub stage_seconds: StageSeconds,
     /// Folders or links the walk could not follow.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub walk_warnings: Vec<String>,
     /// One entry per document, in path order.
     pub documents: Vec<DocumentReport>,

@@ -351,3 +351,88 @@ fn every_output_file_parses() {
         serde_json::from_str(&std::fs::read_to_string(&files.report).unwrap()).unwrap();
     assert_eq!(report.documents.len(), out.results.len());
 }
+
+#[test]
+fn graphml_agrees_with_graph_json_on_predicates_weights_and_provenance() {
+    let out = fixture_run();
+    let dir = tempfile::tempdir().unwrap();
+    let files = docgraph::output::write_outputs(dir.path(), &out.graph, &out.report).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&files.json).unwrap()).unwrap();
+    let text = std::fs::read_to_string(&files.graphml).unwrap();
+    let xml = roxmltree::Document::parse(&text).unwrap();
+    let id_of = |s: &str| s.trim_start_matches('n').parse::<u64>().unwrap();
+    let mut checked = (0, 0);
+    for e in xml.descendants().filter(|n| n.has_tag_name("edge")) {
+        let data = |key: &str| {
+            e.children()
+                .find(|c| c.attribute("key") == Some(key))
+                .and_then(|c| c.text())
+        };
+        let (s, t) = (
+            id_of(e.attribute("source").unwrap()),
+            id_of(e.attribute("target").unwrap()),
+        );
+        let kind = data("ekind").unwrap();
+        let twin = json["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|j| {
+                j["source"] == s
+                    && j["target"] == t
+                    && match kind {
+                        "mentions" => j["kind"] == "mentions",
+                        "relation" => j["predicate"].as_str() == data("predicate"),
+                        _ => j["kind"] == "relation" && j["predicate"].is_null(),
+                    }
+            })
+            .unwrap_or_else(|| panic!("GraphML edge {s}->{t} {kind} is not in graph.json"));
+        assert_eq!(
+            data("weight").unwrap(),
+            twin["weight"].to_string(),
+            "{s}->{t}"
+        );
+        if kind != "mentions" {
+            let prov: serde_json::Value =
+                serde_json::from_str(data("provenance").unwrap()).unwrap();
+            assert_eq!(prov, twin["provenance"], "{s}->{t}");
+            match twin["confidence"].as_f64() {
+                Some(c) => {
+                    let g: f64 = data("confidence").unwrap().parse().unwrap();
+                    assert!((g - c).abs() < 1e-4, "{s}->{t}: {g} vs {c}");
+                    checked.0 += 1;
+                }
+                None => {
+                    assert!(data("confidence").is_none() && data("predicate").is_none());
+                    checked.1 += 1;
+                }
+            }
+        }
+    }
+    println!(
+        "typed edges checked: {}, co-occurrences: {}",
+        checked.0, checked.1
+    );
+    assert!(checked.0 > 10 && checked.1 > 10);
+    // One pair, one kind of edge: no co-occurrence beside a typed relation.
+    let mut pairs = std::collections::BTreeMap::new();
+    for e in json["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "relation")
+    {
+        let (a, b) = (e["source"].as_u64().unwrap(), e["target"].as_u64().unwrap());
+        pairs
+            .entry((a.min(b), a.max(b)))
+            .or_insert_with(Vec::new)
+            .push(e["predicate"].clone());
+    }
+    for (pair, kinds) in pairs {
+        assert!(
+            !(kinds.iter().any(|k| k.is_null()) && kinds.iter().any(|k| !k.is_null())),
+            "{pair:?}: {kinds:?}"
+        );
+    }
+}

@@ -101,6 +101,7 @@ pub fn to_graphml(kg: &KnowledgeGraph) -> String {
         ("confidence", "edge", "confidence", "double"),
         ("weight", "edge", "weight", "double"),
         ("sources", "edge", "sources", "string"),
+        ("provenance", "edge", "provenance", "string"),
     ] {
         let _ = writeln!(
             s,
@@ -158,8 +159,11 @@ pub fn to_graphml(kg: &KnowledgeGraph) -> String {
                     r.provenance.iter().map(|p| p.document.as_str()).collect();
                 docs.dedup();
                 data(&mut s, "sources", &docs.join("; "));
+                // The same records as graph.json's, as a JSON string (GraphML has no lists).
+                let provenance = serde_json::to_string(&r.provenance).unwrap_or_default();
+                data(&mut s, "provenance", &provenance);
             }
-            Edge::Mentions { count } => {
+            Edge::Mentions { weight: count } => {
                 data(&mut s, "ekind", "mentions");
                 data(&mut s, "weight", &count.to_string());
             }
@@ -220,7 +224,7 @@ pub fn to_dot(kg: &KnowledgeGraph) -> String {
                     r.weight
                 ),
             },
-            Edge::Mentions { count } => {
+            Edge::Mentions { weight: count } => {
                 format!("weight={count}, color=\"#bbbbbb\", arrowhead=none")
             }
         };

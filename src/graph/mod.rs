@@ -77,8 +77,7 @@ pub struct Provenance {
     pub subject_span: (usize, usize),
     /// The tail mention in the page text.
     pub object_span: (usize, usize),
-    /// The model's probability for the predicate here (absent for co-occurrence).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The model's probability for the predicate here (`null` for co-occurrence).
     pub confidence: Option<f32>,
     /// The sentence.
     pub sentence: String,
@@ -92,8 +91,8 @@ pub struct RelationEdge {
     pub predicate: Option<Predicate>,
     /// Occurrences (relation mentions).
     pub weight: usize,
-    /// The highest probability the model gave the predicate in any mention.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The highest probability the model gave the predicate in any mention (`null` for
+    /// co-occurrence).
     pub confidence: Option<f32>,
     /// Where it was read (the first [`MAX_PROVENANCE`] in document order).
     pub provenance: Vec<Provenance>,
@@ -105,10 +104,10 @@ pub struct RelationEdge {
 pub enum Edge {
     /// Entity to entity.
     Relation(RelationEdge),
-    /// Document to entity: the document mentions it `count` times.
+    /// Document to entity: the document mentions it `weight` times.
     Mentions {
         /// Mentions in the document.
-        count: usize,
+        weight: usize,
     },
 }
 
@@ -131,7 +130,6 @@ pub struct MentionOut {
     /// Model confidence.
     pub score: f32,
     /// Inferred from the same name elsewhere in the document rather than labelled here.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub inferred: bool,
 }
 
@@ -224,7 +222,7 @@ impl KnowledgeGraph {
                 });
             }
             for (e, count) in counts {
-                g.add_edge(doc, e, Edge::Mentions { count });
+                g.add_edge(doc, e, Edge::Mentions { weight: count });
             }
             documents.push(DocumentMentions {
                 path: r.report.path.clone(),
@@ -259,6 +257,15 @@ impl KnowledgeGraph {
                 });
             }
         }
+        // A pair joined by a typed relation carries no co-occurrence edge as well: one pair,
+        // one kind of edge (readers that load a simple graph see the typed one).
+        let typed: std::collections::BTreeSet<(NodeIndex, NodeIndex)> = relations
+            .keys()
+            .filter(|(_, _, p)| p.is_some())
+            .map(|&(a, b, _)| (a.min(b), a.max(b)))
+            .collect();
+        relations
+            .retain(|(a, b, p), _| p.is_some() || !typed.contains(&((*a).min(*b), (*a).max(*b))));
         for ((a, b, predicate), (weight, mut provenance)) in relations {
             provenance.sort_by(|x, y| x.partial_cmp(y).unwrap_or(std::cmp::Ordering::Equal));
             provenance.dedup();
@@ -454,7 +461,10 @@ mod tests {
             .map(|p| p.document.as_str())
             .collect();
         assert_eq!(docs, vec!["a.pdf", "b.pdf"]);
-        assert!(rels.iter().any(|r| r.predicate.is_none() && r.weight == 1));
+        assert!(
+            rels.iter().all(|r| r.predicate.is_some()),
+            "no co-occurrence edge beside the typed relation of the same pair"
+        );
     }
 
     #[test]
