@@ -5,7 +5,10 @@
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let path = args.next().expect("usage: glyphs FILE.pdf [PAGE]");
+    let Some(path) = args.next() else {
+        eprintln!("usage: cargo run --release --example glyphs -- FILE.pdf [PAGE]");
+        std::process::exit(2);
+    };
     let only: Option<u32> = args.next().and_then(|p| p.parse().ok());
     let limits = docgraph::extract::Limits::default();
     let bytes = docgraph::extract::read_pdf(path.as_ref(), &limits).expect("readable PDF");

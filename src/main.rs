@@ -60,6 +60,7 @@ fn main() -> ExitCode {
             keep_text,
             quiet,
             progress,
+            summary,
             force,
             no_cache,
             opts,
@@ -67,6 +68,7 @@ fn main() -> ExitCode {
             dir,
             out,
             IngestFlags {
+                summary,
                 keep_text,
                 progress: if quiet { ProgressMode::None } else { progress },
                 force,

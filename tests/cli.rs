@@ -366,3 +366,59 @@ fn a_failure_caused_by_a_limit_option_is_not_kept_for_the_next_run() {
         "without the limit the document is processed"
     );
 }
+
+#[test]
+fn a_single_file_or_a_list_on_stdin_is_an_input_and_the_summary_can_be_json() {
+    let out = tempfile::tempdir().unwrap();
+    let one = corpus().join("fpdf/wind-report.pdf");
+    let run = docgraph()
+        .args(["ingest", "-q", "--summary", "json"])
+        .arg(&one)
+        .arg("-o")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&run.stdout).expect("one JSON object");
+    assert_eq!(summary["summary"]["documents"], 1);
+    assert_eq!(summary["summary"]["pages"], 3);
+
+    let mut child = docgraph()
+        .args(["ingest", "-q", "--summary", "json", "-", "-o"])
+        .arg(out.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "{}", one.display()).unwrap();
+        writeln!(stdin, "{}", corpus().join("reportlab").display()).unwrap();
+        writeln!(stdin, "{}", corpus().join("broken/empty.pdf").display()).unwrap();
+    }
+    let run = child.wait_with_output().unwrap();
+    assert_eq!(run.status.code(), Some(3), "one listed file is broken");
+    let summary: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(summary["summary"]["documents"], 3);
+    assert_eq!(summary["not_ok"][0]["error_kind"], "empty_file");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
+    let paths: Vec<&str> = report["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        paths
+            .iter()
+            .any(|p| p.ends_with("reportlab/siemens-munich.pdf")),
+        "{paths:?}"
+    );
+}

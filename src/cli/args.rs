@@ -30,7 +30,8 @@ pub struct Cli {
 pub enum Command {
     /// Process every PDF below DIR and write the graph and report to OUT_DIR.
     Ingest {
-        /// Folder to read, recursively (symbolic links are followed; loops are safe).
+        /// Folder to read, recursively (symbolic links are followed; loops are safe); or one
+        /// PDF file; or `-` for a list of files and folders on standard input, one a line.
         dir: PathBuf,
         /// Folder for graph.json, graph.graphml, graph.dot and report.json (created if missing).
         #[arg(short, long, value_name = "OUT_DIR")]
@@ -44,6 +45,9 @@ pub enum Command {
         /// No progress on stderr (same as --progress none).
         #[arg(short, long)]
         quiet: bool,
+        /// The closing summary on stdout: words for people, or one JSON object for programs.
+        #[arg(long, value_enum, default_value_t = SummaryMode::Text)]
+        summary: SummaryMode,
         /// Process every document again, ignoring results kept from earlier runs in OUT_DIR.
         #[arg(long)]
         force: bool,
@@ -63,6 +67,15 @@ pub enum Command {
         #[command(flatten)]
         opts: PipelineArgs,
     },
+}
+
+/// How the closing summary is printed.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SummaryMode {
+    /// A few lines of text.
+    Text,
+    /// One JSON object: the report's summary, the documents that failed, the output files.
+    Json,
 }
 
 /// How progress is shown.

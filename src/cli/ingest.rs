@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use docgraph::{CancelFlag, DocStatus, Pipeline, Progress};
 
-use super::args::{PipelineArgs, ProgressMode};
+use super::args::{PipelineArgs, ProgressMode, SummaryMode};
 use super::progress::{draw_progress, progress_json};
 use super::{EXIT_CANCELLED, EXIT_OK, EXIT_SOME_FAILED};
 
@@ -24,6 +24,7 @@ fn install_signal_handlers(cancel: &CancelFlag) {
 
 /// Options of `ingest` beyond the pipeline's.
 pub struct IngestFlags {
+    pub summary: SummaryMode,
     pub keep_text: bool,
     pub progress: ProgressMode,
     pub force: bool,
@@ -38,6 +39,7 @@ pub fn ingest(
     opts: PipelineArgs,
 ) -> docgraph::Result<u8> {
     let IngestFlags {
+        summary,
         keep_text,
         progress,
         force,
@@ -83,7 +85,11 @@ pub fn ingest(
         ProgressMode::Json => errln!("{}", progress_json(p)),
         _ => {}
     };
-    let output = pipeline.run(&dir, Some(&out), &cancel, &draw)?;
+    let output = if dir.as_os_str() == "-" {
+        pipeline.run_list(&read_list()?, Some(&out), &cancel, &draw)?
+    } else {
+        pipeline.run(&dir, Some(&out), &cancel, &draw)?
+    };
     if show {
         err!("\r\x1b[2K");
     }
@@ -100,14 +106,40 @@ pub fn ingest(
     if output.report.summary.documents == 0 {
         errln!("docgraph: warning: no PDF files found in {}", dir.display());
     }
-    print_summary(&output.report, started.elapsed());
-    outln!(
-        "outputs: {} {} {} {}",
-        files.json.display(),
-        files.graphml.display(),
-        files.dot.display(),
-        files.report.display()
-    );
+    match summary {
+        SummaryMode::Text => {
+            print_summary(&output.report, started.elapsed());
+            outln!(
+                "outputs: {} {} {} {}",
+                files.json.display(),
+                files.graphml.display(),
+                files.dot.display(),
+                files.report.display()
+            );
+        }
+        SummaryMode::Json => {
+            let failures: Vec<_> = output
+                .report
+                .documents
+                .iter()
+                .filter(|d| d.status != DocStatus::Ok)
+                .map(|d| {
+                    serde_json::json!({
+                        "path": d.path, "status": d.status,
+                        "error_kind": d.error_kind, "error": d.error,
+                    })
+                })
+                .collect();
+            let json = serde_json::json!({
+                "summary": output.report.summary,
+                "cancelled": output.report.cancelled,
+                "seconds": output.report.seconds,
+                "not_ok": failures,
+                "outputs": [&files.json, &files.graphml, &files.dot, &files.report],
+            });
+            outln!("{json}");
+        }
+    }
     Ok(if output.report.cancelled {
         EXIT_CANCELLED
     } else if output.report.all_ok() {
@@ -115,6 +147,20 @@ pub fn ingest(
     } else {
         EXIT_SOME_FAILED
     })
+}
+
+/// Paths from standard input, one a line (blank lines skipped).
+fn read_list() -> docgraph::Result<Vec<PathBuf>> {
+    use std::io::BufRead;
+    std::io::stdin()
+        .lock()
+        .lines()
+        .filter(|l| !l.as_ref().is_ok_and(|l| l.trim().is_empty()))
+        .map(|l| {
+            l.map(|l| PathBuf::from(l.trim_end_matches(['\r', '\n'])))
+                .map_err(|e| docgraph::Error::io("standard input", e))
+        })
+        .collect()
 }
 
 /// `n` and the noun, plural unless `n` is 1.

@@ -1,4 +1,4 @@
-//! Stage 1: find the PDFs below a folder.
+//! Stage 1: find the PDFs below a folder (or take one file, or a list of files and folders).
 //!
 //! A file is taken when its name ends in `.pdf` (any case) or when its first bytes hold the
 //! `%PDF-` marker, so a PDF without the extension is found and a broken file with the extension
@@ -68,8 +68,26 @@ fn has_pdf_extension(path: &Path) -> bool {
 /// `exclude` names a folder to leave out (the output folder, when it sits inside the input).
 pub fn discover(root: &Path, exclude: Option<&Path>) -> Result<Discovery> {
     let meta = std::fs::metadata(root).map_err(|e| Error::io(root, e))?;
+    if meta.is_file() {
+        // One file: processed whatever it holds (a file that is not a PDF is reported so).
+        let rel = root
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| root.display().to_string());
+        return Ok(Discovery {
+            files: vec![Discovered {
+                path: root.to_path_buf(),
+                rel,
+                size: meta.len(),
+            }],
+            warnings: Vec::new(),
+        });
+    }
     if !meta.is_dir() {
-        return Err(Error::Config(format!("{} is not a folder", root.display())));
+        return Err(Error::Config(format!(
+            "{} is neither a file nor a folder",
+            root.display()
+        )));
     }
     let exclude = exclude.and_then(|p| p.canonicalize().ok());
     if let (Some(ex), Ok(r)) = (&exclude, root.canonicalize()) {
@@ -132,10 +150,69 @@ pub fn discover(root: &Path, exclude: Option<&Path>) -> Result<Discovery> {
     Ok(out)
 }
 
+/// The files of a list of paths (as given on standard input): a file is taken as it is, a
+/// folder is walked; each document is named by its path as given (a folder's files by the
+/// folder's path joined with theirs). A path that cannot be read is a warning; a file listed
+/// twice is taken once.
+pub fn discover_list(paths: &[PathBuf], exclude: Option<&Path>) -> Result<Discovery> {
+    let mut out = Discovery::default();
+    let mut seen = HashSet::new();
+    for p in paths {
+        let found = match discover(p, exclude) {
+            Ok(d) => d,
+            Err(e) => {
+                out.warnings.push(e.to_string());
+                continue;
+            }
+        };
+        out.warnings.extend(found.warnings);
+        let prefix = p.to_string_lossy().trim_end_matches('/').to_string();
+        let single = p.is_file();
+        for mut f in found.files {
+            if !seen.insert(f.path.canonicalize().unwrap_or_else(|_| f.path.clone())) {
+                continue;
+            }
+            f.rel = if single {
+                prefix.clone()
+            } else {
+                format!("{prefix}/{}", f.rel)
+            };
+            out.files.push(f);
+        }
+    }
+    out.files.sort_by(|a, b| a.rel.cmp(&b.rel));
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::fs;
+
+    #[test]
+    fn a_single_file_and_a_list_are_inputs_too() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("sub")).unwrap();
+        fs::write(dir.path().join("a.pdf"), b"%PDF-1.4\n").unwrap();
+        fs::write(dir.path().join("sub/b.pdf"), b"%PDF-1.4\n").unwrap();
+        let one = discover(&dir.path().join("a.pdf"), None).unwrap();
+        assert_eq!(one.files.len(), 1);
+        assert_eq!(one.files[0].rel, "a.pdf");
+        let list = discover_list(
+            &[
+                dir.path().join("a.pdf"),
+                dir.path().join("sub"),
+                dir.path().join("a.pdf"),
+                dir.path().join("missing.pdf"),
+            ],
+            None,
+        )
+        .unwrap();
+        let names: Vec<_> = list.files.iter().map(|f| f.rel.clone()).collect();
+        let d = dir.path().display();
+        assert_eq!(names, vec![format!("{d}/a.pdf"), format!("{d}/sub/b.pdf")]);
+        assert_eq!(list.warnings.len(), 1, "{:?}", list.warnings);
+    }
 
     #[test]
     fn an_output_folder_that_is_the_input_is_refused_one_inside_it_is_skipped() {

@@ -286,7 +286,7 @@ impl Pipeline {
         }
     }
 
-    /// Processes every PDF below `input`.
+    /// Processes every PDF below `input` (a folder; or one file).
     ///
     /// `exclude` is left out of the walk (the output folder). `progress` is called from the
     /// orchestrator thread as documents finish.
@@ -299,6 +299,30 @@ impl Pipeline {
     ) -> Result<RunOutput> {
         let started = Instant::now();
         let discovery = discover::discover(input, exclude)?;
+        Ok(self.run_discovered(discovery, started, cancel, progress))
+    }
+
+    /// Like [`Pipeline::run`], over a list of files and folders (files taken as they are,
+    /// folders walked); each document is named by its path as given.
+    pub fn run_list(
+        &self,
+        paths: &[PathBuf],
+        exclude: Option<&Path>,
+        cancel: &CancelFlag,
+        progress: &dyn Fn(&Progress),
+    ) -> Result<RunOutput> {
+        let started = Instant::now();
+        let discovery = discover::discover_list(paths, exclude)?;
+        Ok(self.run_discovered(discovery, started, cancel, progress))
+    }
+
+    fn run_discovered(
+        &self,
+        discovery: discover::Discovery,
+        started: Instant,
+        cancel: &CancelFlag,
+        progress: &dyn Fn(&Progress),
+    ) -> RunOutput {
         progress(&Progress::Discovered {
             documents: discovery.files.len(),
         });
@@ -331,11 +355,11 @@ impl Pipeline {
             cancel.is_cancelled(),
             started.elapsed(),
         );
-        Ok(RunOutput {
+        RunOutput {
             graph,
             report,
             results,
-        })
+        }
     }
 
     /// Processes the given files and returns one result per file, in the files' order.
