@@ -94,7 +94,8 @@ pub enum ProgressMode {
 /// Options of the pipeline, shared by `ingest` and `bench`.
 #[derive(Args, Clone)]
 pub struct PipelineArgs {
-    /// Folder of the NER model [default: $DOCGRAPH_MODEL_DIR, else models/ner-minilm-l6-conll03]
+    /// Folder of the NER model [default: $DOCGRAPH_MODEL_DIR, else models/ner-minilm-l6-conll03
+    /// here, else PREFIX/share/docgraph/models/… beside the installed binary]
     #[arg(long, value_name = "DIR")]
     pub model_dir: Option<PathBuf>,
     /// Folder of the relation model [default: relations-minilm-conll04 beside the NER model]

@@ -169,17 +169,32 @@ fn available_memory_mib() -> Option<u64> {
     Some(kib / 1024)
 }
 
-/// The model shipped with docgraph: `$DOCGRAPH_MODEL_DIR`, else `models/…` under the current
-/// folder, else under the source tree the binary was built from.
+/// The NER model shipped with docgraph (the relation model is its sibling folder), the first
+/// of: `$DOCGRAPH_MODEL_DIR`; `models/…` under the current folder; `share/docgraph/models/…`
+/// beside the running program's `bin/` folder (where `scripts/install.sh` puts them); `models/`
+/// beside the program itself; the source tree the program was built from.
 pub fn default_model_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("DOCGRAPH_MODEL_DIR") {
         return PathBuf::from(d);
     }
-    let local = PathBuf::from(DEFAULT_MODEL_SUBDIR);
-    if local.join("config.json").is_file() {
-        return local;
+    let name = Path::new(DEFAULT_MODEL_SUBDIR)
+        .file_name()
+        .expect("a folder name");
+    let mut candidates = vec![PathBuf::from(DEFAULT_MODEL_SUBDIR)];
+    if let Some(bin) = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(Path::to_path_buf))
+    {
+        if let Some(prefix) = bin.parent() {
+            candidates.push(prefix.join("share/docgraph/models").join(name));
+        }
+        candidates.push(bin.join("models").join(name));
     }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_MODEL_SUBDIR)
+    let built_from = Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_MODEL_SUBDIR);
+    candidates
+        .into_iter()
+        .find(|d| d.join("config.json").is_file())
+        .unwrap_or(built_from)
 }
 
 /// The relation model beside a NER model folder, as `models/` ships them.
