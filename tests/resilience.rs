@@ -446,3 +446,78 @@ fn hostile_files_stay_within_bounded_memory() {
     // 40-gigapixel image must not add more than a bounded stream's worth.
     assert!(peak < 1536.0, "peak RSS {peak:.0} MiB");
 }
+
+#[test]
+fn a_rerun_cancelled_early_keeps_every_document_of_the_run_before() {
+    let input = slow_corpus();
+    let out = tempfile::tempdir().unwrap();
+    assert_eq!(
+        start(input.path(), out.path()).wait().unwrap().code(),
+        Some(0)
+    );
+
+    // New documents that sort before the old ones; the re-run is stopped while it works on
+    // them, before the old ones are even fed: they come from the cache.
+    for i in 0..16 {
+        let to = input.path().join(format!("a{i:02}/new.pdf"));
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        let mut bytes = std::fs::read(corpus().join("scans/berlin-jpeg.pdf")).unwrap();
+        bytes.extend_from_slice(format!("\n% new {i}\n").as_bytes());
+        std::fs::write(to, bytes).unwrap();
+    }
+    let child = start(input.path(), out.path());
+    std::thread::sleep(Duration::from_millis(1200));
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = { child }.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let report: docgraph::RunReport =
+        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
+    println!("{:#?}", report.summary);
+    assert!(report.cancelled);
+    let old: Vec<_> = report
+        .documents
+        .iter()
+        .filter(|d| d.path.starts_with('c'))
+        .collect();
+    assert_eq!(old.len(), 24);
+    assert!(
+        old.iter().all(|d| d.status == DocStatus::Ok && d.reused),
+        "every document of the run before is in the graph, from the cache"
+    );
+    assert!(
+        report.summary.cancelled >= 1,
+        "the cancellation came mid-run"
+    );
+}
+
+#[test]
+fn a_cancelled_run_never_replaces_fuller_outputs() {
+    let input = slow_corpus();
+    let out = tempfile::tempdir().unwrap();
+    assert_eq!(
+        start(input.path(), out.path()).wait().unwrap().code(),
+        Some(0)
+    );
+    let before = std::fs::read(out.path().join("graph.json")).unwrap();
+    // --force: the cache is not used, so the stopped run has fewer documents than the last.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_docgraph"))
+        .args(["ingest", "--quiet", "-j", "1", "--force"])
+        .arg(input.path())
+        .arg("-o")
+        .arg(out.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let run = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("the earlier outputs"), "{stderr}");
+    assert_eq!(
+        std::fs::read(out.path().join("graph.json")).unwrap(),
+        before,
+        "the fuller graph stays"
+    );
+}

@@ -93,6 +93,20 @@ pub fn ingest(
     if show {
         err!("\r\x1b[2K");
     }
+    if output.report.cancelled {
+        // A cancelled run never replaces fuller outputs with emptier ones.
+        if let Some(before) = processed_in(&out.join("report.json")) {
+            if before > output.report.summary.ok {
+                errln!(
+                    "docgraph: cancelled after {} of {} documents; the earlier outputs in {} ({before} documents) were kept",
+                    output.report.summary.ok,
+                    output.report.summary.documents,
+                    out.display()
+                );
+                return Ok(EXIT_CANCELLED);
+            }
+        }
+    }
     let files = docgraph::output::write_outputs(&out, &output.graph, &output.report)?;
     if keep_text {
         docgraph::output::write_texts(&out, &output.results)?;
@@ -147,6 +161,12 @@ pub fn ingest(
     } else {
         EXIT_SOME_FAILED
     })
+}
+
+/// Documents processed by the run whose report is at `path`, if there is a readable one.
+fn processed_in(path: &std::path::Path) -> Option<usize> {
+    let report: docgraph::RunReport = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+    Some(report.summary.ok)
 }
 
 /// Paths from standard input, one a line (blank lines skipped).

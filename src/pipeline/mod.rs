@@ -32,7 +32,9 @@ use crate::extract::Limits;
 use crate::graph::KnowledgeGraph;
 use crate::nlp::ner::{NerModels, DEFAULT_MODEL_SUBDIR};
 use crate::ocr::OcrEngines;
-use crate::record::{DocumentReport, DocumentResult, PageSource, PageText, StageSeconds};
+use crate::record::{
+    DocStatus, DocumentReport, DocumentResult, PageSource, PageText, StageSeconds,
+};
 use crate::relations::RelationModels;
 use crate::report::{RunReport, RunSetup};
 use document::Engines;
@@ -425,14 +427,36 @@ impl Pipeline {
                 std::future::ready(())
             },
         );
-        // Documents never started because the run was cancelled are reported as such.
+        // Documents the run did not finish because it was cancelled: their result from an
+        // earlier run when the cache has one (hashing only), so a cancelled re-run never
+        // yields a smaller graph than the run before it; otherwise reported as cancelled.
         slots
             .into_iter()
             .zip(files)
-            .map(|(r, f)| {
-                r.unwrap_or_else(|| DocumentResult::failed(&f.rel, f.size, &Error::Cancelled, 0.0))
+            .map(|(r, f)| match r {
+                Some(r) if r.report.status != DocStatus::Cancelled => r,
+                _ => self.cached_result(f).unwrap_or_else(|| {
+                    DocumentResult::failed(&f.rel, f.size, &Error::Cancelled, 0.0)
+                }),
             })
             .collect()
+    }
+
+    /// An earlier run's result for this file's bytes, if the cache holds a valid one.
+    fn cached_result(&self, f: &Discovered) -> Option<DocumentResult> {
+        let cache = self.engines.cache.as_ref().filter(|_| !self.config.force)?;
+        let bytes = crate::extract::read_pdf(&f.path, &self.config.limits).ok()?;
+        match cache.get(&crate::cache::sha256_hex(&bytes)) {
+            crate::cache::Lookup::Hit(mut r) => {
+                r.report.path = f.rel.clone();
+                r.report.reused = true;
+                if !self.config.keep_text {
+                    r.pages = Vec::new();
+                }
+                Some(*r)
+            }
+            _ => None,
+        }
     }
 
     /// Finds the entities and relations of a text given directly (as one page of a document
