@@ -500,7 +500,7 @@ fn a_cancelled_run_never_replaces_fuller_outputs() {
     );
     let before = std::fs::read(out.path().join("graph.json")).unwrap();
     // --force: the cache is not used, so the stopped run has fewer documents than the last.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_docgraph"))
+    let child = Command::new(env!("CARGO_BIN_EXE_docgraph"))
         .args(["ingest", "--quiet", "-j", "1", "--force"])
         .arg(input.path())
         .arg("-o")
