@@ -23,6 +23,8 @@ pub(crate) struct Pool<T> {
     size: usize,
     /// Slots that exist (idle, empty or leased); grows to `size`.
     opened: AtomicUsize,
+    /// Engines created so far (replacements included).
+    started: AtomicUsize,
     make: Factory<T>,
 }
 
@@ -42,6 +44,7 @@ impl<T: Send> Pool<T> {
             rx,
             size,
             opened: AtomicUsize::new(0),
+            started: AtomicUsize::new(0),
             make: Box::new(make),
         }
     }
@@ -72,6 +75,17 @@ impl<T: Send> Pool<T> {
         self.size
     }
 
+    /// Engines created so far (none until one is needed).
+    pub fn started(&self) -> usize {
+        self.started.load(Ordering::Relaxed)
+    }
+
+    fn make(&self) -> Result<T> {
+        let engine = (self.make)()?;
+        self.started.fetch_add(1, Ordering::Relaxed);
+        Ok(engine)
+    }
+
     /// Creates every missing engine now, in parallel, so that a broken setup fails here and
     /// the first documents do not pay for start-up. Waits for leased slots to come back.
     pub fn warm(&self) -> Result<()> {
@@ -83,7 +97,7 @@ impl<T: Send> Pool<T> {
                 .filter(|slot| slot.is_none())
                 .map(|slot| {
                     s.spawn(|| {
-                        *slot = Some((self.make)()?);
+                        *slot = Some(self.make()?);
                         Ok(())
                     })
                 })
@@ -107,7 +121,7 @@ impl<T: Send> Pool<T> {
             home: &self.tx,
         };
         if lease.engine.is_none() {
-            lease.engine = Some((self.make)()?);
+            lease.engine = Some(self.make()?);
         }
         Ok(lease)
     }

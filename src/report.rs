@@ -54,6 +54,9 @@ pub struct RunReport {
     pub workers: usize,
     /// NER model instances.
     pub ner_instances: usize,
+    /// Engines started (models loaded, Tesseract started) by the pipeline so far.
+    #[serde(default)]
+    pub engines_started: EnginesStarted,
     /// True when the run was cancelled (Ctrl-C); the outputs hold what finished.
     pub cancelled: bool,
     /// Wall-clock seconds (model loading excluded).
@@ -79,6 +82,18 @@ impl RunReport {
     }
 }
 
+/// Engines started during the run: models and Tesseract are started when the first
+/// document needs them, so a run whose documents all come from the cache starts none.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnginesStarted {
+    /// NER model instances.
+    pub ner: usize,
+    /// Relation model instances.
+    pub relations: usize,
+    /// Tesseract engines.
+    pub ocr: usize,
+}
+
 /// How the run was set up, as the report states it.
 #[derive(Debug, Clone)]
 pub(crate) struct RunSetup {
@@ -88,6 +103,8 @@ pub(crate) struct RunSetup {
     pub workers: usize,
     /// NER model instances.
     pub ner_instances: usize,
+    /// Engines started so far in the pipeline's life.
+    pub engines_started: EnginesStarted,
 }
 
 impl RunReport {
@@ -139,6 +156,7 @@ impl RunReport {
             .to_string(),
             workers: setup.workers,
             ner_instances: setup.ner_instances,
+            engines_started: setup.engines_started,
             cancelled,
             seconds: elapsed.as_secs_f64(),
             peak_rss_mib: peak_rss_mib(),

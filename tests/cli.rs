@@ -422,3 +422,50 @@ fn a_single_file_or_a_list_on_stdin_is_an_input_and_the_summary_can_be_json() {
         "{paths:?}"
     );
 }
+
+#[test]
+fn an_unchanged_rerun_loads_no_model_and_starts_no_ocr() {
+    let input = tempfile::tempdir().unwrap();
+    for name in ["reportlab/siemens-munich.pdf", "scans/berlin-jpeg.pdf"] {
+        std::fs::copy(
+            corpus().join(name),
+            input.path().join(name.replace('/', "-")),
+        )
+        .unwrap();
+    }
+    let out = tempfile::tempdir().unwrap();
+    let run = || {
+        let r = docgraph()
+            .args(["ingest", "-q"])
+            .arg(input.path())
+            .arg("-o")
+            .arg(out.path())
+            .output()
+            .unwrap();
+        assert_eq!(
+            r.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&r.stderr)
+        );
+        let report: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap())
+                .unwrap();
+        report
+    };
+    let first = run();
+    assert!(first["engines_started"]["ner"].as_u64().unwrap() >= 1);
+    assert!(
+        first["engines_started"]["ocr"].as_u64().unwrap() >= 1,
+        "a scan was OCR'd"
+    );
+    let graph = std::fs::read(out.path().join("graph.json")).unwrap();
+    let second = run();
+    assert_eq!(second["summary"]["reused"], 2);
+    assert_eq!(
+        second["engines_started"],
+        serde_json::json!({"ner": 0, "relations": 0, "ocr": 0}),
+        "everything came from the cache"
+    );
+    assert_eq!(std::fs::read(out.path().join("graph.json")).unwrap(), graph);
+}

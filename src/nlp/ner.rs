@@ -68,19 +68,28 @@ fn load_one(dir: &Path) -> Result<TokenClassificationModel> {
 }
 
 impl NerModels {
-    /// Loads `size` instances of the model in `dir`, in parallel.
+    /// A pool of up to `size` instances of the model in `dir`, loaded when first needed.
     pub fn load(dir: &Path, size: usize) -> Result<Self> {
         check_model_dir(dir)?;
         tch::set_num_threads(1);
         let dir = dir.to_path_buf();
         let pool = Pool::new(size, move || load_one(&dir));
-        pool.warm()?;
         Ok(NerModels { pool })
     }
 
     /// Number of instances.
     pub fn size(&self) -> usize {
         self.pool.size()
+    }
+
+    /// Instances loaded so far.
+    pub fn started(&self) -> usize {
+        self.pool.started()
+    }
+
+    /// Loads every instance now.
+    pub fn warm(&self) -> Result<()> {
+        self.pool.warm()
     }
 
     /// Labels the words of each input. Inputs must be short (see `sentences::chunk_span`) and

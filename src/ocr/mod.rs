@@ -71,15 +71,24 @@ fn start_engine(tessdata: Option<&str>, language: &str) -> Result<Tesseract> {
 }
 
 impl OcrEngines {
-    /// `size` engines for `language`, reading traineddata from `tessdata` (or Debian's
-    /// folder). Every engine is started now, in parallel: a missing language fails here rather
-    /// than on the first scanned page.
+    /// Up to `size` engines for `language`, reading traineddata from `tessdata` (or Debian's
+    /// folder), started when first needed. The language data is checked now: a missing
+    /// language fails here rather than on the first scanned page.
     pub fn new(size: usize, tessdata: Option<&str>, language: &str) -> Result<Self> {
         check_language(tessdata, language)?;
         let (tessdata, language) = (tessdata.map(str::to_string), language.to_string());
         let pool = Pool::new(size, move || start_engine(tessdata.as_deref(), &language));
-        pool.warm()?;
         Ok(OcrEngines { pool })
+    }
+
+    /// Engines started so far.
+    pub fn started(&self) -> usize {
+        self.pool.started()
+    }
+
+    /// Starts every engine now.
+    pub fn warm(&self) -> Result<()> {
+        self.pool.warm()
     }
 
     /// Recognises the text of one image drawn at `dpi`.

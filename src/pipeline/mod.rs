@@ -237,7 +237,8 @@ impl std::fmt::Debug for Pipeline {
 }
 
 impl Pipeline {
-    /// Loads the models and starts the workers.
+    /// Checks the models and OCR data and starts the workers; the models themselves are loaded
+    /// when the first document needs them (see [`Pipeline::warm_up`]).
     pub fn new(config: Config) -> Result<Self> {
         let workers = config.effective_workers();
         // OCR first: a wrong language or data folder is said before the models load.
@@ -286,6 +287,15 @@ impl Pipeline {
             engines,
             pool,
         })
+    }
+
+    /// Loads every model instance and starts every Tesseract engine now, in parallel (they are
+    /// otherwise started when the first document needs them): for a caller who wants a broken
+    /// model to fail here, or start-up kept out of the first documents' time.
+    pub fn warm_up(&self) -> Result<()> {
+        self.engines.ocr.warm()?;
+        self.engines.ner.warm()?;
+        self.engines.relations.warm()
     }
 
     /// The configuration in force.
@@ -359,6 +369,11 @@ impl Pipeline {
             sequential: self.config.sequential,
             workers: self.config.effective_workers(),
             ner_instances: self.engines.ner.size(),
+            engines_started: crate::report::EnginesStarted {
+                ner: self.engines.ner.started(),
+                relations: self.engines.relations.started(),
+                ocr: self.engines.ocr.started(),
+            },
         };
         let report = RunReport::build(
             &setup,

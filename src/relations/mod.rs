@@ -62,19 +62,29 @@ impl std::fmt::Debug for RelationModels {
 }
 
 impl RelationModels {
-    /// Loads `size` instances of the model in `dir`; `threshold` overrides the model card's.
+    /// A pool of up to `size` instances of the model in `dir`, loaded when first needed;
+    /// `threshold` overrides the model card's.
     pub fn load(dir: &Path, size: usize, threshold: Option<f32>) -> Result<Self> {
         model::check_model_dir(dir)?;
         let card = model::read_card(dir)?;
         let encoder = PairEncoder::from_vocab(&dir.join("vocab.txt"))?;
         let owned = dir.to_path_buf();
         let pool = Pool::new(size, move || RelationClassifier::load(&owned));
-        pool.warm()?;
         Ok(RelationModels {
             encoder,
             pool,
             threshold: threshold.unwrap_or(card.threshold),
         })
+    }
+
+    /// Instances loaded so far.
+    pub fn started(&self) -> usize {
+        self.pool.started()
+    }
+
+    /// Loads every instance now.
+    pub fn warm(&self) -> Result<()> {
+        self.pool.warm()
     }
 }
 
