@@ -41,6 +41,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 /// Removes temporary files that a killed run left in `dir` (and its cache), never a finished
 /// output.
 pub fn remove_stale_temporaries(dir: &Path) {
+    remove_old_generations(dir);
     for d in [dir.to_path_buf(), dir.join(".cache")] {
         let Ok(entries) = fs::read_dir(&d) else {
             continue;
@@ -122,34 +123,148 @@ pub struct OutputFiles {
     pub report: PathBuf,
 }
 
-/// Writes the graph in every format and the report into `out_dir`, each atomically. The report
-/// goes last, so a `report.json` always describes graph files that are complete.
+/// Folder of output generations inside an output folder.
+pub const GENERATIONS: &str = ".generations";
+/// Link to the current generation.
+pub const CURRENT: &str = ".current";
+/// Every name an output set may hold.
+const SET_NAMES: [&str; 5] = [
+    "graph.json",
+    "graph.graphml",
+    "graph.dot",
+    "report.json",
+    "texts.json",
+];
+
+/// Writes the graph in every format and the report into `out_dir`, replacing the previous
+/// outputs as one set (see [`write_output_set`]).
 pub fn write_outputs(
     out_dir: &Path,
     kg: &KnowledgeGraph,
     report: &RunReport,
 ) -> Result<OutputFiles> {
+    write_output_set(out_dir, kg, report, None)
+}
+
+/// Writes the outputs, and `texts.json` for `texts` when given, replacing the previous set as
+/// one: the files are written complete into a new folder `OUT/.generations/<id>/`, then a
+/// single rename switches the link `OUT/.current` to it. `OUT/graph.json` and the others are
+/// links through `.current`, so a reader sees the old set or the new one, never a mixture;
+/// a failure or a kill before the switch leaves the old set in place. Older generations are
+/// removed after the switch.
+pub fn write_output_set(
+    out_dir: &Path,
+    kg: &KnowledgeGraph,
+    report: &RunReport,
+    texts: Option<&[DocumentResult]>,
+) -> Result<OutputFiles> {
+    let report_json = serde_json::to_vec_pretty(report).map_err(|e| Error::Serialize {
+        what: "report.json",
+        message: e.to_string(),
+    })?;
+    let mut set: Vec<(&str, Vec<u8>)> = vec![
+        ("graph.json", export::to_json(kg)?.into_bytes()),
+        ("graph.graphml", export::to_graphml(kg).into_bytes()),
+        ("graph.dot", export::to_dot(kg).into_bytes()),
+        ("report.json", report_json),
+    ];
+    if let Some(results) = texts {
+        set.push(("texts.json", texts_json(results)?));
+    }
     fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
-    let files = OutputFiles {
+    replace_set(out_dir, &set)?;
+    Ok(OutputFiles {
         json: out_dir.join("graph.json"),
         graphml: out_dir.join("graph.graphml"),
         dot: out_dir.join("graph.dot"),
         report: out_dir.join("report.json"),
-    };
-    write_atomic(&files.json, export::to_json(kg)?.as_bytes())?;
-    write_atomic(&files.graphml, export::to_graphml(kg).as_bytes())?;
-    write_atomic(&files.dot, export::to_dot(kg).as_bytes())?;
-    let report_json = serde_json::to_string_pretty(report).map_err(|e| Error::Serialize {
-        what: "report.json",
-        message: e.to_string(),
-    })?;
-    write_atomic(&files.report, report_json.as_bytes())?;
-    Ok(files)
+    })
 }
 
-/// Writes `texts.json` into `out_dir`: every page's text (the text all offsets point into),
-/// per document, for results that kept their page texts.
-pub fn write_texts(out_dir: &Path, results: &[DocumentResult]) -> Result<PathBuf> {
+/// Writes `files` as a new generation and switches to it (the mechanism behind
+/// [`write_output_set`]).
+fn replace_set(out_dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<()> {
+    let generations = out_dir.join(GENERATIONS);
+    fs::create_dir_all(&generations).map_err(|e| Error::io(&generations, e))?;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let id = format!("{nanos:x}-{}", std::process::id());
+    let generation = generations.join(&id);
+    let written = (|| -> Result<()> {
+        fs::create_dir(&generation).map_err(|e| Error::io(&generation, e))?;
+        for (name, bytes) in files {
+            let path = generation.join(name);
+            let mut f = File::create(&path).map_err(|e| Error::io(&path, e))?;
+            f.write_all(bytes)
+                .and_then(|_| f.sync_all())
+                .map_err(|e| Error::io(&path, e))?;
+        }
+        sync_dir(&generation);
+        Ok(())
+    })();
+    if let Err(e) = written {
+        let _ = fs::remove_dir_all(&generation);
+        return Err(e);
+    }
+    // The switch: one rename of a link.
+    link(out_dir, &Path::new(GENERATIONS).join(&id), CURRENT)?;
+    sync_dir(out_dir);
+    // Stable names through the link (made once; a plain file of an older version is replaced).
+    for name in SET_NAMES {
+        let at = out_dir.join(name);
+        let wanted = Path::new(CURRENT).join(name);
+        if files.iter().any(|(n, _)| *n == name) {
+            if fs::read_link(&at).ok().as_deref() != Some(wanted.as_path()) {
+                link(out_dir, &wanted, name)?;
+            }
+        } else if fs::symlink_metadata(&at).is_ok() {
+            // Not in this set (texts.json without --keep-text): no stale file beside it.
+            fs::remove_file(&at).map_err(|e| Error::io(&at, e))?;
+        }
+    }
+    sync_dir(out_dir);
+    remove_old_generations(out_dir);
+    Ok(())
+}
+
+/// Makes `out_dir/name` a link to `target` (relative to `out_dir`), replacing what is there
+/// in one rename.
+fn link(out_dir: &Path, target: &Path, name: &str) -> Result<()> {
+    let at = out_dir.join(name);
+    let tmp = out_dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let _ = fs::remove_file(&tmp);
+    std::os::unix::fs::symlink(target, &tmp)
+        .and_then(|_| fs::rename(&tmp, &at))
+        .map_err(|e| {
+            let _ = fs::remove_file(&tmp);
+            Error::io(&at, e)
+        })
+}
+
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// Removes every generation but the current one (older sets, or a set a killed run left
+/// before its switch).
+fn remove_old_generations(out_dir: &Path) {
+    let current = fs::read_link(out_dir.join(CURRENT)).ok();
+    let Ok(entries) = fs::read_dir(out_dir.join(GENERATIONS)) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let rel = Path::new(GENERATIONS).join(e.file_name());
+        if current.as_deref() != Some(rel.as_path()) {
+            let _ = fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+fn texts_json(results: &[DocumentResult]) -> Result<Vec<u8>> {
     #[derive(serde::Serialize)]
     struct DocumentTexts<'a> {
         path: &'a str,
@@ -162,13 +277,10 @@ pub fn write_texts(out_dir: &Path, results: &[DocumentResult]) -> Result<PathBuf
             pages: &r.pages,
         })
         .collect();
-    let json = serde_json::to_vec_pretty(&texts).map_err(|e| Error::Serialize {
+    serde_json::to_vec_pretty(&texts).map_err(|e| Error::Serialize {
         what: "texts.json",
         message: e.to_string(),
-    })?;
-    let path = out_dir.join("texts.json");
-    write_atomic(&path, &json)?;
-    Ok(path)
+    })
 }
 
 #[cfg(test)]
@@ -196,6 +308,44 @@ mod tests {
         assert!(matches!(lock_output_dir(dir.path()), Err(Error::Locked(_))));
         drop(first);
         assert!(lock_output_dir(dir.path()).is_ok(), "released when dropped");
+    }
+
+    fn read_set(dir: &Path) -> Vec<String> {
+        ["a.json", "b.json"]
+            .iter()
+            .map(|n| fs::read_to_string(dir.join(CURRENT).join(n)).unwrap_or_default())
+            .collect()
+    }
+
+    #[test]
+    fn a_set_is_replaced_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let set = |v: &[u8]| vec![("a.json", v.to_vec()), ("b.json", v.to_vec())];
+        replace_set(dir.path(), &set(b"1")).unwrap();
+        replace_set(dir.path(), &set(b"2")).unwrap();
+        assert_eq!(read_set(dir.path()), ["2", "2"]);
+        // The second file of the next set cannot be written: the old set stays, whole.
+        let broken = [("a.json", b"3".to_vec()), ("missing/b.json", b"3".to_vec())];
+        assert!(replace_set(dir.path(), &broken).is_err());
+        assert_eq!(read_set(dir.path()), ["2", "2"]);
+        let generations = fs::read_dir(dir.path().join(GENERATIONS)).unwrap().count();
+        assert_eq!(generations, 1, "older and failed generations are removed");
+    }
+
+    #[test]
+    fn outputs_are_links_through_the_current_set_and_stale_ones_go() {
+        let dir = tempfile::tempdir().unwrap();
+        // A plain file of an older version is replaced by the link.
+        fs::write(dir.path().join("graph.json"), b"old").unwrap();
+        fs::write(dir.path().join("texts.json"), b"old").unwrap();
+        replace_set(dir.path(), &[("graph.json", b"new".to_vec())]).unwrap();
+        assert_eq!(fs::read(dir.path().join("graph.json")).unwrap(), b"new");
+        let meta = fs::symlink_metadata(dir.path().join("graph.json")).unwrap();
+        assert!(meta.file_type().is_symlink());
+        assert!(
+            !dir.path().join("texts.json").exists(),
+            "not in the set: removed"
+        );
     }
 
     #[test]

@@ -107,16 +107,9 @@ pub fn ingest(
             }
         }
     }
-    let files = docgraph::output::write_outputs(&out, &output.graph, &output.report)?;
-    if keep_text {
-        docgraph::output::write_texts(&out, &output.results)?;
-    } else {
-        // A texts.json of an earlier --keep-text run would no longer match the graph.
-        let stale = out.join("texts.json");
-        if stale.exists() {
-            std::fs::remove_file(&stale).map_err(|e| docgraph::Error::io(&stale, e))?;
-        }
-    }
+    // One set: graph, exports, report (and texts with --keep-text), switched in at once.
+    let texts = keep_text.then_some(output.results.as_slice());
+    let files = docgraph::output::write_output_set(&out, &output.graph, &output.report, texts)?;
     if output.report.summary.documents == 0 {
         errln!("docgraph: warning: no PDF files found in {}", dir.display());
     }
