@@ -521,3 +521,37 @@ fn a_cancelled_run_never_replaces_fuller_outputs() {
         "the fuller graph stays"
     );
 }
+
+#[test]
+fn outputs_name_no_machine_folder_and_an_empty_input_forgets_nothing() {
+    let input = tempfile::tempdir().unwrap();
+    copy_into(input.path(), &["reportlab/siemens-munich.pdf"]);
+    // A link to nothing: the walk reports it.
+    std::os::unix::fs::symlink(input.path().join("gone.pdf"), input.path().join("link.pdf"))
+        .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let mut c = config();
+    c.cache_dir = Some(out.path().join(".cache"));
+    let pipeline = Pipeline::new(c).unwrap();
+    let run = |dir: &Path| {
+        pipeline
+            .run(dir, None, &CancelFlag::new(), &|_| {})
+            .unwrap()
+    };
+    let first = run(input.path());
+    let report = serde_json::to_string(&first.report).unwrap();
+    let machine = input.path().display().to_string();
+    assert!(!first.report.walk_warnings.is_empty(), "{report}");
+    assert!(!report.contains(&machine), "{machine} in {report}");
+
+    let entries = cache_entries(out.path()).len();
+    assert!(entries >= 1);
+    let empty = tempfile::tempdir().unwrap();
+    let nothing = run(empty.path());
+    assert_eq!(nothing.report.summary.documents, 0);
+    assert_eq!(
+        cache_entries(out.path()).len(),
+        entries,
+        "an empty input prunes nothing"
+    );
+}

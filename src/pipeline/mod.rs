@@ -326,7 +326,8 @@ impl Pipeline {
     ) -> Result<RunOutput> {
         let started = Instant::now();
         let discovery = discover::discover(input, exclude)?;
-        Ok(self.run_discovered(discovery, started, cancel, progress))
+        let root = input.is_dir().then_some(input);
+        Ok(self.run_discovered(root, discovery, started, cancel, progress))
     }
 
     /// Like [`Pipeline::run`], over a list of files and folders (files taken as they are,
@@ -340,11 +341,12 @@ impl Pipeline {
     ) -> Result<RunOutput> {
         let started = Instant::now();
         let discovery = discover::discover_list(paths, exclude)?;
-        Ok(self.run_discovered(discovery, started, cancel, progress))
+        Ok(self.run_discovered(None, discovery, started, cancel, progress))
     }
 
     fn run_discovered(
         &self,
+        root: Option<&Path>,
         discovery: discover::Discovery,
         started: Instant,
         cancel: &CancelFlag,
@@ -353,9 +355,15 @@ impl Pipeline {
         progress(&Progress::Discovered {
             documents: discovery.files.len(),
         });
-        let results = self.run_files(&discovery.files, cancel, progress);
-        if let (Some(cache), false) = (&self.engines.cache, cancel.is_cancelled()) {
-            // Files no longer in the folder leave the cache too.
+        let mut results = self.run_files(&discovery.files, cancel, progress);
+        let mut walk_warnings = discovery.warnings;
+        if let Some(root) = root {
+            relativize(root, &mut results, &mut walk_warnings);
+        }
+        // Files no longer in the folder leave the cache too: after a complete run that found
+        // documents (an empty or vanished folder is no reason to forget everything).
+        let complete = !cancel.is_cancelled() && !results.is_empty();
+        if let (Some(cache), true) = (&self.engines.cache, complete) {
             cache.prune(
                 &results
                     .iter()
@@ -383,7 +391,7 @@ impl Pipeline {
                 graph.relation_count(),
                 graph.typed_relation_count(),
             ),
-            discovery.warnings,
+            walk_warnings,
             cancel.is_cancelled(),
             started.elapsed(),
         );
@@ -569,6 +577,29 @@ impl Pipeline {
             }
         }
     }
+}
+
+/// Paths in errors and warnings relative to the input folder, as documents are named: no
+/// machine's folder layout in the outputs.
+fn relativize(root: &Path, results: &mut [DocumentResult], walk_warnings: &mut [String]) {
+    let mut prefixes = vec![format!("{}/", root.display())];
+    if let Ok(abs) = root.canonicalize() {
+        prefixes.push(format!("{}/", abs.display()));
+    }
+    let strip = |s: &mut String| {
+        for p in &prefixes {
+            if s.contains(p.as_str()) {
+                *s = s.replace(p.as_str(), "");
+            }
+        }
+    };
+    for r in results {
+        if let Some(e) = r.report.error.as_mut() {
+            strip(e);
+        }
+        r.report.warnings.iter_mut().for_each(&strip);
+    }
+    walk_warnings.iter_mut().for_each(strip);
 }
 
 /// How waiting for a piece of work under a time limit ended.
