@@ -3,6 +3,7 @@
 must give (fixtures/hostile/expected.json). Raw bytes written by hand, plus pikepdf for the
 thousand-page file. Needs: pip install pikepdf.
 """
+import io
 import json
 import os
 import shutil
@@ -141,6 +142,20 @@ def main():
     with open(os.path.join(ROOT, "password-damaged-page-tree.pdf"), "wb") as f:
         f.write(data.replace(b"/Root", b"/Rxxx", 1))
     expected["password-damaged-page-tree.pdf"] = {"status": "failed", "kind": "password_required"}
+
+    # A JPEG scan with extraneous bytes before its end marker: readable, and libjpeg warns on
+    # standard error while decoding it (docgraph passes such lines on in its own format).
+    import img2pdf
+    from PIL import Image, ImageDraw, ImageFont
+    img = Image.new("L", (2550, 600), 255)
+    ImageDraw.Draw(img).text((300, 250), "Maria Lopez visited the Prado Museum in Madrid.",
+                             font=ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", 50), fill=0)
+    buf = io.BytesIO()
+    img.save(buf, format="JPEG", quality=80, dpi=(300, 300))
+    jpeg = buf.getvalue()
+    with open(os.path.join(ROOT, "corrupt-jpeg-scan.pdf"), "wb") as f:
+        f.write(img2pdf.convert([jpeg[:-2] + b"\x00\x11\x22" + jpeg[-2:]], nodate=True))
+    expected["corrupt-jpeg-scan.pdf"] = {"status": "ok", "contains": "Madrid"}
 
     # Encrypted with an empty user password, as many producers do to set permissions: readable.
     for name, enc in [("aes128-empty-password.pdf", pikepdf.Encryption(user="", owner="owner", R=4, aes=True)),

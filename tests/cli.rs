@@ -469,3 +469,50 @@ fn an_unchanged_rerun_loads_no_model_and_starts_no_ocr() {
     );
     assert_eq!(std::fs::read(out.path().join("graph.json")).unwrap(), graph);
 }
+
+#[test]
+fn native_library_messages_never_break_the_json_progress_stream() {
+    let input = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        common::root().join("fixtures/hostile/corrupt-jpeg-scan.pdf"),
+        input.path().join("scan.pdf"),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let run = docgraph()
+        .args(["ingest", "--progress", "json", "--no-cache"])
+        .arg(input.path())
+        .arg("-o")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    let events: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l:?}")))
+        .collect();
+    let library: Vec<_> = events
+        .iter()
+        .filter(|e| e["event"] == "library_message")
+        .collect();
+    assert!(
+        library
+            .iter()
+            .any(|e| e["message"].as_str().unwrap().contains("Corrupt JPEG")),
+        "libjpeg's warning is passed on as an event: {stderr}"
+    );
+    // -q silences it too.
+    let quiet = docgraph()
+        .args(["ingest", "-q", "--no-cache"])
+        .arg(input.path())
+        .arg("-o")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(
+        quiet.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&quiet.stderr)
+    );
+}

@@ -75,6 +75,15 @@ pub fn ingest(
         other => other,
     };
     let show = progress == ProgressMode::Bar;
+    // Native libraries' messages, passed on in the progress format from here on.
+    let native = super::native::capture(move |line| match progress {
+        ProgressMode::Json => errln!(
+            "{}",
+            serde_json::json!({ "event": "library_message", "message": line })
+        ),
+        ProgressMode::Bar => errln!("\r\x1b[2Kdocgraph: library: {line}"),
+        _ => {}
+    });
     if show {
         err!("docgraph: loading models…\r");
     }
@@ -92,6 +101,9 @@ pub fn ingest(
     };
     if show {
         err!("\r\x1b[2K");
+    }
+    if let Some(n) = native {
+        n.finish();
     }
     if output.report.cancelled {
         // A cancelled run never replaces fuller outputs with emptier ones.

@@ -15,24 +15,21 @@ macro_rules! outln {
 /// and the run goes on to write its outputs.
 macro_rules! errln {
     ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), $($arg)*);
+        $crate::cli::native::write_err(format_args!("{}\n", format_args!($($arg)*)));
     }};
 }
 
 /// `eprint!` that never panics (see [`errln`]).
 macro_rules! err {
     ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let mut e = std::io::stderr();
-        let _ = write!(e, $($arg)*);
-        let _ = e.flush();
+        $crate::cli::native::write_err(format_args!($($arg)*));
     }};
 }
 
 pub mod args;
 pub mod bench;
 pub mod ingest;
+pub mod native;
 mod progress;
 
 /// Exit status when every document was processed.
