@@ -30,6 +30,21 @@ pub fn write_err(args: std::fmt::Arguments) {
     }
 }
 
+/// Columns of the terminal docgraph's own standard error is, if it is one.
+pub fn terminal_width() -> Option<usize> {
+    use std::os::fd::AsRawFd;
+    let fd = OWN
+        .get()
+        .map(|f| f.lock().unwrap_or_else(|p| p.into_inner()).as_raw_fd())
+        .unwrap_or(2);
+    // SAFETY: TIOCGWINSZ fills a winsize struct this function owns.
+    unsafe {
+        let mut ws: libc::winsize = std::mem::zeroed();
+        (libc::ioctl(fd, libc::TIOCGWINSZ, &mut ws) == 0 && ws.ws_col > 0)
+            .then_some(ws.ws_col as usize)
+    }
+}
+
 /// Native messages being captured; [`Capture::finish`] puts standard error back and waits for
 /// the last lines to be passed on.
 pub struct Capture {
