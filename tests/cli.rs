@@ -516,3 +516,49 @@ fn native_library_messages_never_break_the_json_progress_stream() {
         String::from_utf8_lossy(&quiet.stderr)
     );
 }
+
+#[test]
+fn bench_refuses_what_it_cannot_time_and_leaves_nothing_behind() {
+    let temp_before: Vec<_> = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("docgraph-bench-")
+        })
+        .map(|e| e.file_name())
+        .collect();
+    let empty = tempfile::tempdir().unwrap();
+    let run = docgraph().arg("bench").arg(empty.path()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("nothing to time"), "{stderr}");
+    assert!(run.stdout.is_empty(), "no table for an empty folder");
+
+    let run = docgraph()
+        .arg("bench")
+        .arg(corpus().join("reportlab"))
+        .args(["--lang", "xyz"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("no OCR data for language 'xyz'"),
+        "the option reached the run: {stderr}"
+    );
+
+    let temp_after: Vec<_> = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("docgraph-bench-")
+        })
+        .map(|e| e.file_name())
+        .filter(|n| !temp_before.contains(n))
+        .collect();
+    assert!(temp_after.is_empty(), "left behind: {temp_after:?}");
+}

@@ -137,16 +137,27 @@ pub fn shares(st: &StageSeconds) -> String {
     )
 }
 
+/// A temporary output folder, removed however the run ends.
+struct TempOut(PathBuf);
+
+impl Drop for TempOut {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 fn run_mode(exe: &Path, dir: &Path, sequential: bool, extra: &[String]) -> Result<ModeResult> {
     let mode = if sequential { "sequential" } else { "parallel" };
-    let out: PathBuf =
-        std::env::temp_dir().join(format!("docgraph-bench-{}-{mode}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&out);
+    let out =
+        TempOut(std::env::temp_dir().join(format!("docgraph-bench-{}-{mode}", std::process::id())));
+    let _ = std::fs::remove_dir_all(&out.0);
+    errln!("docgraph bench: {mode} run…");
+    let started = std::time::Instant::now();
     let mut cmd = Command::new(exe);
     cmd.arg("ingest")
         .arg(dir)
         .arg("-o")
-        .arg(&out)
+        .arg(&out.0)
         .arg("--quiet")
         // No result cache: a corpus may hold identical copies, which the cache would serve.
         .arg("--no-cache")
@@ -160,18 +171,29 @@ fn run_mode(exe: &Path, dir: &Path, sequential: bool, extra: &[String]) -> Resul
         .map_err(|e| Error::io(exe, e))?;
     // 0: all documents ok; 3: some failed (a bench folder may hold broken files on purpose).
     if !matches!(status.code(), Some(0 | 3)) {
-        return Err(Error::Config(format!("the {mode} run failed: {status}")));
+        return Err(Error::Config(format!(
+            "the {mode} run failed ({status}); its message is above"
+        )));
     }
     let read = |name: &str| {
-        std::fs::read_to_string(out.join(name)).map_err(|e| Error::io(out.join(name), e))
+        std::fs::read_to_string(out.0.join(name)).map_err(|e| Error::io(out.0.join(name), e))
     };
     let report: RunReport =
         serde_json::from_str(&read("report.json")?).map_err(|e| Error::Serialize {
             what: "report.json",
             message: e.to_string(),
         })?;
+    if report.summary.documents == 0 {
+        return Err(Error::Config(format!(
+            "no PDF files in {}: nothing to time",
+            dir.display()
+        )));
+    }
     let graph_json = read("graph.json")?;
-    let _ = std::fs::remove_dir_all(&out);
+    errln!(
+        "docgraph bench: {mode} run done in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(ModeResult {
         mode: mode.into(),
         report,
@@ -192,6 +214,11 @@ pub fn compare(exe: &Path, dir: &Path, extra: &[String]) -> Result<BenchResult> 
 /// Runs `bench`; returns the exit status (1 when the parallel run is not fast enough or
 /// the two modes built different graphs).
 pub fn bench(dir: PathBuf, min_speedup: Option<f64>, opts: PipelineArgs) -> Result<u8> {
+    if opts.sequential {
+        return Err(Error::Config(
+            "bench runs both modes itself: --sequential does not apply".into(),
+        ));
+    }
     let exe = std::env::current_exe().map_err(|e| Error::io("current executable", e))?;
     let extra = opts.to_args();
     let result = compare(&exe, &dir, &extra)?;
