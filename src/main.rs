@@ -76,6 +76,24 @@ fn main() -> ExitCode {
             },
             opts,
         ),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "docgraph", &mut out);
+            outln!("{}", String::from_utf8_lossy(&out).trim_end());
+            Ok(cli::EXIT_OK)
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            let mut out = Vec::new();
+            match clap_mangen::Man::new(Cli::command()).render(&mut out) {
+                Ok(()) => {
+                    outln!("{}", String::from_utf8_lossy(&out).trim_end());
+                    Ok(cli::EXIT_OK)
+                }
+                Err(e) => Err(docgraph::Error::io("the manual page", e)),
+            }
+        }
         Command::Bench {
             dir,
             min_speedup,

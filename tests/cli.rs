@@ -562,3 +562,22 @@ fn bench_refuses_what_it_cannot_time_and_leaves_nothing_behind() {
         .collect();
     assert!(temp_after.is_empty(), "left behind: {temp_after:?}");
 }
+
+#[test]
+fn completions_and_a_man_page_come_from_the_command_definition() {
+    for shell in ["bash", "zsh", "fish"] {
+        let run = docgraph().args(["completions", shell]).output().unwrap();
+        assert_eq!(run.status.code(), Some(0));
+        let script = String::from_utf8_lossy(&run.stdout);
+        assert!(
+            script.contains("ingest") && script.contains("relation-threshold"),
+            "{shell}"
+        );
+    }
+    let run = docgraph().arg("man").output().unwrap();
+    let page = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        page.contains(".TH docgraph 1") && page.contains("ingest"),
+        "{page}"
+    );
+}

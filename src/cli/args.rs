@@ -57,6 +57,14 @@ pub enum Command {
         #[command(flatten)]
         opts: PipelineArgs,
     },
+    /// Print a shell completion script (e.g. `docgraph completions bash > /etc/bash_completion.d/docgraph`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page in roff (e.g. `docgraph man > docgraph.1; man ./docgraph.1`).
+    Man,
     /// Time the pipeline on DIR sequentially and in parallel, and print the comparison.
     Bench {
         /// Folder to read.
