@@ -581,3 +581,30 @@ fn completions_and_a_man_page_come_from_the_command_definition() {
         "{page}"
     );
 }
+
+#[test]
+fn a_long_document_shows_progress_while_it_is_read() {
+    let out = tempfile::tempdir().unwrap();
+    let run = docgraph()
+        .args(["ingest", "--progress", "json", "--no-cache"])
+        .arg(common::root().join("fixtures/hostile/three-thousand-pages.pdf"))
+        .arg("-o")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0));
+    let events: Vec<serde_json::Value> = String::from_utf8_lossy(&run.stderr)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let during: Vec<_> = events
+        .iter()
+        .take_while(|e| e["event"] != "document")
+        .filter(|e| e["event"] == "pages")
+        .collect();
+    assert!(
+        during.len() >= 2,
+        "progress while the one 3,000-page document is read: {events:?}"
+    );
+    assert!(during.last().unwrap()["sentences_done"].as_u64().unwrap() > 0);
+}

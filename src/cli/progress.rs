@@ -27,6 +27,20 @@ pub fn progress_json(p: &Progress) -> serde_json::Value {
             "path": path,
             "status": status,
         }),
+        Progress::Pages {
+            done,
+            total,
+            pages,
+            sentences,
+            elapsed,
+        } => serde_json::json!({
+            "event": "pages",
+            "done": done,
+            "total": total,
+            "pages_done": pages,
+            "sentences_done": sentences,
+            "elapsed_s": elapsed.as_secs_f64(),
+        }),
         Progress::Assembling => serde_json::json!({ "event": "assembling" }),
     }
 }
@@ -65,6 +79,16 @@ pub fn draw_progress(p: &Progress) {
                 *pages as f64 / secs,
             ));
         }
+        Progress::Pages {
+            done,
+            total,
+            pages,
+            sentences,
+            elapsed,
+        } => status(&format!(
+            "[{done}/{total}] {pages} pages, {sentences} sentences read | {:.1} pages/s | working…",
+            *pages as f64 / elapsed.as_secs_f64().max(1e-3)
+        )),
         Progress::Assembling => status("docgraph: assembling the graph…"),
     }
 }

@@ -31,6 +31,8 @@ pub const BATCH_SIZE: usize = 8;
 /// A pool of NER model instances.
 pub(crate) struct NerModels {
     pool: Pool<TokenClassificationModel>,
+    /// Sentences tagged so far (for progress inside long documents).
+    tagged: std::sync::atomic::AtomicUsize,
 }
 
 impl std::fmt::Debug for NerModels {
@@ -74,12 +76,20 @@ impl NerModels {
         tch::set_num_threads(1);
         let dir = dir.to_path_buf();
         let pool = Pool::new(size, move || load_one(&dir));
-        Ok(NerModels { pool })
+        Ok(NerModels {
+            pool,
+            tagged: std::sync::atomic::AtomicUsize::new(0),
+        })
     }
 
     /// Number of instances.
     pub fn size(&self) -> usize {
         self.pool.size()
+    }
+
+    /// Sentences tagged so far.
+    pub fn tagged(&self) -> usize {
+        self.tagged.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Instances loaded so far.
@@ -100,6 +110,8 @@ impl NerModels {
         }
         let model = self.pool.get()?;
         let tokens = model.predict(inputs, false, false);
+        self.tagged
+            .fetch_add(inputs.len(), std::sync::atomic::Ordering::Relaxed);
         Ok(tokens.iter().map(|t| words_from_subtokens(t)).collect())
     }
 }

@@ -41,6 +41,8 @@ pub(crate) struct Engines {
     pub cache: Option<ResultCache>,
     /// Ignore earlier results (they are still replaced by the new ones).
     pub force: bool,
+    /// Pages finished so far in the pipeline's life (for progress inside long documents).
+    pub pages_done: std::sync::atomic::AtomicUsize,
 }
 
 /// Processes one document. Failures of the whole document come back as a failed result;
@@ -101,7 +103,11 @@ fn run_stages(
         .map(|&(number, id)| {
             stop.check()?;
             let page = extract::extract_page(&doc, number, id, &engines.limits);
-            Ok(ocr::read_page(&engines.ocr, &doc, page, max_stream))
+            let outcome = ocr::read_page(&engines.ocr, &doc, page, max_stream);
+            engines
+                .pages_done
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Ok(outcome)
         })
         .collect::<Result<_>>()?;
     drop(doc);

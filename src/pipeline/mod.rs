@@ -280,6 +280,7 @@ impl Pipeline {
             ocr,
             relations,
             cooccurrence: config.cooccurrence,
+            pages_done: std::sync::atomic::AtomicUsize::new(0),
             limits: config.limits,
         });
         Ok(Pipeline {
@@ -413,10 +414,33 @@ impl Pipeline {
         let mut slots: Vec<Option<DocumentResult>> = vec![None; total];
         let started = Instant::now();
         let (mut done, mut pages, mut ocr_pages) = (0, 0, 0);
+        let done_now = std::cell::Cell::new(0usize);
+        let at_start = (
+            self.engines.pages_done.load(Ordering::Relaxed),
+            self.engines.ner.tagged(),
+        );
+        let last_told = std::cell::Cell::new((0usize, 0usize));
+        let tick = || {
+            let now = (
+                self.engines.pages_done.load(Ordering::Relaxed) - at_start.0,
+                self.engines.ner.tagged() - at_start.1,
+            );
+            if now != last_told.get() {
+                last_told.set(now);
+                progress(&Progress::Pages {
+                    done: done_now.get(),
+                    total,
+                    pages: now.0,
+                    sentences: now.1,
+                    elapsed: started.elapsed(),
+                });
+            }
+        };
         stages::drive(
             files.iter().cloned(),
             self.lanes(),
             &|| cancel.is_cancelled(),
+            &tick,
             |_, file| async move {
                 if cancel.is_cancelled() {
                     DocumentResult::failed(&file.rel, file.size, &Error::Cancelled, 0.0)
@@ -426,6 +450,7 @@ impl Pipeline {
             },
             |i, mut r: DocumentResult| {
                 done += 1;
+                done_now.set(done);
                 pages += r.report.pages;
                 ocr_pages += r.report.ocr_pages.len();
                 progress(&Progress::Document {

@@ -30,6 +30,20 @@ pub enum Progress<'a> {
         /// How it ended.
         status: DocStatus,
     },
+    /// Pages keep being finished inside documents still in flight (sent twice a second while
+    /// the count moves, so a long document shows progress).
+    Pages {
+        /// Documents finished so far.
+        done: usize,
+        /// Documents in the run.
+        total: usize,
+        /// Pages finished so far, in finished documents and in those in flight.
+        pages: usize,
+        /// Sentences through the NER model so far.
+        sentences: usize,
+        /// Since the first document started.
+        elapsed: Duration,
+    },
     /// All documents are done; the graph is being assembled and written.
     Assembling,
 }

@@ -7,15 +7,21 @@
 //! the sink at any time, whatever the number of items.
 
 use std::future::Future;
+use std::time::Duration;
+
+/// How often [`drive`] calls its `tick`.
+pub const TICK: Duration = Duration::from_millis(500);
 
 /// Feeds `items` to `lanes` concurrent `work` futures and hands each result, with its item's
 /// index, to `sink`, one at a time. `stop` is asked before each item is fed; once it says true,
 /// no further items start (the ones already fed still finish). Returns when every task it
-/// started has ended.
+/// started has ended. `tick` is called every [`TICK`] while items are in flight (progress
+/// inside long items).
 pub fn drive<I, R, W, WF, S, SF>(
     items: impl IntoIterator<Item = I>,
     lanes: usize,
     stop: &dyn Fn() -> bool,
+    tick: &dyn Fn(),
     work: W,
     mut sink: S,
 ) where
@@ -53,10 +59,17 @@ pub fn drive<I, R, W, WF, S, SF>(
             })
             .collect();
         drop((job_rx, res_tx));
+        let ticker = ex.spawn(async move {
+            loop {
+                smol::Timer::after(TICK).await;
+                tick();
+            }
+        });
         // The one writer: results arrive here in completion order.
         while let Ok((i, r)) = res_rx.recv_async().await {
             sink(i, r).await;
         }
+        drop(ticker);
         feeder.await;
         for t in lane_tasks {
             t.await;
@@ -68,7 +81,6 @@ pub fn drive<I, R, W, WF, S, SF>(
 mod tests {
     use super::*;
     use std::cell::Cell;
-    use std::time::Duration;
 
     #[test]
     fn a_slow_sink_holds_the_producer_back() {
@@ -81,6 +93,7 @@ mod tests {
             items,
             lanes,
             &|| false,
+            &|| {},
             |_, x: i32| async move {
                 smol::future::yield_now().await;
                 x * 2
@@ -106,6 +119,7 @@ mod tests {
             0..50,
             3,
             &|| false,
+            &|| {},
             |i, x: usize| async move { (i, x) },
             |i, (j, x)| {
                 assert_eq!((i, j), (x, x));
@@ -117,6 +131,23 @@ mod tests {
     }
 
     #[test]
+    fn tick_runs_while_long_items_are_in_flight() {
+        let ticks = Cell::new(0usize);
+        drive(
+            0..2,
+            2,
+            &|| false,
+            &|| ticks.set(ticks.get() + 1),
+            |_, x: i32| async move {
+                smol::Timer::after(TICK * 3).await;
+                x
+            },
+            |_, _| std::future::ready(()),
+        );
+        assert!((2..=4).contains(&ticks.get()), "{} ticks", ticks.get());
+    }
+
+    #[test]
     fn stop_ends_feeding_but_started_items_finish() {
         let fed = Cell::new(0usize);
         let mut done = 0;
@@ -124,6 +155,7 @@ mod tests {
             (0..100).inspect(|_| fed.set(fed.get() + 1)),
             2,
             &|| fed.get() >= 10,
+            &|| {},
             |_, x: i32| async move { x },
             |_, _| {
                 done += 1;
