@@ -555,3 +555,53 @@ fn outputs_name_no_machine_folder_and_an_empty_input_forgets_nothing() {
         "an empty input prunes nothing"
     );
 }
+
+#[test]
+fn a_document_stuck_inside_the_parser_is_timed_out_and_the_run_goes_on() {
+    let input = tempfile::tempdir().unwrap();
+    copy_into(
+        input.path(),
+        &["reportlab/siemens-munich.pdf", "fpdf/wind-report.pdf"],
+    );
+    std::fs::copy(
+        corpus().join("ghostscript/github-letter.pdf"),
+        input.path().join("stall.pdf"),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let t = Instant::now();
+    let run = Command::new(env!("CARGO_BIN_EXE_docgraph"))
+        // Test hook: parsing a document named like this never returns.
+        .env("DOCGRAPH_TEST_STALL_PARSE", "stall")
+        .args(["ingest", "-q", "--no-cache", "--doc-timeout", "2"])
+        .arg(input.path())
+        .arg("-o")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let wall = t.elapsed();
+    assert_eq!(
+        run.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let report: docgraph::RunReport =
+        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
+    let stalled = report
+        .documents
+        .iter()
+        .find(|d| d.path == "stall.pdf")
+        .unwrap();
+    println!("{stalled:?}; whole run {wall:?}");
+    assert_eq!(stalled.status, DocStatus::TimedOut);
+    assert!(
+        stalled.seconds < 2.0 + 2.0,
+        "reported within the limit + 2 s"
+    );
+    assert_eq!(report.summary.ok, 2, "the others finished");
+    assert!(
+        wall < Duration::from_secs(30),
+        "the run did not wait for the parser"
+    );
+}

@@ -41,6 +41,8 @@ pub(crate) struct Engines {
     pub cache: Option<ResultCache>,
     /// Ignore earlier results (they are still replaced by the new ones).
     pub force: bool,
+    /// The per-document time limit (also enforced inside parsing, see `parse_within`).
+    pub doc_timeout: Option<std::time::Duration>,
     /// Pages finished so far in the pipeline's life (for progress inside long documents).
     pub pages_done: std::sync::atomic::AtomicUsize,
 }
@@ -90,8 +92,7 @@ fn run_stages(
             Lookup::Miss => {}
         }
     }
-    let doc = extract::parse(&bytes, &engines.limits)?;
-    drop(bytes);
+    let doc = parse_within(engines, file, bytes, t)?;
     let pages = extract::pages(&doc, &engines.limits)?;
     stages.load = t.elapsed().as_secs_f64();
     stop.check()?;
@@ -163,6 +164,45 @@ pub(crate) fn analyze(
         // drops them after caching unless they were asked for.
         pages: texts,
     })
+}
+
+/// Parsing is the one step without checkpoints: a hostile file can keep lopdf's parser busy
+/// far past any limit. So it runs on a thread of its own, and the document waits for it until
+/// its deadline only; past it the document is `timed_out` and the parse thread is abandoned
+/// (it holds its memory until the parser returns, if ever). One such thread per timed-out
+/// document: a run tolerates as many as it has memory for, and each is named in the report.
+fn parse_within(
+    engines: &Engines,
+    file: &Discovered,
+    bytes: Vec<u8>,
+    started: Instant,
+) -> Result<lopdf::Document> {
+    let Some(limit) = engines.doc_timeout else {
+        return extract::parse(&bytes, &engines.limits);
+    };
+    let (tx, rx) = flume::bounded(1);
+    let limits = engines.limits;
+    let stall = stall_hook(&file.rel);
+    std::thread::Builder::new()
+        .name("docgraph-parse".into())
+        .stack_size(16 << 20)
+        .spawn(move || {
+            if stall {
+                std::thread::sleep(std::time::Duration::from_secs(3600));
+            }
+            let _ = tx.send(extract::parse(&bytes, &limits));
+        })
+        .map_err(|e| crate::error::Error::io("a parse thread", e))?;
+    match rx.recv_timeout(limit.saturating_sub(started.elapsed())) {
+        Ok(parsed) => parsed,
+        Err(_) => Err(crate::error::Error::Timeout(limit)),
+    }
+}
+
+/// Test hook: a document whose name contains `$DOCGRAPH_TEST_STALL_PARSE` never finishes
+/// parsing (used by the test of the hard time limit; unset in normal use).
+fn stall_hook(name: &str) -> bool {
+    std::env::var("DOCGRAPH_TEST_STALL_PARSE").is_ok_and(|s| !s.is_empty() && name.contains(&s))
 }
 
 /// Records each page's outcome in the report and stage times; returns the page texts.

@@ -281,6 +281,7 @@ impl Pipeline {
             relations,
             cooccurrence: config.cooccurrence,
             pages_done: std::sync::atomic::AtomicUsize::new(0),
+            doc_timeout: config.doc_timeout,
             limits: config.limits,
         });
         Ok(Pipeline {
