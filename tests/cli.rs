@@ -2,6 +2,7 @@
 
 mod common;
 
+use std::path::Path;
 use std::process::Command;
 
 use common::corpus;
@@ -13,6 +14,32 @@ fn docgraph() -> Command {
         common::root().join("models/ner-minilm-l6-conll03"),
     );
     c
+}
+
+/// `docgraph ingest -q INPUT -o OUT EXTRA…`, run to its end.
+fn ingest(input: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    docgraph()
+        .args(["ingest", "-q"])
+        .arg(input)
+        .arg("-o")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// The `report.json` a run wrote into `out`.
+fn report(out: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap()
+}
+
+/// A folder holding copies of fixtures, `(fixture, name in the folder)`.
+fn folder_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (fixture, name) in files {
+        std::fs::copy(corpus().join(fixture), dir.path().join(name)).unwrap();
+    }
+    dir
 }
 
 #[test]
@@ -276,32 +303,17 @@ fn a_folder_without_pdfs_says_so() {
 
 #[test]
 fn switching_keep_text_reuses_every_result_and_leaves_no_stale_texts() {
-    let input = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        corpus().join("reportlab/siemens-munich.pdf"),
-        input.path().join("a.pdf"),
-    )
-    .unwrap();
+    let input = folder_with(&[("reportlab/siemens-munich.pdf", "a.pdf")]);
     let out = tempfile::tempdir().unwrap();
     let run = |extra: &[&str]| {
-        let r = docgraph()
-            .args(["ingest", "-q"])
-            .arg(input.path())
-            .arg("-o")
-            .arg(out.path())
-            .args(extra)
-            .output()
-            .unwrap();
+        let r = ingest(input.path(), out.path(), extra);
         assert_eq!(
             r.status.code(),
             Some(0),
             "{}",
             String::from_utf8_lossy(&r.stderr)
         );
-        let report: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap())
-                .unwrap();
-        report["summary"]["reused"].as_u64().unwrap()
+        report(out.path())["summary"]["reused"].as_u64().unwrap()
     };
     assert_eq!(run(&[]), 0);
     assert!(!out.path().join("texts.json").exists());
@@ -328,8 +340,7 @@ fn workers_are_capped_by_the_machine_and_say_so() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("1000 workers capped to"), "{stderr}");
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
+    let report = report(out.path());
     let cores = std::thread::available_parallelism().unwrap().get() as u64;
     assert!(report["workers"].as_u64().unwrap() <= cores);
     assert!(report["ner_instances"].as_u64().unwrap() <= cores);
@@ -337,31 +348,16 @@ fn workers_are_capped_by_the_machine_and_say_so() {
 
 #[test]
 fn a_failure_caused_by_a_limit_option_is_not_kept_for_the_next_run() {
-    let input = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        corpus().join("fpdf/wind-report.pdf"),
-        input.path().join("three-pages.pdf"),
-    )
-    .unwrap();
+    let input = folder_with(&[("fpdf/wind-report.pdf", "three-pages.pdf")]);
     let out = tempfile::tempdir().unwrap();
-    let run = |extra: &[&str]| {
-        let r = docgraph()
-            .args(["ingest", "-q"])
-            .arg(input.path())
-            .arg("-o")
-            .arg(out.path())
-            .args(extra)
-            .output()
-            .unwrap();
-        r.status.code()
-    };
+    let code = |extra: &[&str]| ingest(input.path(), out.path(), extra).status.code();
     assert_eq!(
-        run(&["--max-pages", "1"]),
+        code(&["--max-pages", "1"]),
         Some(3),
         "over the page limit: failed"
     );
     assert_eq!(
-        run(&[]),
+        code(&[]),
         Some(0),
         "without the limit the document is processed"
     );
@@ -425,33 +421,20 @@ fn a_single_file_or_a_list_on_stdin_is_an_input_and_the_summary_can_be_json() {
 
 #[test]
 fn an_unchanged_rerun_loads_no_model_and_starts_no_ocr() {
-    let input = tempfile::tempdir().unwrap();
-    for name in ["reportlab/siemens-munich.pdf", "scans/berlin-jpeg.pdf"] {
-        std::fs::copy(
-            corpus().join(name),
-            input.path().join(name.replace('/', "-")),
-        )
-        .unwrap();
-    }
+    let input = folder_with(&[
+        ("reportlab/siemens-munich.pdf", "a.pdf"),
+        ("scans/berlin-jpeg.pdf", "scan.pdf"),
+    ]);
     let out = tempfile::tempdir().unwrap();
     let run = || {
-        let r = docgraph()
-            .args(["ingest", "-q"])
-            .arg(input.path())
-            .arg("-o")
-            .arg(out.path())
-            .output()
-            .unwrap();
+        let r = ingest(input.path(), out.path(), &[]);
         assert_eq!(
             r.status.code(),
             Some(0),
             "{}",
             String::from_utf8_lossy(&r.stderr)
         );
-        let report: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap())
-                .unwrap();
-        report
+        report(out.path())
     };
     let first = run();
     assert!(first["engines_started"]["ner"].as_u64().unwrap() >= 1);

@@ -2,12 +2,12 @@
 //!
 //! - [`interpret`]: the content-stream interpreter (glyphs and images in device space);
 //! - [`reading_order`]: glyphs laid out as text (lines, columns, hyphenation);
-//! - [`quality`]: is the text real, or should the page go to OCR (`crate::ocr` decides what
+//! - `quality`: is the text real, or should the page go to OCR (`crate::ocr` decides what
 //!   to do about it);
 //! - `inline`: inline images, which lopdf does not parse.
 //!
 //! The functions here are public for tools built on docgraph's extraction (the fuzz target,
-//! the `glyphs` example); the pipeline uses them through [`extract_page`].
+//! the `glyphs` example); the pipeline uses them through `extract_page`.
 
 mod inline;
 pub mod interpret;

@@ -1,8 +1,8 @@
 //! Stage 2: OCR of pages without usable text, with Tesseract.
 //!
-//! [`page::read_page`] decides, for a page whose own text was judged by `extract`, whether to
+//! `page::read_page` decides, for a page whose own text was judged by `extract`, whether to
 //! use that text or OCR the page's images, and runs Tesseract on them. Engines are pooled (one
-//! per worker, see [`crate::pool`]); an engine that errors is dropped and a fresh one takes
+//! per worker, see `crate::pool`); an engine that errors is dropped and a fresh one takes
 //! its slot. The pool owns the engines, so they are dropped (and Tesseract's caches freed) when
 //! the pipeline is.
 

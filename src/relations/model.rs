@@ -24,7 +24,7 @@ use super::schema::{allowed_labels, Predicate, LABELS};
 use crate::error::{Error, Result};
 use crate::record::EntityType;
 
-/// Longest input given to the model, in sub-word tokens (markers and [CLS]/[SEP] included).
+/// Longest input given to the model, in sub-word tokens (markers and `[CLS]`/`[SEP]` included).
 /// Context beyond it is cut evenly on both sides of the pair.
 pub const MAX_TOKENS: usize = 256;
 
