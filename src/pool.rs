@@ -25,6 +25,8 @@ pub(crate) struct Pool<T> {
     opened: AtomicUsize,
     /// Engines created so far (replacements included).
     started: AtomicUsize,
+    /// Time spent creating them, nanoseconds.
+    start_nanos: std::sync::atomic::AtomicU64,
     make: Factory<T>,
 }
 
@@ -45,6 +47,7 @@ impl<T: Send> Pool<T> {
             size,
             opened: AtomicUsize::new(0),
             started: AtomicUsize::new(0),
+            start_nanos: std::sync::atomic::AtomicU64::new(0),
             make: Box::new(make),
         }
     }
@@ -80,8 +83,17 @@ impl<T: Send> Pool<T> {
         self.started.load(Ordering::Relaxed)
     }
 
+    /// Time spent creating engines so far.
+    pub fn start_time(&self) -> std::time::Duration {
+        std::time::Duration::from_nanos(self.start_nanos.load(Ordering::Relaxed))
+    }
+
     fn make(&self) -> Result<T> {
-        let engine = (self.make)()?;
+        let t = std::time::Instant::now();
+        let engine = (self.make)();
+        self.start_nanos
+            .fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        let engine = engine?;
         self.started.fetch_add(1, Ordering::Relaxed);
         Ok(engine)
     }

@@ -97,6 +97,11 @@ impl NerModels {
         self.pool.started()
     }
 
+    /// Time spent loading instances so far.
+    pub fn start_time(&self) -> std::time::Duration {
+        self.pool.start_time()
+    }
+
     /// Loads every instance now.
     pub fn warm(&self) -> Result<()> {
         self.pool.warm()

@@ -86,6 +86,11 @@ impl OcrEngines {
         self.pool.started()
     }
 
+    /// Time spent starting engines so far.
+    pub fn start_time(&self) -> std::time::Duration {
+        self.pool.start_time()
+    }
+
     /// Starts every engine now.
     pub fn warm(&self) -> Result<()> {
         self.pool.warm()

@@ -47,6 +47,14 @@ pub(crate) struct Engines {
     pub pages_done: std::sync::atomic::AtomicUsize,
 }
 
+impl Engines {
+    /// Time spent starting engines (loading models, starting Tesseract) so far: a document's
+    /// time limit does not count the engines started while it runs.
+    pub fn start_time(&self) -> std::time::Duration {
+        self.ner.start_time() + self.relations.start_time() + self.ocr.start_time()
+    }
+}
+
 /// Processes one document. Failures of the whole document come back as a failed result;
 /// failures of one page are warnings in it.
 pub(crate) fn process(engines: &Engines, file: &Discovered, stop: &Stop) -> DocumentResult {

@@ -394,10 +394,12 @@ impl Pipeline {
                 let _ = tx.send(r);
             });
         }
+        let engines_before = self.engines.start_time();
         let limited = within_limit(
             async { began_rx.recv_async().await.ok() },
             async { rx.recv_async().await.ok() },
             self.config.doc_timeout,
+            &|| self.engines.start_time().saturating_sub(engines_before),
         )
         .await;
         let (started, outcome) = match limited {
@@ -471,23 +473,29 @@ enum Limited<T> {
 }
 
 /// Waits for `finished` under `limit`, counted from the instant the work began (what `began`
-/// yields), not from the call: time spent queued behind other work does not count.
+/// yields), not from the call: time spent queued behind other work does not count, nor does
+/// the time `grace` reports (engines started meanwhile: the first documents load the models).
 async fn within_limit<T>(
     began: impl std::future::Future<Output = Option<Instant>>,
     finished: impl std::future::Future<Output = T>,
     limit: Option<Duration>,
+    grace: &dyn Fn() -> Duration,
 ) -> Limited<T> {
     let Some(started) = began.await else {
         return Limited::NeverBegan;
     };
     match limit {
         Some(limit) => {
-            let left = limit.saturating_sub(started.elapsed());
-            smol::future::or(async { Limited::Done(started, finished.await) }, async {
-                smol::Timer::after(left).await;
-                Limited::TimedOut(started)
-            })
-            .await
+            let timer = async {
+                loop {
+                    let left = (limit + grace()).saturating_sub(started.elapsed());
+                    if left.is_zero() {
+                        return Limited::TimedOut(started);
+                    }
+                    smol::Timer::after(left).await;
+                }
+            };
+            smol::future::or(async { Limited::Done(started, finished.await) }, timer).await
         }
         None => Limited::Done(started, finished.await),
     }
@@ -513,8 +521,9 @@ fn guarded(
 mod tests {
     use super::*;
 
-    /// Work on another thread, as on the pool: queued for `queued`, then busy for `busy`.
-    fn work(queued: Duration, busy: Duration) -> Limited<&'static str> {
+    /// Work on another thread, as on the pool: queued for `queued`, then busy for `busy`, of
+    /// which `grace` was spent starting engines.
+    fn work(queued: Duration, busy: Duration, grace: Duration) -> Limited<&'static str> {
         let (began_tx, began_rx) = flume::bounded(1);
         let (tx, rx) = flume::bounded(1);
         let worker = std::thread::spawn(move || {
@@ -527,6 +536,7 @@ mod tests {
             async { began_rx.recv_async().await.ok() },
             async { rx.recv_async().await.unwrap() },
             Some(Duration::from_millis(250)),
+            &|| grace,
         ));
         worker.join().unwrap();
         r
@@ -536,10 +546,19 @@ mod tests {
     fn the_time_limit_counts_from_when_the_work_began_not_from_the_queue() {
         let ms = Duration::from_millis;
         // Queued for 400 ms behind other work, then 50 ms of its own, under 250 ms: on time.
-        assert!(matches!(work(ms(400), ms(50)), Limited::Done(_, "done")));
+        assert!(matches!(
+            work(ms(400), ms(50), ms(0)),
+            Limited::Done(_, "done")
+        ));
         // 600 ms of its own under 250 ms: timed out.
-        assert!(matches!(work(ms(0), ms(600)), Limited::TimedOut(_)));
-        let never: Limited<()> = smol::block_on(within_limit(async { None }, async {}, None));
+        assert!(matches!(work(ms(0), ms(600), ms(0)), Limited::TimedOut(_)));
+        // 400 ms of which 300 ms loading a model, under 250 ms: on time.
+        assert!(matches!(
+            work(ms(0), ms(400), ms(300)),
+            Limited::Done(_, "done")
+        ));
+        let never: Limited<()> =
+            smol::block_on(within_limit(async { None }, async {}, None, &|| ms(0)));
         assert_eq!(never, Limited::NeverBegan);
     }
 

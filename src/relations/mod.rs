@@ -82,6 +82,11 @@ impl RelationModels {
         self.pool.started()
     }
 
+    /// Time spent loading instances so far.
+    pub fn start_time(&self) -> std::time::Duration {
+        self.pool.start_time()
+    }
+
     /// Loads every instance now.
     pub fn warm(&self) -> Result<()> {
         self.pool.warm()
