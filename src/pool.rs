@@ -139,6 +139,34 @@ impl<T: Send> Pool<T> {
     }
 }
 
+/// What the pipeline asks of any pool, whatever its engine: how many it holds, how many were
+/// started and at what cost, and starting them all now.
+pub(crate) trait Pooled {
+    /// Number of slots.
+    fn size(&self) -> usize;
+    /// Engines created so far.
+    fn started(&self) -> usize;
+    /// Time spent creating them.
+    fn start_time(&self) -> std::time::Duration;
+    /// Creates every missing engine now.
+    fn warm(&self) -> Result<()>;
+}
+
+impl<T: Send> Pooled for Pool<T> {
+    fn size(&self) -> usize {
+        Pool::size(self)
+    }
+    fn started(&self) -> usize {
+        Pool::started(self)
+    }
+    fn start_time(&self) -> std::time::Duration {
+        Pool::start_time(self)
+    }
+    fn warm(&self) -> Result<()> {
+        Pool::warm(self)
+    }
+}
+
 /// An engine taken from a [`Pool`]; its slot goes back when the lease drops.
 pub(crate) struct Lease<'a, T> {
     engine: Option<T>,

@@ -16,7 +16,7 @@ use rust_bert::resources::LocalResource;
 
 use super::entities::TaggedWord;
 use crate::error::{Error, Result};
-use crate::pool::Pool;
+use crate::pool::{Pool, Pooled};
 
 /// The files a model folder must hold.
 pub const MODEL_FILES: [&str; 3] = ["rust_model.ot", "config.json", "vocab.txt"];
@@ -70,6 +70,11 @@ fn load_one(dir: &Path) -> Result<TokenClassificationModel> {
 }
 
 impl NerModels {
+    /// The pool of instances (sizes, start-up counts and cost).
+    pub fn pool(&self) -> &dyn Pooled {
+        &self.pool
+    }
+
     /// A pool of up to `size` instances of the model in `dir`, loaded when first needed.
     pub fn load(dir: &Path, size: usize) -> Result<Self> {
         check_model_dir(dir)?;
@@ -82,29 +87,9 @@ impl NerModels {
         })
     }
 
-    /// Number of instances.
-    pub fn size(&self) -> usize {
-        self.pool.size()
-    }
-
     /// Sentences tagged so far.
     pub fn tagged(&self) -> usize {
         self.tagged.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    /// Instances loaded so far.
-    pub fn started(&self) -> usize {
-        self.pool.started()
-    }
-
-    /// Time spent loading instances so far.
-    pub fn start_time(&self) -> std::time::Duration {
-        self.pool.start_time()
-    }
-
-    /// Loads every instance now.
-    pub fn warm(&self) -> Result<()> {
-        self.pool.warm()
     }
 
     /// Labels the words of each input. Inputs must be short (see `sentences::chunk_span`) and

@@ -12,7 +12,7 @@ mod page;
 use tesseract::Tesseract;
 
 use crate::error::{Error, Result};
-use crate::pool::Pool;
+use crate::pool::{Pool, Pooled};
 pub use images::{decode as decode_image, OcrImage};
 pub(crate) use page::{read_page, PageOutcome};
 
@@ -71,6 +71,11 @@ fn start_engine(tessdata: Option<&str>, language: &str) -> Result<Tesseract> {
 }
 
 impl OcrEngines {
+    /// The pool of engines (sizes, start-up counts and cost).
+    pub fn pool(&self) -> &dyn Pooled {
+        &self.pool
+    }
+
     /// Up to `size` engines for `language`, reading traineddata from `tessdata` (or Debian's
     /// folder), started when first needed. The language data is checked now: a missing
     /// language fails here rather than on the first scanned page.
@@ -79,21 +84,6 @@ impl OcrEngines {
         let (tessdata, language) = (tessdata.map(str::to_string), language.to_string());
         let pool = Pool::new(size, move || start_engine(tessdata.as_deref(), &language));
         Ok(OcrEngines { pool })
-    }
-
-    /// Engines started so far.
-    pub fn started(&self) -> usize {
-        self.pool.started()
-    }
-
-    /// Time spent starting engines so far.
-    pub fn start_time(&self) -> std::time::Duration {
-        self.pool.start_time()
-    }
-
-    /// Starts every engine now.
-    pub fn warm(&self) -> Result<()> {
-        self.pool.warm()
     }
 
     /// Recognises the text of one image drawn at `dpi`.

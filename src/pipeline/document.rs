@@ -51,7 +51,9 @@ impl Engines {
     /// Time spent starting engines (loading models, starting Tesseract) so far: a document's
     /// time limit does not count the engines started while it runs.
     pub fn start_time(&self) -> std::time::Duration {
-        self.ner.start_time() + self.relations.start_time() + self.ocr.start_time()
+        self.ner.pool().start_time()
+            + self.relations.pool().start_time()
+            + self.ocr.pool().start_time()
     }
 }
 

@@ -126,9 +126,9 @@ impl Pipeline {
     /// otherwise started when the first document needs them): for a caller who wants a broken
     /// model to fail here, or start-up kept out of the first documents' time.
     pub fn warm_up(&self) -> Result<()> {
-        self.engines.ocr.warm()?;
-        self.engines.ner.warm()?;
-        self.engines.relations.warm()
+        self.engines.ocr.pool().warm()?;
+        self.engines.ner.pool().warm()?;
+        self.engines.relations.pool().warm()
     }
 
     /// The configuration in force.
@@ -209,11 +209,11 @@ impl Pipeline {
         let setup = RunSetup {
             sequential: self.config.sequential,
             workers: self.config.effective_workers(),
-            ner_instances: self.engines.ner.size(),
+            ner_instances: self.engines.ner.pool().size(),
             engines_started: crate::report::EnginesStarted {
-                ner: self.engines.ner.started(),
-                relations: self.engines.relations.started(),
-                ocr: self.engines.ocr.started(),
+                ner: self.engines.ner.pool().started(),
+                relations: self.engines.relations.pool().started(),
+                ocr: self.engines.ocr.pool().started(),
             },
         };
         let report = RunReport::build(

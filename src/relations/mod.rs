@@ -27,7 +27,7 @@ use rayon::prelude::*;
 
 use crate::cancel::Stop;
 use crate::error::Result;
-use crate::pool::Pool;
+use crate::pool::{Pool, Pooled};
 use crate::record::{EntityType, Mention, RelationMention, Sentence};
 use model::{decide, EncodedPair, Marked, PairEncoder, RelationClassifier};
 use schema::{fits, Predicate, LABELS};
@@ -62,6 +62,11 @@ impl std::fmt::Debug for RelationModels {
 }
 
 impl RelationModels {
+    /// The pool of instances (sizes, start-up counts and cost).
+    pub fn pool(&self) -> &dyn Pooled {
+        &self.pool
+    }
+
     /// A pool of up to `size` instances of the model in `dir`, loaded when first needed;
     /// `threshold` overrides the model card's.
     pub fn load(dir: &Path, size: usize, threshold: Option<f32>) -> Result<Self> {
@@ -75,21 +80,6 @@ impl RelationModels {
             pool,
             threshold: threshold.unwrap_or(card.threshold),
         })
-    }
-
-    /// Instances loaded so far.
-    pub fn started(&self) -> usize {
-        self.pool.started()
-    }
-
-    /// Time spent loading instances so far.
-    pub fn start_time(&self) -> std::time::Duration {
-        self.pool.start_time()
-    }
-
-    /// Loads every instance now.
-    pub fn warm(&self) -> Result<()> {
-        self.pool.warm()
     }
 }
 
