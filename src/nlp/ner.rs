@@ -69,6 +69,20 @@ fn load_one(dir: &Path) -> Result<TokenClassificationModel> {
         .map_err(|e| Error::Model(format!("loading {}: {e}", dir.display())))
 }
 
+/// libtorch counts processors from `/proc/cpuinfo` when its thread pool starts, and aborts the
+/// process (no error it returns) when it cannot: say so in words first.
+fn check_runtime_environment() -> Result<()> {
+    match std::fs::read("/proc/cpuinfo") {
+        Ok(info) if !info.is_empty() => Ok(()),
+        _ => Err(Error::Config(
+            "cannot read /proc/cpuinfo: /proc is not mounted here, and the model runtime \
+             (libtorch) needs it to count processors; run docgraph where procfs is mounted \
+             (in a container or sandbox, do not hide /proc)"
+                .into(),
+        )),
+    }
+}
+
 impl NerModels {
     /// The pool of instances (sizes, start-up counts and cost).
     pub fn pool(&self) -> &dyn Pooled {
@@ -78,6 +92,7 @@ impl NerModels {
     /// A pool of up to `size` instances of the model in `dir`, loaded when first needed.
     pub fn load(dir: &Path, size: usize) -> Result<Self> {
         check_model_dir(dir)?;
+        check_runtime_environment()?;
         tch::set_num_threads(1);
         let dir = dir.to_path_buf();
         let pool = Pool::new(size, move || load_one(&dir));
