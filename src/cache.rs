@@ -45,9 +45,60 @@ pub enum Lookup {
 /// The first line of an entry: whose result it is.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct Header {
+    /// The document's content hash; empty for a document that could not be read.
     sha256: String,
     fingerprint: String,
     checksum: String,
+}
+
+/// A result as a header (whose result it is: content hash, `fingerprint`, checksum of the
+/// body) and a body (the result), both compact JSON on one line each. The same form serves
+/// cache entries and the lines of `results.jsonl`.
+pub(crate) fn encode_entry(r: &DocumentResult, fingerprint: &str) -> Result<(Vec<u8>, Vec<u8>)> {
+    let serialize = |e: serde_json::Error| Error::Serialize {
+        what: "a document's result",
+        message: e.to_string(),
+    };
+    let body = serde_json::to_vec(r).map_err(serialize)?;
+    let header = Header {
+        sha256: r.report.sha256.clone().unwrap_or_default(),
+        fingerprint: fingerprint.to_string(),
+        checksum: sha256_hex(&body),
+    };
+    Ok((serde_json::to_vec(&header).map_err(serialize)?, body))
+}
+
+/// The result in an entry (see [`encode_entry`]), or why it must not be used: its body does
+/// not match its checksum, it names another document than `sha256` (when given), or it was
+/// made under another `fingerprint`.
+pub(crate) fn verify_entry(
+    head: &[u8],
+    body: &[u8],
+    sha256: Option<&str>,
+    fingerprint: &str,
+) -> std::result::Result<DocumentResult, String> {
+    let header: Header =
+        serde_json::from_slice(head).map_err(|e| format!("unreadable header: {e}"))?;
+    if sha256_hex(body) != header.checksum {
+        return Err("damaged: its checksum does not match".into());
+    }
+    if let Some(sha256) = sha256 {
+        if header.sha256 != sha256 {
+            return Err(format!(
+                "it holds the result of another document ({}…)",
+                &header.sha256[..header.sha256.len().min(12)]
+            ));
+        }
+    }
+    if header.fingerprint != fingerprint {
+        return Err("it was made under other options or models".into());
+    }
+    let r: DocumentResult =
+        serde_json::from_slice(body).map_err(|e| format!("unreadable result: {e}"))?;
+    if r.report.sha256.as_deref().unwrap_or_default() != header.sha256 {
+        return Err("its result names another document".into());
+    }
+    Ok(r)
 }
 
 /// Hex SHA-256 of some bytes.
@@ -124,27 +175,12 @@ impl ResultCache {
             .iter()
             .position(|&b| b == b'\n')
             .ok_or("no header line")?;
-        let (head, body) = (&bytes[..split], &bytes[split + 1..]);
-        let header: Header =
-            serde_json::from_slice(head).map_err(|e| format!("unreadable header: {e}"))?;
-        if sha256_hex(body) != header.checksum {
-            return Err("damaged: its checksum does not match".into());
-        }
-        if header.sha256 != sha256 {
-            return Err(format!(
-                "it holds the result of another document ({}…)",
-                &header.sha256[..header.sha256.len().min(12)]
-            ));
-        }
-        if header.fingerprint != self.fingerprint {
-            return Err("it was made under other options or models".into());
-        }
-        let r: DocumentResult =
-            serde_json::from_slice(body).map_err(|e| format!("unreadable result: {e}"))?;
-        if r.report.sha256.as_deref() != Some(sha256) {
-            return Err("its result names another document".into());
-        }
-        Ok(r)
+        verify_entry(
+            &bytes[..split],
+            &bytes[split + 1..],
+            Some(sha256),
+            &self.fingerprint,
+        )
     }
 
     /// Stores a result, if it is worth keeping and has a content hash.
@@ -155,17 +191,7 @@ impl ResultCache {
         if !cacheable(r) || r.report.reused {
             return Ok(());
         }
-        let serialize = |what: &'static str, e: serde_json::Error| Error::Serialize {
-            what,
-            message: e.to_string(),
-        };
-        let body = serde_json::to_vec(r).map_err(|e| serialize("cache entry", e))?;
-        let header = Header {
-            sha256: sha.to_string(),
-            fingerprint: self.fingerprint.clone(),
-            checksum: sha256_hex(&body),
-        };
-        let mut bytes = serde_json::to_vec(&header).map_err(|e| serialize("cache entry", e))?;
+        let (mut bytes, body) = encode_entry(r, &self.fingerprint)?;
         bytes.push(b'\n');
         bytes.extend_from_slice(&body);
         crate::output::write_atomic(&self.entry(sha), &bytes)

@@ -73,6 +73,9 @@ pub enum Error {
     /// Another run holds the output folder.
     #[error("another docgraph run is writing to {0} (one run per output folder: wait for it, or choose another -o)")]
     Locked(PathBuf),
+    /// Shard outputs that cannot be merged (other options, damaged, conflicting documents).
+    #[error("cannot merge: {0}")]
+    Merge(String),
     /// Serialising an output failed.
     #[error("serialising {what}: {message}")]
     Serialize {
@@ -120,6 +123,8 @@ pub enum ErrorKind {
     Serialize,
     /// See [`Error::Locked`].
     Locked,
+    /// See [`Error::Merge`].
+    Merge,
 }
 
 impl ErrorKind {
@@ -159,6 +164,7 @@ impl Error {
             Error::Config(_) => ErrorKind::Config,
             Error::Serialize { .. } => ErrorKind::Serialize,
             Error::Locked(_) => ErrorKind::Locked,
+            Error::Merge(_) => ErrorKind::Merge,
         }
     }
 

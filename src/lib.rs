@@ -12,7 +12,7 @@
 //! let pipeline = Pipeline::new(Config::new(docgraph::default_model_dir()))?;
 //! let out = pipeline.run("fixtures/corpus".as_ref(), None, &CancelFlag::new(), &|_| {})?;
 //! println!("{} documents, {} entities", out.report.summary.documents, out.graph.entity_count());
-//! docgraph::output::write_outputs("out".as_ref(), &out.graph, &out.report)?;
+//! docgraph::output::write_outputs("out".as_ref(), &out, Default::default())?;
 //! # Ok(())
 //! # }
 //! ```
@@ -36,6 +36,7 @@ mod discover;
 pub mod error;
 pub mod extract;
 pub mod graph;
+pub mod merge;
 mod nlp;
 pub mod ocr;
 pub mod output;
@@ -45,6 +46,9 @@ pub mod record;
 pub mod relations;
 pub mod report;
 pub mod resolve;
+pub mod results;
+pub mod shard;
+pub mod tables;
 
 pub use cancel::CancelFlag;
 pub use error::{Error, ErrorKind, Result};

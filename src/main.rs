@@ -63,6 +63,7 @@ fn main() -> ExitCode {
             summary,
             force,
             no_cache,
+            shard,
             opts,
         } => cli::ingest::ingest(
             dir,
@@ -73,9 +74,16 @@ fn main() -> ExitCode {
                 progress: if quiet { ProgressMode::None } else { progress },
                 force,
                 no_cache,
+                shard,
             },
             opts,
         ),
+        Command::Merge {
+            inputs,
+            out,
+            partial,
+            summary,
+        } => cli::ingest::merge(inputs, out, partial, summary),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut out = Vec::new();

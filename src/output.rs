@@ -6,9 +6,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::graph::{export, KnowledgeGraph};
+use crate::graph::export;
+use crate::pipeline::RunOutput;
 use crate::record::DocumentResult;
-use crate::report::RunReport;
 
 /// Writes `bytes` to `path` atomically.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -127,49 +127,70 @@ pub struct OutputFiles {
 pub const GENERATIONS: &str = ".generations";
 /// Link to the current generation.
 pub const CURRENT: &str = ".current";
-/// Every name an output set may hold.
-const SET_NAMES: [&str; 5] = [
+/// Every name an output set may hold at its top level (files, or folders of files).
+const SET_NAMES: [&str; 8] = [
     "graph.json",
     "graph.graphml",
     "graph.dot",
     "report.json",
     "texts.json",
+    crate::results::RESULTS_FILE,
+    "tables",
+    "neo4j",
 ];
 
-/// Writes the graph in every format and the report into `out_dir`, replacing the previous
-/// outputs as one set (see [`write_output_set`]).
-pub fn write_outputs(
-    out_dir: &Path,
-    kg: &KnowledgeGraph,
-    report: &RunReport,
-) -> Result<OutputFiles> {
-    write_output_set(out_dir, kg, report, None)
+/// What to write beside the graph and report.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WriteOptions {
+    /// `texts.json`: the page texts the results hold (a run keeps them with `keep_text`).
+    pub texts: bool,
 }
 
-/// Writes the outputs, and `texts.json` for `texts` when given, replacing the previous set as
-/// one: the files are written complete into a new folder `OUT/.generations/<id>/`, then a
-/// single rename switches the link `OUT/.current` to it. `OUT/graph.json` and the others are
-/// links through `.current`, so a reader sees the old set or the new one, never a mixture;
-/// a failure or a kill before the switch leaves the old set in place. Older generations are
-/// removed after the switch.
-pub fn write_output_set(
+/// Writes a run's outputs into `out_dir`, replacing the previous outputs as one set: the graph
+/// in every format, the report, and `results.jsonl` (every document's result, what
+/// `docgraph merge` reads).
+///
+/// The files are written complete into a new folder `OUT/.generations/<id>/`, then a single
+/// rename switches the link `OUT/.current` to it. `OUT/graph.json` and the others are links
+/// through `.current`, so a reader sees the old set or the new one, never a mixture; a failure
+/// or a kill before the switch leaves the old set in place. Older generations are removed after
+/// the switch.
+pub fn write_outputs(
     out_dir: &Path,
-    kg: &KnowledgeGraph,
-    report: &RunReport,
-    texts: Option<&[DocumentResult]>,
+    output: &RunOutput,
+    options: WriteOptions,
 ) -> Result<OutputFiles> {
-    let report_json = serde_json::to_vec_pretty(report).map_err(|e| Error::Serialize {
+    let report_json = serde_json::to_vec_pretty(&output.report).map_err(|e| Error::Serialize {
         what: "report.json",
         message: e.to_string(),
     })?;
-    let mut set: Vec<(&str, Vec<u8>)> = vec![
+    let kg = &output.graph;
+    let tables = crate::tables::Tables::new(kg, &output.results);
+    let set: Vec<(&str, Vec<u8>)> = vec![
         ("graph.json", export::to_json(kg)?.into_bytes()),
         ("graph.graphml", export::to_graphml(kg).into_bytes()),
         ("graph.dot", export::to_dot(kg).into_bytes()),
         ("report.json", report_json),
+        (
+            crate::results::RESULTS_FILE,
+            crate::results::encode(
+                &output.results,
+                &output.fingerprint,
+                output.shard,
+                &output.report.walk_warnings,
+            )?,
+        ),
     ];
-    if let Some(results) = texts {
-        set.push(("texts.json", texts_json(results)?));
+    let mut set: Vec<(String, Vec<u8>)> =
+        set.into_iter().map(|(n, b)| (n.to_string(), b)).collect();
+    if options.texts {
+        set.push(("texts.json".into(), texts_json(&output.results)?));
+    }
+    for (name, bytes) in crate::tables::parquet::files(&tables)? {
+        set.push((format!("tables/{name}"), bytes));
+    }
+    for (name, bytes) in crate::tables::neo4j::files(&tables, kg) {
+        set.push((format!("neo4j/{name}"), bytes));
     }
     fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
     replace_set(out_dir, &set)?;
@@ -182,8 +203,8 @@ pub fn write_output_set(
 }
 
 /// Writes `files` as a new generation and switches to it (the mechanism behind
-/// [`write_output_set`]).
-fn replace_set(out_dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<()> {
+/// [`write_outputs`]).
+fn replace_set(out_dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
     let generations = out_dir.join(GENERATIONS);
     fs::create_dir_all(&generations).map_err(|e| Error::io(&generations, e))?;
     let nanos = std::time::SystemTime::now()
@@ -196,6 +217,9 @@ fn replace_set(out_dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<()> {
         fs::create_dir(&generation).map_err(|e| Error::io(&generation, e))?;
         for (name, bytes) in files {
             let path = generation.join(name);
+            if let Some(parent) = path.parent().filter(|p| *p != generation) {
+                fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+            }
             let mut f = File::create(&path).map_err(|e| Error::io(&path, e))?;
             f.write_all(bytes)
                 .and_then(|_| f.sync_all())
@@ -215,7 +239,9 @@ fn replace_set(out_dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<()> {
     for name in SET_NAMES {
         let at = out_dir.join(name);
         let wanted = Path::new(CURRENT).join(name);
-        if files.iter().any(|(n, _)| *n == name) {
+        let in_set =
+            |n: &str| n == name || n.strip_prefix(name).is_some_and(|r| r.starts_with('/'));
+        if files.iter().any(|(n, _)| in_set(n)) {
             if fs::read_link(&at).ok().as_deref() != Some(wanted.as_path()) {
                 link(out_dir, &wanted, name)?;
             }
@@ -320,12 +346,16 @@ mod tests {
     #[test]
     fn a_set_is_replaced_whole_or_not_at_all() {
         let dir = tempfile::tempdir().unwrap();
-        let set = |v: &[u8]| vec![("a.json", v.to_vec()), ("b.json", v.to_vec())];
+        let set = |v: &[u8]| vec![("a.json".into(), v.to_vec()), ("b.json".into(), v.to_vec())];
         replace_set(dir.path(), &set(b"1")).unwrap();
         replace_set(dir.path(), &set(b"2")).unwrap();
         assert_eq!(read_set(dir.path()), ["2", "2"]);
         // The second file of the next set cannot be written: the old set stays, whole.
-        let broken = [("a.json", b"3".to_vec()), ("missing/b.json", b"3".to_vec())];
+        // (A file name no file system accepts.)
+        let broken = [
+            ("a.json".into(), b"3".to_vec()),
+            ("b\0.json".into(), b"3".to_vec()),
+        ];
         assert!(replace_set(dir.path(), &broken).is_err());
         assert_eq!(read_set(dir.path()), ["2", "2"]);
         let generations = fs::read_dir(dir.path().join(GENERATIONS)).unwrap().count();
@@ -338,7 +368,7 @@ mod tests {
         // A plain file of an older version is replaced by the link.
         fs::write(dir.path().join("graph.json"), b"old").unwrap();
         fs::write(dir.path().join("texts.json"), b"old").unwrap();
-        replace_set(dir.path(), &[("graph.json", b"new".to_vec())]).unwrap();
+        replace_set(dir.path(), &[("graph.json".into(), b"new".to_vec())]).unwrap();
         assert_eq!(fs::read(dir.path().join("graph.json")).unwrap(), b"new");
         let meta = fs::symlink_metadata(dir.path().join("graph.json")).unwrap();
         assert!(meta.file_type().is_symlink());

@@ -48,7 +48,7 @@ pub struct Summary {
 pub struct RunReport {
     /// docgraph's version.
     pub version: String,
-    /// `parallel` or `sequential`.
+    /// `parallel`, `sequential`, or `merge`.
     pub mode: String,
     /// Worker threads.
     pub workers: usize,
@@ -71,6 +71,12 @@ pub struct RunReport {
     /// Folders or links the walk could not follow.
     #[serde(default)]
     pub walk_warnings: Vec<String>,
+    /// The shard this run processed (`--shard`), when it was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<crate::shard::Shard>,
+    /// What a `merge` read, when this report is one's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge: Option<crate::merge::MergeInfo>,
     /// One entry per document, in path order.
     pub documents: Vec<DocumentReport>,
 }
@@ -97,8 +103,8 @@ pub struct EnginesStarted {
 /// How the run was set up, as the report states it.
 #[derive(Debug, Clone)]
 pub(crate) struct RunSetup {
-    /// One document at a time on one thread.
-    pub sequential: bool,
+    /// `parallel`, `sequential` or `merge`.
+    pub mode: &'static str,
     /// Worker threads.
     pub workers: usize,
     /// NER model instances.
@@ -148,12 +154,7 @@ impl RunReport {
         summary.typed_relations = typed_relations;
         RunReport {
             version: env!("CARGO_PKG_VERSION").to_string(),
-            mode: if setup.sequential {
-                "sequential"
-            } else {
-                "parallel"
-            }
-            .to_string(),
+            mode: setup.mode.to_string(),
             workers: setup.workers,
             ner_instances: setup.ner_instances,
             engines_started: setup.engines_started,
@@ -163,6 +164,8 @@ impl RunReport {
             summary,
             stage_seconds,
             walk_warnings,
+            shard: None,
+            merge: None,
             documents: results.iter().map(|r| r.report.clone()).collect(),
         }
     }

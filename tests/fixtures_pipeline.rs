@@ -318,7 +318,7 @@ fn an_encrypted_pdf_with_an_empty_password_is_read() {
 fn every_output_file_parses() {
     let out = fixture_run();
     let dir = tempfile::tempdir().unwrap();
-    let files = docgraph::output::write_outputs(dir.path(), &out.graph, &out.report).unwrap();
+    let files = docgraph::output::write_outputs(dir.path(), out, Default::default()).unwrap();
 
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&files.json).unwrap()).unwrap();
@@ -356,7 +356,7 @@ fn every_output_file_parses() {
 fn graphml_agrees_with_graph_json_on_predicates_weights_and_provenance() {
     let out = fixture_run();
     let dir = tempfile::tempdir().unwrap();
-    let files = docgraph::output::write_outputs(dir.path(), &out.graph, &out.report).unwrap();
+    let files = docgraph::output::write_outputs(dir.path(), out, Default::default()).unwrap();
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&files.json).unwrap()).unwrap();
     let text = std::fs::read_to_string(&files.graphml).unwrap();
@@ -435,4 +435,139 @@ fn graphml_agrees_with_graph_json_on_predicates_weights_and_provenance() {
             "{pair:?}: {kinds:?}"
         );
     }
+}
+
+/// A Parquet file of the output set, read back with the parquet crate's Arrow reader.
+fn parquet_table(dir: &std::path::Path, name: &str) -> arrow_array::RecordBatch {
+    let file = std::fs::File::open(dir.join("tables").join(name)).unwrap();
+    let mut reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .with_batch_size(1 << 20)
+        .build()
+        .unwrap();
+    let batch = reader.next().expect("one batch").unwrap();
+    assert!(reader.next().is_none(), "all rows in one batch");
+    batch
+}
+
+fn column<'a, T: 'static>(batch: &'a arrow_array::RecordBatch, name: &str) -> &'a T {
+    batch
+        .column_by_name(name)
+        .unwrap_or_else(|| panic!("column {name}"))
+        .as_any()
+        .downcast_ref::<T>()
+        .unwrap_or_else(|| panic!("column {name} type"))
+}
+
+#[test]
+fn tables_read_back_as_parquet_and_as_neo4j_import_csv() {
+    use arrow_array::{Array, ListArray, StringArray, UInt64Array};
+    let out = fixture_run();
+    let dir = tempfile::tempdir().unwrap();
+    docgraph::output::write_outputs(dir.path(), out, Default::default()).unwrap();
+    let ok: Vec<_> = out
+        .results
+        .iter()
+        .filter(|r| r.report.status == DocStatus::Ok)
+        .collect();
+
+    let entities = parquet_table(dir.path(), "entities.parquet");
+    assert_eq!(entities.num_rows(), out.graph.entity_count());
+    let names = column::<StringArray>(&entities, "name");
+    let types = column::<StringArray>(&entities, "type");
+    let i = (0..names.len())
+        .find(|&i| names.value(i) == "Aarhus University")
+        .expect("a known entity");
+    assert_eq!(types.value(i), "ORG");
+    let aliases = column::<ListArray>(&entities, "aliases");
+    assert!(!aliases.value(i).is_empty());
+
+    let relations = parquet_table(dir.path(), "relations.parquet");
+    assert_eq!(relations.num_rows(), out.graph.relation_count());
+    let predicates = column::<StringArray>(&relations, "predicate");
+    let typed = (0..predicates.len())
+        .filter(|&i| predicates.is_valid(i))
+        .count();
+    assert_eq!(typed, out.graph.typed_relation_count());
+    let (sources, targets) = (
+        column::<StringArray>(&relations, "source"),
+        column::<StringArray>(&relations, "target"),
+    );
+    let i = (0..predicates.len())
+        .find(|&i| predicates.is_valid(i))
+        .expect("a typed relation");
+    let between = out
+        .graph
+        .relations_between(sources.value(i), targets.value(i));
+    assert!(
+        between
+            .iter()
+            .any(|r| r.predicate.map(|p| p.as_str()) == Some(predicates.value(i))),
+        "{} {} {}",
+        sources.value(i),
+        predicates.value(i),
+        targets.value(i)
+    );
+
+    let evidence = parquet_table(dir.path(), "evidence.parquet");
+    let ids = column::<UInt64Array>(&evidence, "relation_id");
+    let relation_ids = column::<UInt64Array>(&relations, "id");
+    assert!((0..ids.len()).all(|i| relation_ids.values().contains(&ids.value(i))));
+    assert!(column::<StringArray>(&evidence, "sentence")
+        .iter()
+        .all(|s| !s.unwrap().is_empty()));
+
+    let mentions = parquet_table(dir.path(), "mentions.parquet");
+    let expected: usize = ok.iter().map(|r| r.mentions.len()).sum();
+    assert_eq!(mentions.num_rows(), expected);
+
+    let documents = parquet_table(dir.path(), "documents.parquet");
+    assert_eq!(documents.num_rows(), out.results.len());
+    let paths = column::<StringArray>(&documents, "path");
+    let kinds = column::<StringArray>(&documents, "error_kind");
+    let i = (0..paths.len())
+        .find(|&i| paths.value(i) == "broken/password.pdf")
+        .unwrap();
+    assert_eq!(kinds.value(i), "password_required");
+    assert_eq!(
+        column::<StringArray>(&documents, "status").value(i),
+        "failed"
+    );
+
+    // Neo4j bulk import: the importer's headers, and every relationship end is a node.
+    let csv = |name: &str| std::fs::read_to_string(dir.path().join("neo4j").join(name)).unwrap();
+    let (ents, docs, rels, ments) = (
+        csv("entities.csv"),
+        csv("documents.csv"),
+        csv("relations.csv"),
+        csv("mentions.csv"),
+    );
+    assert_eq!(
+        ents.lines().next().unwrap(),
+        "id:ID,name,type,aliases:string[],mentions:long,documents:long,:LABEL"
+    );
+    assert_eq!(docs.lines().next().unwrap(), "id:ID,path,pages:long,:LABEL");
+    assert!(rels.starts_with(":START_ID,:END_ID,:TYPE,"));
+    assert_eq!(
+        ments.lines().next().unwrap(),
+        ":START_ID,:END_ID,:TYPE,count:long"
+    );
+    assert_eq!(ents.lines().count() - 1, out.graph.entity_count());
+    assert_eq!(rels.lines().count() - 1, out.graph.relation_count());
+    let node_ids: std::collections::HashSet<&str> = ents
+        .lines()
+        .chain(docs.lines())
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    for line in rels
+        .lines()
+        .chain(ments.lines())
+        .filter(|l| !l.starts_with(':'))
+    {
+        let mut f = line.split(',');
+        let (a, b) = (f.next().unwrap(), f.next().unwrap());
+        assert!(node_ids.contains(a) && node_ids.contains(b), "{line}");
+    }
+    assert!(rels.contains(",WORK_FOR,") || rels.contains(",KILL,") || rels.contains(",LIVE_IN,"));
 }

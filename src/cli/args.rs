@@ -54,8 +54,29 @@ pub enum Command {
         /// Keep no per-document results in OUT_DIR/.cache (no resuming, no incremental runs).
         #[arg(long, conflicts_with = "force")]
         no_cache: bool,
+        /// Process only shard K of N: the documents whose content hash falls in it, so N runs
+        /// (array jobs) split a folder; `auto/N` takes K from SLURM_ARRAY_TASK_ID or
+        /// JOB_COMPLETION_INDEX. Join the outputs with `docgraph merge`.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<docgraph::shard::ShardSpec>,
         #[command(flatten)]
         opts: PipelineArgs,
+    },
+    /// Merge the outputs of several runs (the shards of a folder) into one graph, report and
+    /// exports. Reads only their results.jsonl: no models, no PDFs.
+    Merge {
+        /// Output folders of `ingest --shard` (or of any ingest or merge with the same options).
+        #[arg(required = true, value_name = "OUT")]
+        inputs: Vec<PathBuf>,
+        /// Folder for the merged outputs (created if missing; not one of the inputs).
+        #[arg(short, long, value_name = "OUT_DIR")]
+        out: PathBuf,
+        /// Merge even when some shards of the split are missing (report.json lists them).
+        #[arg(long)]
+        partial: bool,
+        /// The closing summary on stdout: words for people, or one JSON object for programs.
+        #[arg(long, value_enum, default_value_t = SummaryMode::Text)]
+        summary: SummaryMode,
     },
     /// Print a shell completion script (e.g. `docgraph completions bash > /etc/bash_completion.d/docgraph`).
     Completions {

@@ -29,6 +29,7 @@ pub struct IngestFlags {
     pub progress: ProgressMode,
     pub force: bool,
     pub no_cache: bool,
+    pub shard: Option<docgraph::shard::ShardSpec>,
 }
 
 /// Runs `ingest`; returns the exit status.
@@ -44,8 +45,13 @@ pub fn ingest(
         progress,
         force,
         no_cache,
+        shard,
     } = flags;
     let mut config = opts.config();
+    config.shard = shard
+        .map(|s| s.resolve())
+        .transpose()
+        .map_err(|e| docgraph::Error::Config(format!("--shard: {e}")))?;
     if let (_, Some(why)) = config.worker_cap() {
         errln!("docgraph: note: {why}");
     }
@@ -119,15 +125,83 @@ pub fn ingest(
             }
         }
     }
-    // One set: graph, exports, report (and texts with --keep-text), switched in at once.
-    let texts = keep_text.then_some(output.results.as_slice());
-    let files = docgraph::output::write_output_set(&out, &output.graph, &output.report, texts)?;
-    if output.report.summary.documents == 0 {
+    // One set: graph, exports, report, results (and texts with --keep-text), switched in at once.
+    let files = docgraph::output::write_outputs(
+        &out,
+        &output,
+        docgraph::output::WriteOptions { texts: keep_text },
+    )?;
+    if output.report.summary.documents == 0 && output.shard.is_none() {
         errln!("docgraph: warning: no PDF files found in {}", dir.display());
     }
+    print_closing(&output, &files, summary, started.elapsed());
+    Ok(if output.report.cancelled {
+        EXIT_CANCELLED
+    } else if output.report.all_ok() {
+        EXIT_OK
+    } else {
+        EXIT_SOME_FAILED
+    })
+}
+
+/// Runs `merge`; returns the exit status (as `ingest` would for the same documents).
+pub fn merge(
+    inputs: Vec<PathBuf>,
+    out: PathBuf,
+    partial: bool,
+    summary: SummaryMode,
+) -> docgraph::Result<u8> {
+    let started = Instant::now();
+    if let Ok(o) = out.canonicalize() {
+        if let Some(i) = inputs
+            .iter()
+            .find(|i| i.canonicalize().is_ok_and(|i| i == o))
+        {
+            return Err(docgraph::Error::Config(format!(
+                "the output folder {} is one of the inputs ({}): write the merge elsewhere (-o)",
+                out.display(),
+                i.display()
+            )));
+        }
+    }
+    let _lock = docgraph::output::lock_output_dir(&out)?;
+    docgraph::output::remove_stale_temporaries(&out);
+    let output = docgraph::merge::merge(&inputs, &docgraph::merge::MergeOptions { partial })?;
+    let texts = output.results.iter().any(|r| !r.pages.is_empty());
+    let files =
+        docgraph::output::write_outputs(&out, &output, docgraph::output::WriteOptions { texts })?;
+    if let Some(m) = &output.report.merge {
+        if m.duplicates > 0 {
+            errln!(
+                "docgraph: note: {} found in more than one input, counted once",
+                count(m.duplicates, "document", "documents")
+            );
+        }
+        if !m.missing_shards.is_empty() {
+            errln!(
+                "docgraph: warning: merged without shards {:?} (--partial)",
+                m.missing_shards
+            );
+        }
+    }
+    print_closing(&output, &files, summary, started.elapsed());
+    Ok(if output.report.all_ok() {
+        EXIT_OK
+    } else {
+        EXIT_SOME_FAILED
+    })
+}
+
+/// The closing summary on stdout.
+fn print_closing(
+    output: &docgraph::RunOutput,
+    files: &docgraph::output::OutputFiles,
+    summary: SummaryMode,
+    wall: Duration,
+) {
     match summary {
         SummaryMode::Text => {
-            print_summary(&output.report, started.elapsed());
+            print_summary(&output.report, wall);
             outln!(
                 "outputs: {} {} {} {}",
                 files.json.display(),
@@ -159,13 +233,6 @@ pub fn ingest(
             outln!("{json}");
         }
     }
-    Ok(if output.report.cancelled {
-        EXIT_CANCELLED
-    } else if output.report.all_ok() {
-        EXIT_OK
-    } else {
-        EXIT_SOME_FAILED
-    })
 }
 
 /// Documents processed by the run whose report is at `path`, if there is a readable one.

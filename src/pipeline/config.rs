@@ -41,6 +41,8 @@ pub struct Config {
     pub cache_dir: Option<PathBuf>,
     /// Process every document again even when an earlier result is cached.
     pub force: bool,
+    /// Process only the documents of this shard (by content hash; see [`crate::shard`]).
+    pub shard: Option<crate::shard::Shard>,
 }
 
 impl Config {
@@ -64,6 +66,7 @@ impl Config {
             keep_text: false,
             cache_dir: None,
             force: false,
+            shard: None,
         }
     }
 

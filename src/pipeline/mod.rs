@@ -37,6 +37,7 @@ use crate::record::{
 };
 use crate::relations::RelationModels;
 use crate::report::{RunReport, RunSetup};
+use crate::shard::Shard;
 pub use config::{default_model_dir, Config};
 use document::Engines;
 pub use progress::Progress;
@@ -50,11 +51,17 @@ pub struct RunOutput {
     pub report: RunReport,
     /// Per-document results, in path order.
     pub results: Vec<DocumentResult>,
+    /// What determines the results (docgraph's version, models, options): outputs with the
+    /// same fingerprint can be merged.
+    pub fingerprint: String,
+    /// The shard processed, when the run was one.
+    pub shard: Option<Shard>,
 }
 
 /// The pipeline with its loaded models and worker pool; reuse it for many runs.
 pub struct Pipeline {
     config: Config,
+    fingerprint: String,
     engines: Arc<Engines>,
     pool: rayon::ThreadPool,
 }
@@ -91,17 +98,15 @@ impl Pipeline {
             .stack_size(16 << 20)
             .build()
             .map_err(|e| Error::Config(format!("cannot start {workers} worker threads: {e}")))?;
+        let fingerprint = crate::cache::ResultCache::fingerprint(&[
+            &crate::cache::model_fingerprint(&config.model_dir),
+            &crate::cache::model_fingerprint(&config.relation_model_dir),
+            &config.ocr_language,
+            &format!("{:?}", config.relation_threshold),
+            &config.cooccurrence.to_string(),
+        ]);
         let cache = match &config.cache_dir {
-            Some(dir) => {
-                let fp = crate::cache::ResultCache::fingerprint(&[
-                    &crate::cache::model_fingerprint(&config.model_dir),
-                    &crate::cache::model_fingerprint(&config.relation_model_dir),
-                    &config.ocr_language,
-                    &format!("{:?}", config.relation_threshold),
-                    &config.cooccurrence.to_string(),
-                ]);
-                Some(crate::cache::ResultCache::open(dir, &fp)?)
-            }
+            Some(dir) => Some(crate::cache::ResultCache::open(dir, &fingerprint)?),
             None => None,
         };
         let engines = Arc::new(Engines {
@@ -117,6 +122,7 @@ impl Pipeline {
         });
         Ok(Pipeline {
             config,
+            fingerprint,
             engines,
             pool,
         })
@@ -134,6 +140,12 @@ impl Pipeline {
     /// The configuration in force.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// What determines this pipeline's results: docgraph's version, the models and the
+    /// options that change results (see [`RunOutput::fingerprint`]).
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
     }
 
     /// Documents processed concurrently: enough to keep every worker busy while another
@@ -185,10 +197,14 @@ impl Pipeline {
         cancel: &CancelFlag,
         progress: &dyn Fn(&Progress),
     ) -> RunOutput {
+        let files = match self.config.shard {
+            Some(shard) => self.in_shard(discovery.files, shard),
+            None => discovery.files,
+        };
         progress(&Progress::Discovered {
-            documents: discovery.files.len(),
+            documents: files.len(),
         });
-        let mut results = self.run_files(&discovery.files, cancel, progress);
+        let mut results = self.run_files(&files, cancel, progress);
         let mut walk_warnings = discovery.warnings;
         if let Some(root) = root {
             relativize(root, &mut results, &mut walk_warnings);
@@ -207,7 +223,11 @@ impl Pipeline {
         progress(&Progress::Assembling);
         let graph = KnowledgeGraph::build(&results);
         let setup = RunSetup {
-            sequential: self.config.sequential,
+            mode: if self.config.sequential {
+                "sequential"
+            } else {
+                "parallel"
+            },
             workers: self.config.effective_workers(),
             ner_instances: self.engines.ner.pool().size(),
             engines_started: crate::report::EnginesStarted {
@@ -216,7 +236,7 @@ impl Pipeline {
                 ocr: self.engines.ocr.pool().started(),
             },
         };
-        let report = RunReport::build(
+        let mut report = RunReport::build(
             &setup,
             &results,
             (
@@ -228,11 +248,33 @@ impl Pipeline {
             cancel.is_cancelled(),
             started.elapsed(),
         );
+        report.shard = self.config.shard;
         RunOutput {
             graph,
             report,
             results,
+            fingerprint: self.fingerprint.clone(),
+            shard: self.config.shard,
         }
+    }
+
+    /// The files of `shard`: each is read and hashed (on the workers) to find its shard; a
+    /// file that cannot be read is placed by its path.
+    fn in_shard(&self, files: Vec<Discovered>, shard: Shard) -> Vec<Discovered> {
+        use rayon::prelude::*;
+        let limits = self.config.limits;
+        self.pool.install(|| {
+            files
+                .into_par_iter()
+                .filter(|f| {
+                    let key = match crate::extract::read_pdf(&f.path, &limits) {
+                        Ok(bytes) => crate::cache::sha256_hex(&bytes),
+                        Err(_) => crate::shard::path_key(&f.rel),
+                    };
+                    shard.holds(&key)
+                })
+                .collect()
+        })
     }
 
     /// Processes the given files and returns one result per file, in the files' order.
