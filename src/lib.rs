@@ -23,10 +23,9 @@
 //! (PDF text with positions) and [`relations`] (the relation schema, classifier and scores)
 //! can be used on their own.
 //!
-//! **Environment.** Tesseract (OpenMP) and OpenBLAS read `OMP_THREAD_LIMIT` and
-//! `OPENBLAS_NUM_THREADS` when they load, before `main`. Set both to `1` in the environment of a
-//! program that uses this crate (the `docgraph` binary does this itself by re-executing), or the
-//! libraries start their own threads on top of docgraph's workers.
+//! **Native threads.** Tesseract (OpenMP) and OpenBLAS would start threads of their own on top
+//! of docgraph's workers; [`Pipeline::new`] limits both in-process (no environment variables
+//! needed), and each worker thread limits OpenMP for itself when it starts.
 
 #![warn(missing_docs)]
 
@@ -49,6 +48,7 @@ pub mod resolve;
 pub mod results;
 pub mod shard;
 pub mod tables;
+mod threads;
 
 pub use cancel::CancelFlag;
 pub use error::{Error, ErrorKind, Result};

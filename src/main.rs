@@ -10,32 +10,6 @@ use cli::args::{Cli, Command, ProgressMode};
 use cli::ingest::IngestFlags;
 use cli::{EXIT_FATAL, EXIT_USAGE};
 
-/// Tesseract's OpenMP and OpenBLAS read their thread limits when the libraries load, before
-/// `main`; setting them here would be too late. So when they are not 1, start the program
-/// again with them set (same process id, same arguments).
-fn ensure_single_threaded_libraries() {
-    use std::os::unix::process::CommandExt;
-    const VARS: [(&str, &str); 2] = [("OMP_THREAD_LIMIT", "1"), ("OPENBLAS_NUM_THREADS", "1")];
-    if VARS
-        .iter()
-        .all(|(k, v)| std::env::var(k).as_deref() == Ok(*v))
-        || std::env::var_os("DOCGRAPH_REEXEC").is_some()
-    {
-        return;
-    }
-    let Ok(exe) = std::env::current_exe() else {
-        return;
-    };
-    let err = std::process::Command::new(exe)
-        .args(std::env::args_os().skip(1))
-        .envs(VARS)
-        .env("DOCGRAPH_REEXEC", "1")
-        .exec();
-    errln!(
-        "docgraph: warning: could not restart with OMP_THREAD_LIMIT=1 ({err}); OCR may be slower"
-    );
-}
-
 /// Tesseract allocates and frees several page-sized buffers per page. With glibc's default
 /// (adaptive) thresholds, worker threads hand them back to the kernel and fault them in again
 /// for every page; in the parallel pipeline that doubled system time and cost 15-20% of
@@ -50,7 +24,6 @@ fn tune_allocator() {
 }
 
 fn main() -> ExitCode {
-    ensure_single_threaded_libraries();
     tune_allocator();
     let cli = Cli::parse();
     let result = match cli.command {

@@ -79,6 +79,7 @@ impl Pipeline {
     /// when the first document needs them (see [`Pipeline::warm_up`]).
     pub fn new(config: Config) -> Result<Self> {
         let workers = config.effective_workers();
+        crate::threads::limit_openblas();
         // OCR first: a wrong language or data folder is said before the models load.
         let tessdata = config
             .tessdata
@@ -94,6 +95,9 @@ impl Pipeline {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(workers)
             .thread_name(|i| format!("docgraph-worker-{i}"))
+            .start_handler(|_| {
+                crate::threads::limit_openmp_here();
+            })
             // Parsers of nested PDF structures recurse; give them room beyond the 2 MiB default.
             .stack_size(16 << 20)
             .build()
