@@ -193,6 +193,8 @@ fn ocr_runs_without_native_threads_of_its_own_whatever_the_environment() {
         .unwrap();
     }
     let out = tempfile::tempdir().unwrap();
+    // Reaped below by wait4, which also gives its CPU times.
+    #[allow(clippy::zombie_processes)]
     let child = docgraph()
         .env_remove("OMP_THREAD_LIMIT")
         .env_remove("OPENBLAS_NUM_THREADS")
