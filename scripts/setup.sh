@@ -7,6 +7,7 @@ PKGS=(
   pkg-config libclang-dev            # bindgen for the tesseract/leptonica bindings
   libtesseract-dev libleptonica-dev tesseract-ocr-eng   # OCR
   libtorch-dev libopenblas0-pthread  # rust-bert's libtorch (1.13.1) and a fast BLAS
+  chromium                           # headless, for the test of the HTML explorer
 )
 
 missing=()

@@ -12,7 +12,7 @@
 //! let pipeline = Pipeline::new(Config::new(docgraph::default_model_dir()))?;
 //! let out = pipeline.run("fixtures/corpus".as_ref(), None, &CancelFlag::new(), &|_| {})?;
 //! println!("{} documents, {} entities", out.report.summary.documents, out.graph.entity_count());
-//! docgraph::output::write_outputs("out".as_ref(), &out, Default::default())?;
+//! docgraph::output::write_outputs("out".as_ref(), &out, &Default::default())?;
 //! # Ok(())
 //! # }
 //! ```
@@ -33,6 +33,7 @@ mod cache;
 mod cancel;
 mod discover;
 pub mod error;
+pub mod explore;
 pub mod extract;
 pub mod graph;
 pub mod merge;

@@ -37,6 +37,7 @@ fn main() -> ExitCode {
             force,
             no_cache,
             shard,
+            no_html,
             opts,
         } => cli::ingest::ingest(
             dir,
@@ -48,6 +49,7 @@ fn main() -> ExitCode {
                 force,
                 no_cache,
                 shard,
+                html: !no_html,
             },
             opts,
         ),
@@ -55,8 +57,10 @@ fn main() -> ExitCode {
             inputs,
             out,
             partial,
+            no_html,
             summary,
-        } => cli::ingest::merge(inputs, out, partial, summary),
+        } => cli::ingest::merge(inputs, out, partial, !no_html, summary),
+        Command::Query { out, name, json } => cli::query::query(&out, &name, json),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut out = Vec::new();

@@ -121,6 +121,9 @@ pub struct OutputFiles {
     pub dot: PathBuf,
     /// `report.json`.
     pub report: PathBuf,
+    /// Everything the set holds at the top of the folder (files, and the `tables` and `neo4j`
+    /// folders), in the order written.
+    pub all: Vec<PathBuf>,
 }
 
 /// Folder of output generations inside an output folder.
@@ -128,8 +131,9 @@ pub const GENERATIONS: &str = ".generations";
 /// Link to the current generation.
 pub const CURRENT: &str = ".current";
 /// Every name an output set may hold at its top level (files, or folders of files).
-const SET_NAMES: [&str; 8] = [
+const SET_NAMES: [&str; 9] = [
     "graph.json",
+    "graph.html",
     "graph.graphml",
     "graph.dot",
     "report.json",
@@ -140,10 +144,12 @@ const SET_NAMES: [&str; 8] = [
 ];
 
 /// What to write beside the graph and report.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct WriteOptions {
     /// `texts.json`: the page texts the results hold (a run keeps them with `keep_text`).
     pub texts: bool,
+    /// `graph.html`, the offline explorer, with this title (the input folder's name).
+    pub html: Option<String>,
 }
 
 /// Writes a run's outputs into `out_dir`, replacing the previous outputs as one set: the graph
@@ -158,7 +164,7 @@ pub struct WriteOptions {
 pub fn write_outputs(
     out_dir: &Path,
     output: &RunOutput,
-    options: WriteOptions,
+    options: &WriteOptions,
 ) -> Result<OutputFiles> {
     let report_json = serde_json::to_vec_pretty(&output.report).map_err(|e| Error::Serialize {
         what: "report.json",
@@ -166,8 +172,16 @@ pub fn write_outputs(
     })?;
     let kg = &output.graph;
     let tables = crate::tables::Tables::new(kg, &output.results);
+    let json = export::to_json(kg)?;
+    let html = match &options.html {
+        Some(title) => Some(crate::explore::html::page(
+            &crate::explore::View::from_json(json.as_bytes())?,
+            title,
+        )?),
+        None => None,
+    };
     let set: Vec<(&str, Vec<u8>)> = vec![
-        ("graph.json", export::to_json(kg)?.into_bytes()),
+        ("graph.json", json.into_bytes()),
         ("graph.graphml", export::to_graphml(kg).into_bytes()),
         ("graph.dot", export::to_dot(kg).into_bytes()),
         ("report.json", report_json),
@@ -186,6 +200,9 @@ pub fn write_outputs(
     if options.texts {
         set.push(("texts.json".into(), texts_json(&output.results)?));
     }
+    if let Some(html) = html {
+        set.push(("graph.html".into(), html.into_bytes()));
+    }
     for (name, bytes) in crate::tables::parquet::files(&tables)? {
         set.push((format!("tables/{name}"), bytes));
     }
@@ -194,7 +211,15 @@ pub fn write_outputs(
     }
     fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
     replace_set(out_dir, &set)?;
+    let mut all: Vec<PathBuf> = Vec::new();
+    for (name, _) in &set {
+        let top = out_dir.join(name.split('/').next().unwrap_or(name));
+        if !all.contains(&top) {
+            all.push(top);
+        }
+    }
     Ok(OutputFiles {
+        all,
         json: out_dir.join("graph.json"),
         graphml: out_dir.join("graph.graphml"),
         dot: out_dir.join("graph.dot"),

@@ -56,7 +56,7 @@ fn first_difference(want: &str, got: &str) -> String {
 fn outputs_match_the_golden_files() {
     let out = fixture_run();
     let dir = tempfile::tempdir().unwrap();
-    docgraph::output::write_outputs(dir.path(), out, Default::default()).unwrap();
+    docgraph::output::write_outputs(dir.path(), out, &Default::default()).unwrap();
     let golden = root().join("fixtures/golden");
     let bless = std::env::var_os("DOCGRAPH_BLESS").is_some();
     let read = |d: &Path, name: &str| std::fs::read_to_string(d.join(name)).unwrap_or_default();

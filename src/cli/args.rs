@@ -59,6 +59,9 @@ pub enum Command {
         /// JOB_COMPLETION_INDEX. Join the outputs with `docgraph merge`.
         #[arg(long, value_name = "K/N")]
         shard: Option<docgraph::shard::ShardSpec>,
+        /// Do not write graph.html (the offline explorer).
+        #[arg(long)]
+        no_html: bool,
         #[command(flatten)]
         opts: PipelineArgs,
     },
@@ -74,9 +77,24 @@ pub enum Command {
         /// Merge even when some shards of the split are missing (report.json lists them).
         #[arg(long)]
         partial: bool,
+        /// Do not write graph.html (the offline explorer).
+        #[arg(long)]
+        no_html: bool,
         /// The closing summary on stdout: words for people, or one JSON object for programs.
         #[arg(long, value_enum, default_value_t = SummaryMode::Text)]
         summary: SummaryMode,
+    },
+    /// Look an entity up in an output folder by name or alias (case ignored): its type, aliases,
+    /// documents and relations with their sentences. Exit 0 when found, 1 when not (the
+    /// closest names are listed). Reads graph.json only.
+    Query {
+        /// An output folder of `ingest` or `merge` (or its graph.json).
+        out: PathBuf,
+        /// The name or alias.
+        name: String,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Print a shell completion script (e.g. `docgraph completions bash > /etc/bash_completion.d/docgraph`).
     Completions {

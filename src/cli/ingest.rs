@@ -30,6 +30,7 @@ pub struct IngestFlags {
     pub force: bool,
     pub no_cache: bool,
     pub shard: Option<docgraph::shard::ShardSpec>,
+    pub html: bool,
 }
 
 /// Runs `ingest`; returns the exit status.
@@ -46,6 +47,7 @@ pub fn ingest(
         force,
         no_cache,
         shard,
+        html,
     } = flags;
     let mut config = opts.config();
     config.shard = shard
@@ -126,10 +128,18 @@ pub fn ingest(
         }
     }
     // One set: graph, exports, report, results (and texts with --keep-text), switched in at once.
+    let title = if dir.as_os_str() == "-" {
+        "documents from standard input".to_string()
+    } else {
+        folder_name(&dir)
+    };
     let files = docgraph::output::write_outputs(
         &out,
         &output,
-        docgraph::output::WriteOptions { texts: keep_text },
+        &docgraph::output::WriteOptions {
+            texts: keep_text,
+            html: html.then_some(title),
+        },
     )?;
     if output.report.summary.documents == 0 && output.shard.is_none() {
         errln!("docgraph: warning: no PDF files found in {}", dir.display());
@@ -149,6 +159,7 @@ pub fn merge(
     inputs: Vec<PathBuf>,
     out: PathBuf,
     partial: bool,
+    html: bool,
     summary: SummaryMode,
 ) -> docgraph::Result<u8> {
     let started = Instant::now();
@@ -168,8 +179,14 @@ pub fn merge(
     docgraph::output::remove_stale_temporaries(&out);
     let output = docgraph::merge::merge(&inputs, &docgraph::merge::MergeOptions { partial })?;
     let texts = output.results.iter().any(|r| !r.pages.is_empty());
-    let files =
-        docgraph::output::write_outputs(&out, &output, docgraph::output::WriteOptions { texts })?;
+    let files = docgraph::output::write_outputs(
+        &out,
+        &output,
+        &docgraph::output::WriteOptions {
+            texts,
+            html: html.then(|| folder_name(&out)),
+        },
+    )?;
     if let Some(m) = &output.report.merge {
         if m.duplicates > 0 {
             errln!(
@@ -202,13 +219,8 @@ fn print_closing(
     match summary {
         SummaryMode::Text => {
             print_summary(&output.report, wall);
-            outln!(
-                "outputs: {} {} {} {}",
-                files.json.display(),
-                files.graphml.display(),
-                files.dot.display(),
-                files.report.display()
-            );
+            let all: Vec<String> = files.all.iter().map(|p| p.display().to_string()).collect();
+            outln!("outputs: {}", all.join(" "));
         }
         SummaryMode::Json => {
             let failures: Vec<_> = output
@@ -228,11 +240,22 @@ fn print_closing(
                 "cancelled": output.report.cancelled,
                 "seconds": output.report.seconds,
                 "not_ok": failures,
-                "outputs": [&files.json, &files.graphml, &files.dot, &files.report],
+                "outputs": &files.all,
             });
             outln!("{json}");
         }
     }
+}
+
+/// A folder's own name (of its absolute path when it is `.`), for titles.
+fn folder_name(dir: &std::path::Path) -> String {
+    dir.canonicalize()
+        .ok()
+        .as_deref()
+        .unwrap_or(dir)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| dir.display().to_string())
 }
 
 /// Documents processed by the run whose report is at `path`, if there is a readable one.

@@ -31,6 +31,7 @@ pub mod bench;
 pub mod ingest;
 pub mod native;
 mod progress;
+pub mod query;
 
 /// Exit status when every document was processed.
 pub const EXIT_OK: u8 = 0;
