@@ -605,3 +605,107 @@ fn a_document_stuck_inside_the_parser_is_timed_out_and_the_run_goes_on() {
         "the run did not wait for the parser"
     );
 }
+
+/// A small file system of its own (tmpfs), unmounted when dropped.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    /// `None` where this process may not mount (not root): said, not silently passed.
+    fn mount(bytes: u64) -> Option<SmallDisk> {
+        let dir = tempfile::tempdir().unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={bytes}"), "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            println!("SKIPPED: cannot mount a tmpfs here (needs root)");
+            return None;
+        }
+        Some(SmallDisk { dir })
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn free(&self) -> u64 {
+        let path = std::ffi::CString::new(self.path().as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: statvfs fills the struct for a NUL-terminated path.
+        let mut s: libc::statvfs = unsafe { std::mem::zeroed() };
+        assert_eq!(unsafe { libc::statvfs(path.as_ptr(), &mut s) }, 0);
+        s.f_bavail as u64 * s.f_frsize as u64
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.dir.path()).status();
+    }
+}
+
+#[test]
+fn a_disk_that_fills_during_the_outputs_leaves_the_previous_set_whole() {
+    let Some(disk) = SmallDisk::mount(16 << 20) else {
+        return;
+    };
+    let out = disk.path().join("out");
+    let input = corpus().join("relations");
+    let ingest = |extra: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_docgraph"))
+            .env(
+                "DOCGRAPH_MODEL_DIR",
+                root().join("models/ner-minilm-l6-conll03"),
+            )
+            .args(["ingest", "--quiet"])
+            .args(extra)
+            .arg(&input)
+            .arg("-o")
+            .arg(&out)
+            .output()
+            .unwrap();
+        println!(
+            "exit {:?}\n{}",
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        o
+    };
+    assert_eq!(ingest(&[]).status.code(), Some(0));
+    let read = |name: &str| std::fs::read(out.join(name)).unwrap();
+    let before: Vec<Vec<u8>> = ["graph.json", "report.json", "results.jsonl", "graph.html"]
+        .iter()
+        .map(|n| read(n))
+        .collect();
+    let set_size: u64 = before.iter().map(|b| b.len() as u64).sum();
+
+    // Fill the disk until less than half a set of outputs fits, then run again.
+    let filler = disk.path().join("filler");
+    let room = disk.free().saturating_sub(set_size / 2);
+    std::fs::write(&filler, vec![0u8; room as usize]).unwrap();
+    println!("free: {} bytes for a set of {set_size}", disk.free());
+    let o = ingest(&["--force", "--no-cooccurrence"]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "a run that cannot write its outputs fails"
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("No space left"), "{err}");
+
+    // The previous set, whole and unchanged, and no half-written generation beside it.
+    let after: Vec<Vec<u8>> = ["graph.json", "report.json", "results.jsonl", "graph.html"]
+        .iter()
+        .map(|n| read(n))
+        .collect();
+    assert!(before == after, "the old outputs changed");
+    let generations = std::fs::read_dir(out.join(".generations")).unwrap().count();
+    assert_eq!(generations, 1, "the failed generation was removed");
+
+    // Room again: the next run completes.
+    std::fs::remove_file(&filler).unwrap();
+    assert_eq!(ingest(&["--no-cooccurrence"]).status.code(), Some(0));
+    assert!(read("graph.json") != before[0], "the new set is in place");
+}
