@@ -709,3 +709,39 @@ fn a_disk_that_fills_during_the_outputs_leaves_the_previous_set_whole() {
     assert_eq!(ingest(&["--no-cooccurrence"]).status.code(), Some(0));
     assert!(read("graph.json") != before[0], "the new set is in place");
 }
+
+#[test]
+fn without_proc_the_program_says_what_is_missing_instead_of_crashing() {
+    // A mount namespace of its own with /proc unmounted (a container that hides it).
+    let isolated = Command::new("unshare")
+        .args(["-m", "true"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !isolated {
+        println!("SKIPPED: no mount namespace here (needs root)");
+        return;
+    }
+    let out = tempfile::tempdir().unwrap();
+    let o = Command::new("unshare")
+        .args(["-m", "sh", "-c", "umount -l /proc && exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_docgraph"))
+        .args(["ingest", "--quiet"])
+        .arg(corpus().join("relations"))
+        .arg("-o")
+        .arg(out.path())
+        .env(
+            "DOCGRAPH_MODEL_DIR",
+            root().join("models/ner-minilm-l6-conll03"),
+        )
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    println!("exit {:?}\n{err}", o.status.code());
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "a setup the run cannot start with"
+    );
+    assert!(err.contains("/proc is not mounted"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
