@@ -3,7 +3,8 @@
 //! `results.jsonl`, merged by the real binary. Prints time, peak memory (the merge process's
 //! own, from its report) and the results' size, and how each grows with the documents.
 //!
-//! `cargo bench --bench merge` (about two minutes); `-- 10000 50000` for other sizes.
+//! `cargo bench --bench merge` (about two minutes); `-- 10000 50000` for other sizes, and
+//! options of `merge` after them (`-- 10000 --no-html`).
 
 use std::path::Path;
 use std::process::Command;
@@ -118,9 +119,15 @@ struct Measured {
     seconds: f64,
     peak_mib: f64,
     entities: u64,
+    graph_mib: f64,
+    html_mib: f64,
 }
 
-fn measure(docs: usize) -> Measured {
+fn mib(path: &Path) -> f64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0) as f64 / (1 << 20) as f64
+}
+
+fn measure(docs: usize, extra: &[String]) -> Measured {
     let dir = tempfile::tempdir().unwrap();
     let bytes = write_shards(dir.path(), docs);
     let inputs: Vec<_> = (1..=SHARDS)
@@ -134,6 +141,7 @@ fn measure(docs: usize) -> Measured {
         .arg("-o")
         .arg(&out)
         .args(["--summary", "json"])
+        .args(extra)
         .output()
         .unwrap();
     let seconds = t.elapsed().as_secs_f64();
@@ -151,13 +159,19 @@ fn measure(docs: usize) -> Measured {
         seconds,
         peak_mib: report["peak_rss_mib"].as_f64().unwrap_or(f64::NAN),
         entities: report["summary"]["entities"].as_u64().unwrap(),
+        graph_mib: mib(&out.join("graph.json")),
+        html_mib: mib(&out.join("graph.html")),
     }
 }
 
 fn main() {
-    let sizes: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
+    // Options for `merge` itself (e.g. --no-html); cargo's own --bench is not one.
+    let extra: Vec<String> = args
+        .iter()
+        .filter(|a| a.starts_with("--") && *a != "--bench")
+        .cloned()
         .collect();
     let sizes = if sizes.is_empty() {
         vec![10_000, 30_000, 100_000]
@@ -168,20 +182,22 @@ fn main() {
         "merge of {SHARDS} shard outputs (synthetic results: 24 mentions, 6 relations a document)"
     );
     println!(
-        "{:>9} {:>11} {:>9} {:>10} {:>10} {:>9}",
-        "documents", "results MiB", "entities", "seconds", "peak MiB", "docs/s"
+        "{:>9} {:>11} {:>9} {:>10} {:>10} {:>9} {:>10} {:>9}",
+        "documents", "results MiB", "entities", "seconds", "peak MiB", "docs/s", "graph MiB", "html MiB"
     );
     let mut rows = Vec::new();
     for docs in sizes {
-        let m = measure(docs);
+        let m = measure(docs, &extra);
         println!(
-            "{:>9} {:>11.1} {:>9} {:>10.2} {:>10.0} {:>9.0}",
+            "{:>9} {:>11.1} {:>9} {:>10.2} {:>10.0} {:>9.0} {:>10.1} {:>9.1}",
             m.docs,
             m.input_mib,
             m.entities,
             m.seconds,
             m.peak_mib,
-            m.docs as f64 / m.seconds
+            m.docs as f64 / m.seconds,
+            m.graph_mib,
+            m.html_mib
         );
         rows.push(m);
     }

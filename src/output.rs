@@ -166,58 +166,47 @@ pub fn write_outputs(
     output: &RunOutput,
     options: &WriteOptions,
 ) -> Result<OutputFiles> {
-    let report_json = serde_json::to_vec_pretty(&output.report).map_err(|e| Error::Serialize {
+    let kg = &output.graph;
+    fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
+    // Each file is made, written and let go before the next: on a large graph the set is
+    // several times the graph's size, and need not be in memory at once.
+    let mut g = Generation::create(out_dir)?;
+    let json = export::to_json(kg)?;
+    g.write("graph.json", json.as_bytes())?;
+    if let Some(title) = &options.html {
+        let view = crate::explore::View::from_json(json.as_bytes())?;
+        drop(json);
+        g.write("graph.html", crate::explore::html::page(&view, title)?.as_bytes())?;
+    } else {
+        drop(json);
+    }
+    g.write("graph.graphml", export::to_graphml(kg).as_bytes())?;
+    g.write("graph.dot", export::to_dot(kg).as_bytes())?;
+    let report = serde_json::to_vec_pretty(&output.report).map_err(|e| Error::Serialize {
         what: "report.json",
         message: e.to_string(),
     })?;
-    let kg = &output.graph;
-    let tables = crate::tables::Tables::new(kg, &output.results);
-    let json = export::to_json(kg)?;
-    let html = match &options.html {
-        Some(title) => Some(crate::explore::html::page(
-            &crate::explore::View::from_json(json.as_bytes())?,
-            title,
-        )?),
-        None => None,
-    };
-    let set: Vec<(&str, Vec<u8>)> = vec![
-        ("graph.json", json.into_bytes()),
-        ("graph.graphml", export::to_graphml(kg).into_bytes()),
-        ("graph.dot", export::to_dot(kg).into_bytes()),
-        ("report.json", report_json),
-        (
-            crate::results::RESULTS_FILE,
-            crate::results::encode(
-                &output.results,
-                &output.fingerprint,
-                output.shard,
-                &output.report.walk_warnings,
-            )?,
-        ),
-    ];
-    let mut set: Vec<(String, Vec<u8>)> =
-        set.into_iter().map(|(n, b)| (n.to_string(), b)).collect();
+    g.write("report.json", &report)?;
+    g.write(
+        crate::results::RESULTS_FILE,
+        &crate::results::encode(
+            &output.results,
+            &output.fingerprint,
+            output.shard,
+            &output.report.walk_warnings,
+        )?,
+    )?;
     if options.texts {
-        set.push(("texts.json".into(), texts_json(&output.results)?));
+        g.write("texts.json", &texts_json(&output.results)?)?;
     }
-    if let Some(html) = html {
-        set.push(("graph.html".into(), html.into_bytes()));
-    }
+    let tables = crate::tables::Tables::new(kg, &output.results);
     for (name, bytes) in crate::tables::parquet::files(&tables)? {
-        set.push((format!("tables/{name}"), bytes));
+        g.write(&format!("tables/{name}"), &bytes)?;
     }
     for (name, bytes) in crate::tables::neo4j::files(&tables, kg) {
-        set.push((format!("neo4j/{name}"), bytes));
+        g.write(&format!("neo4j/{name}"), &bytes)?;
     }
-    fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
-    replace_set(out_dir, &set)?;
-    let mut all: Vec<PathBuf> = Vec::new();
-    for (name, _) in &set {
-        let top = out_dir.join(name.split('/').next().unwrap_or(name));
-        if !all.contains(&top) {
-            all.push(top);
-        }
-    }
+    let all = g.commit()?;
     Ok(OutputFiles {
         all,
         json: out_dir.join("graph.json"),
@@ -227,57 +216,103 @@ pub fn write_outputs(
     })
 }
 
-/// Writes `files` as a new generation and switches to it (the mechanism behind
-/// [`write_outputs`]).
-fn replace_set(out_dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
-    let generations = out_dir.join(GENERATIONS);
-    fs::create_dir_all(&generations).map_err(|e| Error::io(&generations, e))?;
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    let id = format!("{nanos:x}-{}", std::process::id());
-    let generation = generations.join(&id);
-    let written = (|| -> Result<()> {
-        fs::create_dir(&generation).map_err(|e| Error::io(&generation, e))?;
-        for (name, bytes) in files {
-            let path = generation.join(name);
-            if let Some(parent) = path.parent().filter(|p| *p != generation) {
-                fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-            }
-            let mut f = File::create(&path).map_err(|e| Error::io(&path, e))?;
-            f.write_all(bytes)
-                .and_then(|_| f.sync_all())
-                .map_err(|e| Error::io(&path, e))?;
+/// A new set of outputs being written: a folder `OUT/.generations/<id>/`, switched in by
+/// [`Generation::commit`], removed if dropped before (a failed write leaves the old set).
+struct Generation {
+    out_dir: PathBuf,
+    id: String,
+    path: PathBuf,
+    names: Vec<String>,
+    committed: bool,
+}
+
+impl Generation {
+    fn create(out_dir: &Path) -> Result<Generation> {
+        let generations = out_dir.join(GENERATIONS);
+        fs::create_dir_all(&generations).map_err(|e| Error::io(&generations, e))?;
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        let id = format!("{nanos:x}-{}", std::process::id());
+        let path = generations.join(&id);
+        fs::create_dir(&path).map_err(|e| Error::io(&path, e))?;
+        Ok(Generation {
+            out_dir: out_dir.to_path_buf(),
+            id,
+            path,
+            names: Vec::new(),
+            committed: false,
+        })
+    }
+
+    /// Writes `name` (a file name, or `folder/file`) into the generation, flushed to disk.
+    fn write(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
+        let path = self.path.join(name);
+        if let Some(parent) = path.parent().filter(|p| *p != self.path) {
+            fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         }
-        sync_dir(&generation);
+        let mut f = File::create(&path).map_err(|e| Error::io(&path, e))?;
+        f.write_all(bytes)
+            .and_then(|_| f.sync_all())
+            .map_err(|e| Error::io(&path, e))?;
+        self.names.push(name.to_string());
         Ok(())
-    })();
-    if let Err(e) = written {
-        let _ = fs::remove_dir_all(&generation);
-        return Err(e);
     }
-    // The switch: one rename of a link.
-    link(out_dir, &Path::new(GENERATIONS).join(&id), CURRENT)?;
-    sync_dir(out_dir);
-    // Stable names through the link (made once; a plain file of an older version is replaced).
-    for name in SET_NAMES {
-        let at = out_dir.join(name);
-        let wanted = Path::new(CURRENT).join(name);
-        let in_set =
-            |n: &str| n == name || n.strip_prefix(name).is_some_and(|r| r.starts_with('/'));
-        if files.iter().any(|(n, _)| in_set(n)) {
-            if fs::read_link(&at).ok().as_deref() != Some(wanted.as_path()) {
-                link(out_dir, &wanted, name)?;
+
+    /// Switches `OUT/.current` to this generation in one rename, makes the stable names
+    /// links through it, removes names not in this set and older generations; returns the
+    /// top-level paths of the set.
+    fn commit(mut self) -> Result<Vec<PathBuf>> {
+        let out_dir = self.out_dir.clone();
+        sync_dir(&self.path);
+        link(&out_dir, &Path::new(GENERATIONS).join(&self.id), CURRENT)?;
+        self.committed = true;
+        sync_dir(&out_dir);
+        let mut tops: Vec<String> = Vec::new();
+        for n in &self.names {
+            let top = n.split('/').next().unwrap_or(n).to_string();
+            if !tops.contains(&top) {
+                tops.push(top);
             }
-        } else if fs::symlink_metadata(&at).is_ok() {
-            // Not in this set (texts.json without --keep-text): no stale file beside it.
-            fs::remove_file(&at).map_err(|e| Error::io(&at, e))?;
+        }
+        // Stable names through the link (made once; a plain file of an older version is
+        // replaced).
+        for name in SET_NAMES {
+            let at = out_dir.join(name);
+            let wanted = Path::new(CURRENT).join(name);
+            if tops.iter().any(|t| t == name) {
+                if fs::read_link(&at).ok().as_deref() != Some(wanted.as_path()) {
+                    link(&out_dir, &wanted, name)?;
+                }
+            } else if fs::symlink_metadata(&at).is_ok() {
+                // Not in this set (texts.json without --keep-text): no stale file beside it.
+                fs::remove_file(&at).map_err(|e| Error::io(&at, e))?;
+            }
+        }
+        sync_dir(&out_dir);
+        remove_old_generations(&out_dir);
+        Ok(tops.iter().map(|t| out_dir.join(t)).collect())
+    }
+}
+
+impl Drop for Generation {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.path);
         }
     }
-    sync_dir(out_dir);
-    remove_old_generations(out_dir);
-    Ok(())
+}
+
+/// Writes `files` as a new generation and switches to it (the mechanism behind
+/// [`write_outputs`], for the tests of it).
+#[cfg(test)]
+fn replace_set(out_dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
+    let mut g = Generation::create(out_dir)?;
+    for (name, bytes) in files {
+        g.write(name, bytes)?;
+    }
+    g.commit().map(|_| ())
 }
 
 /// Makes `out_dir/name` a link to `target` (relative to `out_dir`), replacing what is there
