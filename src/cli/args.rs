@@ -13,13 +13,16 @@ use docgraph::Config;
     about = "Turn a folder of PDFs into a knowledge graph",
     long_about = "Turn a folder of PDFs into a knowledge graph.\n\n\
         Every PDF below a folder is read with lopdf (pages without usable text are OCR'd with \
-        Tesseract), entities are found with a transformer NER model, related within sentences, \
-        and assembled into a graph written as graph.json, graph.graphml and graph.dot, with a \
-        per-document report.json.",
+        Tesseract), entities are found with a transformer NER model, related within sentences \
+        by a relation model, resolved across documents, and assembled into a graph written as \
+        graph.json, graph.graphml and graph.dot, an offline explorer graph.html, Parquet tables \
+        and Neo4j import CSV, with a per-document report.json and results.jsonl (what merge \
+        reads). Large folders: ingest --shard K/N on many machines, then merge.",
     after_help = "Exit status: 0 every document processed; 3 some documents failed or timed out \
         (the rest are in the graph; see report.json); 1 the run could not start or write its \
         outputs; 2 bad arguments or a setup the run cannot start with (such as an output \
-        folder that is the input folder); 130 cancelled (outputs hold what finished)."
+        folder that is the input folder); 130 cancelled (outputs hold what finished). query: 0 \
+        found, 1 not found."
 )]
 pub struct Cli {
     #[command(subcommand)]
