@@ -87,6 +87,8 @@ fn reruns(root: &Path, corpus: &Path) {
             "every document from the cache"
         );
         assert_eq!(r["engines_started"]["ner"], 0, "no model loaded");
+        assert_eq!(r["engines_started"]["relations"], 0, "no model loaded");
+        assert_eq!(r["engines_started"]["ocr"], 0, "no OCR engine started");
         unchanged.push(secs);
     }
     // One document changed: a scanned page, so OCR, NER and relations all run for it.
