@@ -130,6 +130,17 @@ fn mib(path: &Path) -> f64 {
 fn measure(docs: usize, extra: &[String]) -> Measured {
     let dir = tempfile::tempdir().unwrap();
     let bytes = write_shards(dir.path(), docs);
+    if let Ok(keep) = std::env::var("DOCGRAPH_MERGE_BENCH_KEEP") {
+        // For profiling by hand: the shards stay in that folder.
+        let _ = std::fs::remove_dir_all(&keep);
+        std::fs::create_dir_all(&keep).unwrap();
+        for k in 1..=SHARDS {
+            let from = dir.path().join(format!("shard-{k}"));
+            let to = Path::new(&keep).join(format!("shard-{k}"));
+            std::fs::create_dir_all(&to).unwrap();
+            std::fs::copy(from.join("results.jsonl"), to.join("results.jsonl")).unwrap();
+        }
+    }
     let inputs: Vec<_> = (1..=SHARDS)
         .map(|k| dir.path().join(format!("shard-{k}")))
         .collect();
@@ -183,7 +194,14 @@ fn main() {
     );
     println!(
         "{:>9} {:>11} {:>9} {:>10} {:>10} {:>9} {:>10} {:>9}",
-        "documents", "results MiB", "entities", "seconds", "peak MiB", "docs/s", "graph MiB", "html MiB"
+        "documents",
+        "results MiB",
+        "entities",
+        "seconds",
+        "peak MiB",
+        "docs/s",
+        "graph MiB",
+        "html MiB"
     );
     let mut rows = Vec::new();
     for docs in sizes {

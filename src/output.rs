@@ -176,7 +176,10 @@ pub fn write_outputs(
     if let Some(title) = &options.html {
         let view = crate::explore::View::from_json(json.as_bytes())?;
         drop(json);
-        g.write("graph.html", crate::explore::html::page(&view, title)?.as_bytes())?;
+        g.write(
+            "graph.html",
+            crate::explore::html::page(&view, title)?.as_bytes(),
+        )?;
     } else {
         drop(json);
     }
