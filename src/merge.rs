@@ -118,11 +118,7 @@ pub fn merge(inputs: &[PathBuf], options: &MergeOptions) -> Result<RunOutput> {
     let mut report = RunReport::build(
         &setup,
         &results,
-        (
-            graph.entity_count(),
-            graph.relation_count(),
-            graph.typed_relation_count(),
-        ),
+        &graph,
         walk_warnings.into_iter().collect(),
         false,
         started.elapsed(),

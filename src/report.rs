@@ -114,12 +114,11 @@ pub(crate) struct RunSetup {
 }
 
 impl RunReport {
-    /// The report of a run over `results` whose graph has `entities` entity nodes and
-    /// `relations` relation edges, `typed_relations` of them typed.
+    /// The report of a run (or merge) over `results` that assembled `graph`.
     pub(crate) fn build(
         setup: &RunSetup,
         results: &[DocumentResult],
-        (entities, relations, typed_relations): (usize, usize, usize),
+        graph: &crate::graph::KnowledgeGraph,
         walk_warnings: Vec<String>,
         cancelled: bool,
         elapsed: Duration,
@@ -149,9 +148,9 @@ impl RunReport {
             }
             stage_seconds.add(&rep.stages);
         }
-        summary.entities = entities;
-        summary.relations = relations;
-        summary.typed_relations = typed_relations;
+        summary.entities = graph.entity_count();
+        summary.relations = graph.relation_count();
+        summary.typed_relations = graph.typed_relation_count();
         RunReport {
             version: env!("CARGO_PKG_VERSION").to_string(),
             mode: setup.mode.to_string(),

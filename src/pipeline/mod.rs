@@ -243,11 +243,7 @@ impl Pipeline {
         let mut report = RunReport::build(
             &setup,
             &results,
-            (
-                graph.entity_count(),
-                graph.relation_count(),
-                graph.typed_relation_count(),
-            ),
+            &graph,
             walk_warnings,
             cancel.is_cancelled(),
             started.elapsed(),
