@@ -17,8 +17,9 @@ fn normalize(s: &str) -> String {
         .to_lowercase()
 }
 
-/// 1 − edit distance / longer length, on characters.
-fn similarity(a: &str, b: &str) -> f64 {
+/// 1 − edit distance / longer length, on characters (1 for two empty texts). Also what the
+/// tests measure OCR and text fidelity with.
+pub fn similarity(a: &str, b: &str) -> f64 {
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
     if a.is_empty() && b.is_empty() {
         return 1.0;

@@ -51,22 +51,7 @@ pub fn normalize_ws(s: &str) -> String {
 /// Character-level similarity: 1 − Levenshtein distance / length of the longer text, on
 /// white-space-normalised text.
 pub fn char_similarity(a: &str, b: &str) -> f64 {
-    let a: Vec<char> = normalize_ws(a).chars().collect();
-    let b: Vec<char> = normalize_ws(b).chars().collect();
-    if a.is_empty() && b.is_empty() {
-        return 1.0;
-    }
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for i in 1..=a.len() {
-        cur[0] = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    1.0 - prev[b.len()] as f64 / a.len().max(b.len()) as f64
+    docgraph::explore::query::similarity(&normalize_ws(a), &normalize_ws(b))
 }
 
 #[test]
