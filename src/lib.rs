@@ -32,6 +32,7 @@
 mod cache;
 mod cancel;
 mod discover;
+pub mod encoder;
 pub mod error;
 pub mod explore;
 pub mod extract;

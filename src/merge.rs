@@ -113,6 +113,7 @@ pub fn merge(inputs: &[PathBuf], options: &MergeOptions) -> Result<RunOutput> {
         mode: "merge",
         workers: rayon::current_num_threads(),
         ner_instances: 0,
+        precision: None,
         engines_started: EnginesStarted::default(),
     };
     let mut report = RunReport::build(

@@ -54,6 +54,9 @@ pub struct RunReport {
     pub workers: usize,
     /// NER model instances.
     pub ner_instances: usize,
+    /// Arithmetic of the models' linear layers (`float32` or `bfloat16`); absent for a merge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<String>,
     /// Engines started (models loaded, Tesseract started) by the pipeline so far.
     #[serde(default)]
     pub engines_started: EnginesStarted,
@@ -109,6 +112,8 @@ pub(crate) struct RunSetup {
     pub workers: usize,
     /// NER model instances.
     pub ner_instances: usize,
+    /// Precision the models ran at (`None` for a merge).
+    pub precision: Option<crate::encoder::Precision>,
     /// Engines started so far in the pipeline's life.
     pub engines_started: EnginesStarted,
 }
@@ -156,6 +161,7 @@ impl RunReport {
             mode: setup.mode.to_string(),
             workers: setup.workers,
             ner_instances: setup.ner_instances,
+            precision: setup.precision.map(|p| p.name().to_string()),
             engines_started: setup.engines_started,
             cancelled,
             seconds: elapsed.as_secs_f64(),

@@ -77,6 +77,89 @@ fn known_entities_are_found_with_their_types() {
     );
 }
 
+/// Entity P/R/F1 of a run on the fixtures: (document, key, type) triples against the known
+/// entities of each document (which list every entity its text holds, by construction).
+fn entity_scores(run: &docgraph::RunOutput) -> (f64, f64, f64) {
+    let docs = expected()["documents"].as_object().unwrap();
+    let (mut tp, mut fp, mut fn_) = (0usize, 0usize, 0usize);
+    for (path, doc) in docs {
+        let gold: std::collections::BTreeSet<(String, EntityType)> = doc["entities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let ty = parse_type(e[1].as_str().unwrap());
+                (entity_key(e[0].as_str().unwrap(), ty), ty)
+            })
+            .collect();
+        let r = run
+            .results
+            .iter()
+            .find(|r| r.report.path == *path)
+            .unwrap_or_else(|| panic!("{path} is in the results"));
+        let found: std::collections::BTreeSet<(String, EntityType)> = r
+            .mentions
+            .iter()
+            .map(|m| (m.key.clone(), m.entity_type))
+            .collect();
+        tp += gold.intersection(&found).count();
+        fp += found.difference(&gold).count();
+        fn_ += gold.difference(&found).count();
+    }
+    let p = tp as f64 / (tp + fp).max(1) as f64;
+    let r = tp as f64 / (tp + fn_).max(1) as f64;
+    (
+        p,
+        r,
+        if p + r > 0.0 {
+            2.0 * p * r / (p + r)
+        } else {
+            0.0
+        },
+    )
+}
+
+/// Entity F1 on the fixtures with the float32 models before docgraph ran its own encoder
+/// (rust-bert's token-classification pipeline, commit 7903f31). Any faster arithmetic must
+/// stay within [`F1_TOLERANCE`] of it.
+const F1_BEFORE: f64 = 0.9209;
+/// See [`F1_BEFORE`].
+const F1_TOLERANCE: f64 = 0.005;
+
+/// The precision that runs by default (bfloat16 on processors with AVX-512 BF16) against
+/// float32, the arithmetic the model was trained in: entity F1 on the fixtures within 0.005 of
+/// each other and of the figure before (rust-bert's own pipeline).
+#[test]
+fn faster_arithmetic_keeps_entity_f1() {
+    let default_run = fixture_run();
+    let mut config = common::config();
+    config.precision = docgraph::encoder::Precision::Float32;
+    let float_run = docgraph::Pipeline::new(config)
+        .unwrap()
+        .run(
+            &common::corpus(),
+            None,
+            &docgraph::CancelFlag::new(),
+            &|_| {},
+        )
+        .unwrap();
+    let (p, r, f1) = entity_scores(default_run);
+    let (fp_, fr, ff1) = entity_scores(&float_run);
+    println!(
+        "entity F1 on the fixtures: {} P {p:.4} R {r:.4} F1 {f1:.4}; float32 P {fp_:.4} R {fr:.4} F1 {ff1:.4}; before {F1_BEFORE}",
+        default_run.report.precision.as_deref().unwrap_or("?"),
+    );
+    assert!(
+        (ff1 - F1_BEFORE).abs() <= F1_TOLERANCE,
+        "float32 F1 {ff1:.4}"
+    );
+    assert!((f1 - F1_BEFORE).abs() <= F1_TOLERANCE, "default F1 {f1:.4}");
+    assert!(
+        (f1 - ff1).abs() <= F1_TOLERANCE,
+        "{f1:.4} vs float32 {ff1:.4}"
+    );
+}
+
 /// pdftotext's text of one page, when poppler-utils is installed (for comparison only).
 fn pdftotext(path: &std::path::Path, page: usize) -> Option<String> {
     let out = std::process::Command::new("pdftotext")

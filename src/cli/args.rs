@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use docgraph::encoder::Precision;
 use docgraph::Config;
 
 #[derive(Parser)]
@@ -184,6 +185,10 @@ pub struct PipelineArgs {
     /// Skip documents with more pages than this (at least 1).
     #[arg(long, value_name = "N", default_value_t = 5000, value_parser = at_least_one)]
     pub max_pages: usize,
+    /// Arithmetic of the models' linear layers: auto (bfloat16 where the processor has
+    /// AVX-512 BF16, else float32), float32 (as trained), or bfloat16.
+    #[arg(long, value_name = "P", default_value = "auto")]
+    pub precision: Precision,
 }
 
 impl PipelineArgs {
@@ -219,6 +224,7 @@ impl PipelineArgs {
         push("--doc-timeout", self.doc_timeout.to_string());
         push("--max-file-mb", self.max_file_mb.to_string());
         push("--max-pages", self.max_pages.to_string());
+        push("--precision", self.precision.name().into());
         if self.no_cooccurrence {
             a.push("--no-cooccurrence".into());
         }
@@ -245,6 +251,7 @@ impl PipelineArgs {
         c.doc_timeout = (self.doc_timeout > 0).then(|| Duration::from_secs(self.doc_timeout));
         c.limits.max_file_bytes = self.max_file_mb.saturating_mul(1 << 20);
         c.limits.max_pages = self.max_pages;
+        c.precision = self.precision;
         c
     }
 }

@@ -8,13 +8,13 @@
 
 use std::path::Path;
 
-use rust_bert::pipelines::common::ModelType;
-use rust_bert::pipelines::token_classification::{
-    LabelAggregationOption, TokenClassificationConfig, TokenClassificationModel,
-};
-use rust_bert::resources::LocalResource;
+use rust_tokenizers::tokenizer::{BertTokenizer, Tokenizer};
+use rust_tokenizers::vocab::{BertVocab, Vocab};
+use rust_tokenizers::Mask;
+use tch::{Kind, Tensor};
 
 use super::entities::TaggedWord;
+use crate::encoder::{self, Encoder, EncoderConfig, Precision, Weights};
 use crate::error::{Error, Result};
 use crate::pool::{Pool, Pooled};
 
@@ -25,12 +25,16 @@ pub const MODEL_FILES: [&str; 3] = ["rust_model.ot", "config.json", "vocab.txt"]
 pub const DEFAULT_MODEL_SUBDIR: &str = "models/ner-minilm-l6-conll03";
 
 /// Inputs per forward pass. Sentences are sorted by length before batching, so padding stays
-/// small; 8 was the fastest size measured on this model with one libtorch thread.
+/// small.
 pub const BATCH_SIZE: usize = 8;
+
+/// Longest input the model reads at once, in sub-words (its 512 positions less `[CLS]` and
+/// `[SEP]`). Longer inputs are read in consecutive windows.
+const MAX_CONTENT_TOKENS: usize = 510;
 
 /// A pool of NER model instances.
 pub(crate) struct NerModels {
-    pool: Pool<TokenClassificationModel>,
+    pool: Pool<NerModel>,
     /// Sentences tagged so far (for progress inside long documents).
     tagged: std::sync::atomic::AtomicUsize,
 }
@@ -48,25 +52,148 @@ pub fn check_model_dir(dir: &Path) -> Result<()> {
     Error::require_model_files(dir, &MODEL_FILES, "model", "--model-dir")
 }
 
-fn load_one(dir: &Path) -> Result<TokenClassificationModel> {
-    let config = TokenClassificationConfig {
-        model_type: ModelType::Bert,
-        model_resource: Box::new(LocalResource::from(dir.join("rust_model.ot"))),
-        config_resource: Box::new(LocalResource::from(dir.join("config.json"))),
-        vocab_resource: Box::new(LocalResource::from(dir.join("vocab.txt"))),
-        merges_resource: None,
-        // The shipped model's vocabulary is uncased.
-        lower_case: true,
-        strip_accents: None,
-        add_prefix_space: None,
-        device: tch::Device::Cpu,
-        label_aggregation_function: LabelAggregationOption::First,
-        // rust-bert 0.20 mis-indexes features after its first internal batch, so every call
-        // must fit in one: callers pass at most BATCH_SIZE short inputs.
-        batch_size: 4096,
-    };
-    TokenClassificationModel::new(config)
-        .map_err(|e| Error::Model(format!("loading {}: {e}", dir.display())))
+#[derive(serde::Deserialize)]
+struct LabelConfig {
+    id2label: std::collections::BTreeMap<String, String>,
+}
+
+/// One instance: the encoder, the token classifier on top of it, and the tokenizer.
+struct NerModel {
+    tokenizer: BertTokenizer,
+    encoder: Encoder,
+    classifier: (Tensor, Tensor),
+    labels: Vec<String>,
+    cls: i64,
+    sep: i64,
+}
+
+/// A token of one input: its id, where it came from, and whether it starts a word.
+struct Piece {
+    id: i64,
+    offset: Option<(usize, usize)>,
+    starts_word: bool,
+}
+
+impl NerModel {
+    fn load(dir: &Path, precision: Precision) -> Result<Self> {
+        let config_path = dir.join("config.json");
+        let config = EncoderConfig::from_file(&config_path)?;
+        let text = std::fs::read_to_string(&config_path).map_err(|e| Error::io(&config_path, e))?;
+        let label_config: LabelConfig = serde_json::from_str(&text)
+            .map_err(|e| Error::Model(format!("{}: {e}", config_path.display())))?;
+        let mut labels = vec![String::new(); label_config.id2label.len()];
+        for (id, label) in label_config.id2label {
+            let slot = id
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| labels.get_mut(i))
+                .ok_or_else(|| {
+                    Error::Model(format!("{}: bad label id {id:?}", config_path.display()))
+                })?;
+            *slot = label;
+        }
+        let mut weights = Weights::load(&dir.join("rust_model.ot"))?;
+        let encoder = Encoder::from_weights(&mut weights, "bert", &config, precision)?;
+        let classifier = (
+            weights.take("classifier.weight")?,
+            weights.take("classifier.bias")?,
+        );
+        // The shipped model's vocabulary is uncased (lower-cased, accents stripped).
+        let vocab = dir.join("vocab.txt");
+        let tokenizer = BertTokenizer::from_file(&vocab.to_string_lossy(), true, true)
+            .map_err(|e| Error::Model(format!("reading {}: {e}", vocab.display())))?;
+        let v = tokenizer.vocab();
+        let (cls, sep) = (
+            v.token_to_id(BertVocab::cls_value()),
+            v.token_to_id(BertVocab::sep_value()),
+        );
+        Ok(NerModel {
+            tokenizer,
+            encoder,
+            classifier,
+            labels,
+            cls,
+            sep,
+        })
+    }
+
+    /// Sub-word pieces of `text`, with character offsets; a piece starts a word unless the
+    /// tokenizer marks it as the continuation of the one before.
+    fn pieces(&self, text: &str) -> Vec<Piece> {
+        let t = self.tokenizer.tokenize_with_offsets(text);
+        let ids = self.tokenizer.convert_tokens_to_ids(&t.tokens);
+        ids.into_iter()
+            .zip(t.offsets)
+            .zip(t.masks)
+            .map(|((id, offset), mask)| Piece {
+                id,
+                offset: offset.map(|o| (o.begin as usize, o.end as usize)),
+                starts_word: mask != Mask::Continuation,
+            })
+            .collect()
+    }
+
+    /// Tags a batch of inputs: each window of pieces becomes one row of the forward pass.
+    fn tag(&self, inputs: &[&str]) -> Vec<Vec<TaggedWord>> {
+        let pieces: Vec<Vec<Piece>> = inputs.iter().map(|t| self.pieces(t)).collect();
+        // (input, window) rows, `[CLS] piece… [SEP]`.
+        let mut rows: Vec<(usize, &[Piece])> = Vec::new();
+        for (i, p) in pieces.iter().enumerate() {
+            if p.is_empty() {
+                continue;
+            }
+            rows.extend(p.chunks(MAX_CONTENT_TOKENS).map(|w| (i, w)));
+        }
+        let mut words: Vec<Vec<TaggedWord>> = vec![Vec::new(); inputs.len()];
+        if rows.is_empty() {
+            return words;
+        }
+        let ids: Vec<Vec<i64>> = rows
+            .iter()
+            .map(|(_, w)| {
+                let mut ids = Vec::with_capacity(w.len() + 2);
+                ids.push(self.cls);
+                ids.extend(w.iter().map(|p| p.id));
+                ids.push(self.sep);
+                ids
+            })
+            .collect();
+        let refs: Vec<&[i64]> = ids.iter().map(Vec::as_slice).collect();
+        let (ids_t, mask) = encoder::pad(&refs);
+        let width = ids_t.size()[1] as usize;
+        let (label_ids, scores) = tch::no_grad(|| {
+            let hidden = self.encoder.forward(&ids_t, &mask);
+            let probs = hidden
+                .linear(&self.classifier.0, Some(&self.classifier.1))
+                .softmax(-1, Kind::Float);
+            let (best, label) = probs.max_dim(-1, false);
+            (
+                Vec::<i64>::from(&label.reshape(&[-1])),
+                Vec::<f32>::from(&best.reshape(&[-1])),
+            )
+        });
+        for (r, (input, window)) in rows.iter().enumerate() {
+            let out = &mut words[*input];
+            for (k, piece) in window.iter().enumerate() {
+                let at = r * width + 1 + k; // after [CLS]
+                let Some((start, end)) = piece.offset else {
+                    continue;
+                };
+                // A word takes the label and score of its first piece (how the model was
+                // trained) and runs to the end of its last.
+                match out.last_mut() {
+                    Some(word) if !piece.starts_word => word.end = word.end.max(end),
+                    _ => out.push(TaggedWord {
+                        start,
+                        end,
+                        label: self.labels[label_ids[at] as usize].clone(),
+                        score: scores[at],
+                    }),
+                }
+            }
+        }
+        words
+    }
 }
 
 /// libtorch counts processors from `/proc/cpuinfo` when its thread pool starts, and aborts the
@@ -89,13 +216,14 @@ impl NerModels {
         &self.pool
     }
 
-    /// A pool of up to `size` instances of the model in `dir`, loaded when first needed.
-    pub fn load(dir: &Path, size: usize) -> Result<Self> {
+    /// A pool of up to `size` instances of the model in `dir`, loaded when first needed,
+    /// whose encoders run at `precision`.
+    pub fn load(dir: &Path, size: usize, precision: Precision) -> Result<Self> {
         check_model_dir(dir)?;
         check_runtime_environment()?;
         tch::set_num_threads(1);
         let dir = dir.to_path_buf();
-        let pool = Pool::new(size, move || load_one(&dir));
+        let pool = Pool::new(size, move || NerModel::load(&dir, precision));
         Ok(NerModels {
             pool,
             tagged: std::sync::atomic::AtomicUsize::new(0),
@@ -114,35 +242,9 @@ impl NerModels {
             return Ok(Vec::new());
         }
         let model = self.pool.get()?;
-        let tokens = model.predict(inputs, false, false);
+        let words = model.tag(inputs);
         self.tagged
             .fetch_add(inputs.len(), std::sync::atomic::Ordering::Relaxed);
-        Ok(tokens.iter().map(|t| words_from_subtokens(t)).collect())
+        Ok(words)
     }
-}
-
-/// Joins sub-word tokens into words. The word takes the label and score of its first sub-token
-/// (how the model was trained); its span runs to the end of its last sub-token. rust-bert's
-/// own consolidation multiplies sub-token scores, which makes confident multi-piece words such
-/// as "GitHub" look unsure.
-fn words_from_subtokens(
-    tokens: &[rust_bert::pipelines::token_classification::Token],
-) -> Vec<TaggedWord> {
-    let mut words: Vec<(u16, TaggedWord)> = Vec::new();
-    for t in tokens {
-        let Some(off) = t.offset else { continue };
-        match words.last_mut() {
-            Some((w, word)) if *w == t.word_index => word.end = word.end.max(off.end as usize),
-            _ => words.push((
-                t.word_index,
-                TaggedWord {
-                    start: off.begin as usize,
-                    end: off.end as usize,
-                    label: t.label.clone(),
-                    score: t.score as f32,
-                },
-            )),
-        }
-    }
-    words.into_iter().map(|(_, w)| w).collect()
 }

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::encoder::Precision;
 use crate::extract::Limits;
 use crate::nlp::ner::DEFAULT_MODEL_SUBDIR;
 
@@ -41,6 +42,10 @@ pub struct Config {
     pub cache_dir: Option<PathBuf>,
     /// Process every document again even when an earlier result is cached.
     pub force: bool,
+    /// Arithmetic of the models' linear layers: [`Precision::Auto`] (the default) is bfloat16
+    /// where the processor multiplies it natively, float32 elsewhere. Part of the fingerprint:
+    /// results at one precision are not mixed with another's.
+    pub precision: Precision,
     /// Process only the documents of this shard (by content hash; see [`crate::shard`]).
     pub shard: Option<crate::shard::Shard>,
 }
@@ -67,6 +72,7 @@ impl Config {
             cache_dir: None,
             force: false,
             shard: None,
+            precision: Precision::Auto,
         }
     }
 

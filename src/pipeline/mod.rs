@@ -86,11 +86,17 @@ impl Pipeline {
             .as_ref()
             .map(|p| p.to_string_lossy().into_owned());
         let ocr = OcrEngines::new(workers, tessdata.as_deref(), &config.ocr_language)?;
-        let ner = NerModels::load(&config.model_dir, config.effective_ner_instances())?;
+        let precision = config.precision.effective();
+        let ner = NerModels::load(
+            &config.model_dir,
+            config.effective_ner_instances(),
+            precision,
+        )?;
         let relations = RelationModels::load(
             &config.relation_model_dir,
             config.effective_ner_instances(),
             config.relation_threshold,
+            precision,
         )?;
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(workers)
@@ -108,6 +114,7 @@ impl Pipeline {
             &config.ocr_language,
             &format!("{:?}", config.relation_threshold),
             &config.cooccurrence.to_string(),
+            precision.name(),
         ]);
         let cache = match &config.cache_dir {
             Some(dir) => Some(crate::cache::ResultCache::open(dir, &fingerprint)?),
@@ -234,6 +241,7 @@ impl Pipeline {
             },
             workers: self.config.effective_workers(),
             ner_instances: self.engines.ner.pool().size(),
+            precision: Some(self.config.precision.effective()),
             engines_started: crate::report::EnginesStarted {
                 ner: self.engines.ner.pool().started(),
                 relations: self.engines.relations.pool().started(),

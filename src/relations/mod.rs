@@ -26,6 +26,7 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use crate::cancel::Stop;
+use crate::encoder::Precision;
 use crate::error::Result;
 use crate::pool::{Pool, Pooled};
 use crate::record::{EntityType, Mention, RelationMention, Sentence};
@@ -67,14 +68,19 @@ impl RelationModels {
         &self.pool
     }
 
-    /// A pool of up to `size` instances of the model in `dir`, loaded when first needed;
-    /// `threshold` overrides the model card's.
-    pub fn load(dir: &Path, size: usize, threshold: Option<f32>) -> Result<Self> {
+    /// A pool of up to `size` instances of the model in `dir`, loaded when first needed, at
+    /// `precision`; `threshold` overrides the model card's.
+    pub fn load(
+        dir: &Path,
+        size: usize,
+        threshold: Option<f32>,
+        precision: Precision,
+    ) -> Result<Self> {
         model::check_model_dir(dir)?;
         let card = model::read_card(dir)?;
         let encoder = PairEncoder::from_vocab(&dir.join("vocab.txt"))?;
         let owned = dir.to_path_buf();
-        let pool = Pool::new(size, move || RelationClassifier::load(&owned));
+        let pool = Pool::new(size, move || RelationClassifier::load(&owned, precision));
         Ok(RelationModels {
             encoder,
             pool,

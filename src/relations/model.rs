@@ -14,13 +14,13 @@
 use std::path::Path;
 
 use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
-use rust_bert::Config as _;
 use rust_tokenizers::tokenizer::{BertTokenizer, Tokenizer};
 use rust_tokenizers::vocab::{BertVocab, Vocab};
 use serde::{Deserialize, Serialize};
 use tch::{nn, Device, Kind, Tensor};
 
 use super::schema::{allowed_labels, Predicate, LABELS};
+use crate::encoder::{Encoder, EncoderConfig, Precision, Weights};
 use crate::error::{Error, Result};
 use crate::record::EntityType;
 
@@ -264,11 +264,13 @@ pub struct ModelCard {
     pub dev_micro_f1: Option<f64>,
 }
 
-/// A loaded relation classifier (one instance: use it from one thread at a time).
+/// A loaded relation classifier for inference (one instance: use it from one thread at a
+/// time): docgraph's encoder (see [`crate::encoder`]) with the weights [`RelationNet`] was
+/// trained with.
 #[derive(Debug)]
 pub struct RelationClassifier {
-    _vs: nn::VarStore,
-    net: RelationNet,
+    encoder: Encoder,
+    classifier: (Tensor, Tensor),
 }
 
 /// The files a relation model folder must hold.
@@ -287,16 +289,21 @@ pub fn read_card(dir: &Path) -> Result<ModelCard> {
 }
 
 impl RelationClassifier {
-    /// Loads the weights in `dir` (float16 or float32 on disk; float32 in memory).
-    pub fn load(dir: &Path) -> Result<Self> {
+    /// Loads the weights in `dir` (float16 or float32 on disk; float32 in memory), the
+    /// encoder's linear layers to run at `precision`.
+    pub fn load(dir: &Path, precision: Precision) -> Result<Self> {
         check_model_dir(dir)?;
-        let config = BertConfig::from_file(dir.join("config.json"));
-        let mut vs = nn::VarStore::new(Device::Cpu);
-        let net = RelationNet::new(&vs.root(), &config);
-        vs.load(dir.join("rust_model.ot"))
-            .map_err(|e| Error::Model(format!("loading {}: {e}", dir.display())))?;
-        vs.freeze();
-        Ok(RelationClassifier { _vs: vs, net })
+        let config = EncoderConfig::from_file(&dir.join("config.json"))?;
+        let mut weights = Weights::load(&dir.join("rust_model.ot"))?;
+        let encoder = Encoder::from_weights(&mut weights, "bert", &config, precision)?;
+        let classifier = (
+            weights.take("relation_classifier.weight")?,
+            weights.take("relation_classifier.bias")?,
+        );
+        Ok(RelationClassifier {
+            encoder,
+            classifier,
+        })
     }
 
     /// Label probabilities for each pair (`[no relation, Work_For, Kill, …]`).
@@ -304,9 +311,15 @@ impl RelationClassifier {
         if pairs.is_empty() {
             return Vec::new();
         }
+        let batch = Batch::new(pairs);
         let probs = tch::no_grad(|| {
-            self.net
-                .forward_t(&Batch::new(pairs), false)
+            let h = self.encoder.forward(&batch.ids, &batch.mask);
+            let rows = Tensor::arange(batch.ids.size()[0], (Kind::Int64, Device::Cpu));
+            let head = h.index(&[Some(&rows), Some(&batch.head)]);
+            let tail = h.index(&[Some(&rows), Some(&batch.tail)]);
+            Tensor::cat(&[head, tail], 1)
+                .linear(&self.classifier.0, Some(&self.classifier.1))
+                .masked_fill(&batch.allowed.logical_not(), -1e4)
                 .softmax(-1, Kind::Float)
         });
         let flat: Vec<f32> = Vec::<f32>::from(&probs.view([-1]));

@@ -1,0 +1,401 @@
+//! The BERT encoder both models run at inference: NER (stage 3) and relations (stage 4).
+//!
+//! rust-bert's `BertModel` is what the models were trained with (and what relation training
+//! still uses); for inference docgraph runs the same arithmetic here, with two differences
+//! that matter for speed:
+//!
+//! - the query, key and value projections are one matrix product, not three;
+//! - with [`Precision::BFloat16`] the linear layers (nine tenths of the arithmetic) multiply
+//!   in bfloat16 through oneDNN, which uses the processor's AVX-512 BF16 instructions; their
+//!   inputs are rounded to bfloat16, products accumulate in float32, and everything else
+//!   (embeddings, attention, layer norms, activations, the classifiers) stays float32.
+//!
+//! Weights are read from the rust-bert checkpoint (`rust_model.ot`, float32 or float16) by the
+//! names rust-bert gives them, so the same file serves both.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use tch::{Kind, Tensor};
+
+use crate::error::{Error, Result};
+
+/// Arithmetic of the encoder's linear layers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// bfloat16 where the processor multiplies it natively ([`bf16_native`]), float32
+    /// elsewhere.
+    #[default]
+    Auto,
+    /// float32 throughout: the arithmetic the models were trained in.
+    Float32,
+    /// bfloat16 products in the linear layers (float32 accumulation). On processors without
+    /// AVX-512 BF16 oneDNN emulates it, slower than float32.
+    BFloat16,
+}
+
+/// Whether this processor multiplies bfloat16 natively (AVX-512 BF16: Intel Cooper Lake and
+/// Sapphire Rapids onwards, AMD Zen 4 onwards).
+pub fn bf16_native() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx512bf16")
+            && std::arch::is_x86_feature_detected!("avx512bw")
+            && std::arch::is_x86_feature_detected!("avx512vl")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+impl Precision {
+    /// The precision that will run: [`Precision::Auto`] resolved for this processor.
+    pub fn effective(self) -> Precision {
+        match self {
+            Precision::Auto if bf16_native() => Precision::BFloat16,
+            Precision::Auto => Precision::Float32,
+            p => p,
+        }
+    }
+
+    /// Its name on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::Auto => "auto",
+            Precision::Float32 => "float32",
+            Precision::BFloat16 => "bfloat16",
+        }
+    }
+}
+
+impl std::str::FromStr for Precision {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "auto" => Ok(Precision::Auto),
+            "float32" | "f32" => Ok(Precision::Float32),
+            "bfloat16" | "bf16" => Ok(Precision::BFloat16),
+            _ => Err(format!(
+                "unknown precision {s:?} (auto, float32 or bfloat16)"
+            )),
+        }
+    }
+}
+
+/// A linear layer `y = x Wᵀ + b`, in either precision.
+pub(crate) struct Linear {
+    weight: Tensor,
+    bias: Tensor,
+    /// Inputs are rounded to the weight's kind (bfloat16) first, the result read back as f32.
+    reduced: bool,
+}
+
+impl Linear {
+    fn new(weight: Tensor, bias: Tensor, precision: Precision) -> Self {
+        match precision.effective() {
+            Precision::BFloat16 => Linear {
+                weight: weight.to_kind(Kind::BFloat16),
+                bias: bias.to_kind(Kind::BFloat16),
+                reduced: true,
+            },
+            _ => Linear {
+                weight,
+                bias,
+                reduced: false,
+            },
+        }
+    }
+
+    /// Applies the layer to `x` (`[…, in]`, float32); the result is float32.
+    pub(crate) fn forward(&self, x: &Tensor) -> Tensor {
+        if self.reduced {
+            x.to_kind(Kind::BFloat16)
+                .linear(&self.weight, Some(&self.bias))
+                .to_kind(Kind::Float)
+        } else {
+            x.linear(&self.weight, Some(&self.bias))
+        }
+    }
+}
+
+struct LayerNorm {
+    weight: Tensor,
+    bias: Tensor,
+    eps: f64,
+}
+
+impl LayerNorm {
+    fn forward(&self, x: &Tensor) -> Tensor {
+        let width = *x.size().last().expect("at least one dimension");
+        x.layer_norm(
+            &[width],
+            Some(&self.weight),
+            Some(&self.bias),
+            self.eps,
+            false,
+        )
+    }
+}
+
+struct Layer {
+    qkv: Linear,
+    attention_out: Linear,
+    attention_norm: LayerNorm,
+    intermediate: Linear,
+    output: Linear,
+    output_norm: LayerNorm,
+}
+
+/// The shape of the encoder, from the model's `config.json`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EncoderConfig {
+    /// Width of the hidden states.
+    pub hidden_size: i64,
+    /// Attention heads per layer.
+    pub num_attention_heads: i64,
+    /// Layers.
+    pub num_hidden_layers: usize,
+    /// Layer-norm epsilon.
+    #[serde(default = "default_eps")]
+    pub layer_norm_eps: f64,
+    /// Activation of the feed-forward layers (`gelu` and `relu` are supported).
+    #[serde(default = "default_act")]
+    pub hidden_act: String,
+}
+
+fn default_eps() -> f64 {
+    1e-12
+}
+
+fn default_act() -> String {
+    "gelu".into()
+}
+
+impl EncoderConfig {
+    /// Reads `config.json`.
+    pub fn from_file(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        serde_json::from_str(&text).map_err(|e| Error::Model(format!("{}: {e}", path.display())))
+    }
+}
+
+/// The weights of a checkpoint, by name, as float32.
+pub(crate) struct Weights {
+    tensors: HashMap<String, Tensor>,
+    path: String,
+}
+
+impl Weights {
+    /// Reads every tensor of a rust-bert checkpoint.
+    pub(crate) fn load(path: &Path) -> Result<Self> {
+        let tensors = Tensor::load_multi(path)
+            .map_err(|e| Error::Model(format!("loading {}: {e}", path.display())))?;
+        Ok(Weights {
+            tensors: tensors
+                .into_iter()
+                .map(|(n, t)| (n, t.to_kind(Kind::Float)))
+                .collect(),
+            path: path.display().to_string(),
+        })
+    }
+
+    /// The tensor called `name`.
+    pub(crate) fn take(&mut self, name: &str) -> Result<Tensor> {
+        self.tensors
+            .remove(name)
+            .ok_or_else(|| Error::Model(format!("{}: no tensor named {name}", self.path)))
+    }
+}
+
+/// A BERT encoder ready for inference (one instance: use it from one thread at a time).
+pub struct Encoder {
+    word_embeddings: Tensor,
+    position_embeddings: Tensor,
+    token_type: Tensor,
+    embedding_norm: LayerNorm,
+    layers: Vec<Layer>,
+    heads: i64,
+    gelu: bool,
+    precision: Precision,
+}
+
+impl std::fmt::Debug for Encoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Encoder")
+            .field("layers", &self.layers.len())
+            .field("heads", &self.heads)
+            .field("precision", &self.precision)
+            .finish()
+    }
+}
+
+impl Encoder {
+    /// Builds the encoder from the tensors under `prefix` (e.g. `bert`) of `weights`.
+    pub(crate) fn from_weights(
+        weights: &mut Weights,
+        prefix: &str,
+        config: &EncoderConfig,
+        precision: Precision,
+    ) -> Result<Self> {
+        let precision = precision.effective();
+        let gelu = match config.hidden_act.as_str() {
+            "gelu" => true,
+            "relu" => false,
+            other => {
+                return Err(Error::Model(format!(
+                    "{}: activation {other:?} is not supported (gelu, relu)",
+                    weights.path
+                )))
+            }
+        };
+        let mut w = |name: &str| weights.take(&format!("{prefix}.{name}"));
+        let norm = |w: &mut dyn FnMut(&str) -> Result<Tensor>, at: &str| -> Result<LayerNorm> {
+            Ok(LayerNorm {
+                weight: w(&format!("{at}.weight"))?,
+                bias: w(&format!("{at}.bias"))?,
+                eps: config.layer_norm_eps,
+            })
+        };
+        let word_embeddings = w("embeddings.word_embeddings.weight")?;
+        let position_embeddings = w("embeddings.position_embeddings.weight")?;
+        // docgraph never passes segment ids: every token is of segment 0.
+        let token_type = w("embeddings.token_type_embeddings.weight")?.get(0);
+        let embedding_norm = norm(&mut w, "embeddings.LayerNorm")?;
+        let mut layers = Vec::with_capacity(config.num_hidden_layers);
+        for i in 0..config.num_hidden_layers {
+            let at = format!("encoder.layer.{i}");
+            let linear = |w: &mut dyn FnMut(&str) -> Result<Tensor>,
+                          name: &str|
+             -> Result<(Tensor, Tensor)> {
+                Ok((
+                    w(&format!("{at}.{name}.weight"))?,
+                    w(&format!("{at}.{name}.bias"))?,
+                ))
+            };
+            let (q, qb) = linear(&mut w, "attention.self.query")?;
+            let (k, kb) = linear(&mut w, "attention.self.key")?;
+            let (v, vb) = linear(&mut w, "attention.self.value")?;
+            let qkv = Linear::new(
+                Tensor::cat(&[q, k, v], 0),
+                Tensor::cat(&[qb, kb, vb], 0),
+                precision,
+            );
+            let (ao, aob) = linear(&mut w, "attention.output.dense")?;
+            let (it, itb) = linear(&mut w, "intermediate.dense")?;
+            let (o, ob) = linear(&mut w, "output.dense")?;
+            layers.push(Layer {
+                qkv,
+                attention_out: Linear::new(ao, aob, precision),
+                attention_norm: norm(&mut w, &format!("{at}.attention.output.LayerNorm"))?,
+                intermediate: Linear::new(it, itb, precision),
+                output: Linear::new(o, ob, precision),
+                output_norm: norm(&mut w, &format!("{at}.output.LayerNorm"))?,
+            });
+        }
+        Ok(Encoder {
+            word_embeddings,
+            position_embeddings,
+            token_type,
+            embedding_norm,
+            layers,
+            heads: config.num_attention_heads,
+            gelu,
+            precision,
+        })
+    }
+
+    /// The precision the linear layers run in.
+    pub fn precision(&self) -> Precision {
+        self.precision
+    }
+
+    /// Hidden states `[batch, tokens, hidden]` of `ids` (`[batch, tokens]`, int64), where
+    /// `mask` (same shape) is 1 for real tokens and 0 for padding.
+    pub fn forward(&self, ids: &Tensor, mask: &Tensor) -> Tensor {
+        tch::no_grad(|| {
+            let (batch, len) = ids.size2().expect("ids are [batch, tokens]");
+            let positions = self.position_embeddings.narrow(0, 0, len);
+            let x = Tensor::embedding(&self.word_embeddings, ids, -1, false, false)
+                + positions
+                + &self.token_type;
+            let mut x = self.embedding_norm.forward(&x);
+            // Padding gets a large negative score before the softmax, as in BERT.
+            let bias = (mask.to_kind(Kind::Float).view([batch, 1, 1, len]) - 1.0) * 10000.0;
+            let hidden = *x.size().last().expect("hidden size");
+            let head_dim = hidden / self.heads;
+            let scale = 1.0 / (head_dim as f64).sqrt();
+            for layer in &self.layers {
+                let qkv = layer
+                    .qkv
+                    .forward(&x)
+                    .view([batch, len, 3, self.heads, head_dim])
+                    .permute(&[2, 0, 3, 1, 4]);
+                let (q, k, v) = (qkv.get(0), qkv.get(1), qkv.get(2));
+                let scores = (q * scale).matmul(&k.transpose(-1, -2)) + &bias;
+                let context = scores
+                    .softmax(-1, Kind::Float)
+                    .matmul(&v)
+                    .permute(&[0, 2, 1, 3])
+                    .reshape(&[batch, len, hidden]);
+                let attended = layer
+                    .attention_norm
+                    .forward(&(layer.attention_out.forward(&context) + &x));
+                let inner = layer.intermediate.forward(&attended);
+                let inner = if self.gelu {
+                    inner.gelu("none")
+                } else {
+                    inner.relu()
+                };
+                x = layer
+                    .output_norm
+                    .forward(&(layer.output.forward(&inner) + attended));
+            }
+            x
+        })
+    }
+}
+
+/// Token ids and attention mask of inputs padded to the longest (padding id 0, as in BERT
+/// vocabularies).
+pub(crate) fn pad(inputs: &[&[i64]]) -> (Tensor, Tensor) {
+    let width = inputs.iter().map(|p| p.len()).max().unwrap_or(1).max(1);
+    let mut ids = Vec::with_capacity(inputs.len() * width);
+    let mut mask = Vec::with_capacity(inputs.len() * width);
+    for p in inputs {
+        ids.extend_from_slice(p);
+        ids.resize(ids.len() + width - p.len(), 0);
+        mask.extend(std::iter::repeat_n(1i64, p.len()));
+        mask.extend(std::iter::repeat_n(0i64, width - p.len()));
+    }
+    let rows = inputs.len() as i64;
+    (
+        Tensor::of_slice(&ids).view([rows, width as i64]),
+        Tensor::of_slice(&mask).view([rows, width as i64]),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn precision_names_round_trip() {
+        for p in [Precision::Auto, Precision::Float32, Precision::BFloat16] {
+            assert_eq!(p.name().parse::<Precision>(), Ok(p));
+        }
+        assert!("fp8".parse::<Precision>().is_err());
+    }
+
+    #[test]
+    fn padding_marks_real_tokens() {
+        let (ids, mask) = pad(&[&[101, 7, 102], &[101, 102]]);
+        assert_eq!(
+            Vec::<i64>::from(&ids.view([-1])),
+            [101, 7, 102, 101, 102, 0]
+        );
+        assert_eq!(Vec::<i64>::from(&mask.view([-1])), [1, 1, 1, 1, 1, 0]);
+    }
+}
