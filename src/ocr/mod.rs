@@ -8,6 +8,7 @@
 
 mod images;
 mod page;
+pub mod prepare;
 
 use tesseract::Tesseract;
 
@@ -15,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::pool::{Pool, Pooled};
 pub use images::{decode as decode_image, OcrImage};
 pub(crate) use page::{read_page, PageOutcome};
+use prepare::Prepared;
 
 /// Where Debian's Tesseract keeps its language data.
 pub const DEFAULT_TESSDATA: &str = "/usr/share/tesseract-ocr/5/tessdata";
@@ -86,22 +88,26 @@ impl OcrEngines {
         Ok(OcrEngines { pool })
     }
 
-    /// Recognises the text of one image drawn at `dpi`.
+    /// Recognises the text of one image drawn at `dpi` (see [`prepare`] for what Tesseract
+    /// is given); an image with nothing to read gives no text.
     pub fn recognize(&self, image: &OcrImage, dpi: u32) -> Result<String> {
+        let prepared = prepare::prepare(image, dpi);
+        if let Prepared::Nothing(_) = prepared {
+            return Ok(String::new());
+        }
         let mut lease = self.pool.get()?;
         // Tesseract's API consumes the engine at each step; one that fails is not put back.
         let engine = lease.take();
-        let loaded = match image {
-            OcrImage::Encoded { bytes, .. } => {
-                engine.set_image_from_mem(bytes).map_err(|e| e.to_string())
-            }
-            OcrImage::Gray {
+        let loaded = match &prepared {
+            Prepared::Encoded(bytes) => engine.set_image_from_mem(bytes).map_err(|e| e.to_string()),
+            Prepared::Gray {
                 width,
                 height,
                 pixels,
             } => engine
                 .set_frame(pixels, *width as i32, *height as i32, 1, *width as i32)
                 .map_err(|e| e.to_string()),
+            Prepared::Nothing(_) => unreachable!("returned above"),
         };
         let engine = loaded.map_err(|e| Error::Ocr(format!("image not accepted: {e}")))?;
         let mut engine = engine
