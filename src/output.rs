@@ -169,46 +169,69 @@ pub fn write_outputs(
     let kg = &output.graph;
     fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
     // Each file is made, written and let go before the next: on a large graph the set is
-    // several times the graph's size, and need not be in memory at once.
-    let mut g = Generation::create(out_dir)?;
-    let json = export::to_json(kg)?;
-    g.write("graph.json", json.as_bytes())?;
-    if let Some(title) = &options.html {
-        let view = crate::explore::View::from_json(json.as_bytes())?;
-        drop(json);
-        g.write(
-            "graph.html",
-            crate::explore::html::page(&view, title)?.as_bytes(),
+    // several times the graph's size, and need not be in memory at once. Two threads make
+    // them (the graph's formats on one, the tables and records on the other); writes into the
+    // generation take turns.
+    let g = std::sync::Mutex::new(Generation::create(out_dir)?);
+    let write = |name: &str, bytes: &[u8]| -> Result<()> {
+        g.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .write(name, bytes)
+    };
+    let graph_formats = || -> Result<()> {
+        let json = export::to_json(kg)?;
+        write("graph.json", json.as_bytes())?;
+        if let Some(title) = &options.html {
+            let view = crate::explore::View::from_json(json.as_bytes())?;
+            drop(json);
+            write(
+                "graph.html",
+                crate::explore::html::page(&view, title)?.as_bytes(),
+            )?;
+        } else {
+            drop(json);
+        }
+        write("graph.graphml", export::to_graphml(kg).as_bytes())?;
+        write("graph.dot", export::to_dot(kg).as_bytes())
+    };
+    let records = || -> Result<()> {
+        let report = serde_json::to_vec_pretty(&output.report).map_err(|e| Error::Serialize {
+            what: "report.json",
+            message: e.to_string(),
+        })?;
+        write("report.json", &report)?;
+        write(
+            crate::results::RESULTS_FILE,
+            &crate::results::encode(
+                &output.results,
+                &output.fingerprint,
+                output.shard,
+                &output.report.walk_warnings,
+            )?,
         )?;
-    } else {
-        drop(json);
-    }
-    g.write("graph.graphml", export::to_graphml(kg).as_bytes())?;
-    g.write("graph.dot", export::to_dot(kg).as_bytes())?;
-    let report = serde_json::to_vec_pretty(&output.report).map_err(|e| Error::Serialize {
-        what: "report.json",
-        message: e.to_string(),
-    })?;
-    g.write("report.json", &report)?;
-    g.write(
-        crate::results::RESULTS_FILE,
-        &crate::results::encode(
-            &output.results,
-            &output.fingerprint,
-            output.shard,
-            &output.report.walk_warnings,
-        )?,
-    )?;
-    if options.texts {
-        g.write("texts.json", &texts_json(&output.results)?)?;
-    }
-    let tables = crate::tables::Tables::new(kg, &output.results);
-    for (name, bytes) in crate::tables::parquet::files(&tables)? {
-        g.write(&format!("tables/{name}"), &bytes)?;
-    }
-    for (name, bytes) in crate::tables::neo4j::files(&tables, kg) {
-        g.write(&format!("neo4j/{name}"), &bytes)?;
-    }
+        if options.texts {
+            write("texts.json", &texts_json(&output.results)?)?;
+        }
+        let tables = crate::tables::Tables::new(kg, &output.results);
+        for (name, bytes) in crate::tables::parquet::files(&tables)? {
+            write(&format!("tables/{name}"), &bytes)?;
+        }
+        for (name, bytes) in crate::tables::neo4j::files(&tables, kg) {
+            write(&format!("neo4j/{name}"), &bytes)?;
+        }
+        Ok(())
+    };
+    let (a, b) = std::thread::scope(|s| {
+        let graph = s.spawn(graph_formats);
+        let b = records();
+        let a = graph.join().unwrap_or_else(|p| Err(Error::from_panic(p)));
+        (a, b)
+    });
+    a?;
+    b?;
+    let g = g
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let all = g.commit()?;
     Ok(OutputFiles {
         all,

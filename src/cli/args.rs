@@ -189,6 +189,10 @@ pub struct PipelineArgs {
     /// AVX-512 BF16, else float32), float32 (as trained), or bfloat16.
     #[arg(long, value_name = "P", default_value = "auto")]
     pub precision: Precision,
+    /// The speed of docgraph before its throughput work, for `bench` comparisons: float32
+    /// models, page images handed to Tesseract whole.
+    #[arg(long, hide = true)]
+    pub baseline: bool,
 }
 
 impl PipelineArgs {
@@ -225,6 +229,9 @@ impl PipelineArgs {
         push("--max-file-mb", self.max_file_mb.to_string());
         push("--max-pages", self.max_pages.to_string());
         push("--precision", self.precision.name().into());
+        if self.baseline {
+            a.push("--baseline".into());
+        }
         if self.no_cooccurrence {
             a.push("--no-cooccurrence".into());
         }
@@ -252,6 +259,10 @@ impl PipelineArgs {
         c.limits.max_file_bytes = self.max_file_mb.saturating_mul(1 << 20);
         c.limits.max_pages = self.max_pages;
         c.precision = self.precision;
+        if self.baseline {
+            c.precision = docgraph::encoder::Precision::Float32;
+            c.ocr_crop = false;
+        }
         c
     }
 }

@@ -221,8 +221,71 @@ pub fn bench(dir: PathBuf, min_speedup: Option<f64>, opts: PipelineArgs) -> Resu
     }
     let exe = std::env::current_exe().map_err(|e| Error::io("current executable", e))?;
     let extra = opts.to_args();
+    if !opts.baseline {
+        // Before: the same binary with this release's speed-ups off (float32 models, whole
+        // page images to Tesseract), so both sides run on this machine in this run.
+        let mut before_args = extra.clone();
+        before_args.push("--baseline".into());
+        let before = compare(&exe, &dir, &before_args)?;
+        outln!("BEFORE (--baseline: float32 models, whole page images to OCR)");
+        outln!("{}", before.table().trim_end());
+        let result = compare(&exe, &dir, &extra)?;
+        outln!("AFTER (defaults)");
+        outln!("{}", result.table().trim_end());
+        for (b, a) in [
+            (&before.sequential, &result.sequential),
+            (&before.parallel, &result.parallel),
+        ] {
+            outln!(
+                "after/before ({}): {}",
+                a.mode,
+                stage_gains(&b.report, &a.report)
+            );
+        }
+        return finish(&result, min_speedup);
+    }
     let result = compare(&exe, &dir, &extra)?;
     outln!("{}", result.table().trim_end());
+    finish(&result, min_speedup)
+}
+
+/// Per-stage throughput of `after` over `before`.
+pub fn stage_gains(before: &RunReport, after: &RunReport) -> String {
+    let rate = |n: usize, s: f64| if s > 0.0 { n as f64 / s } else { 0.0 };
+    let gain = |n_a: usize, s_a: f64, n_b: usize, s_b: f64| {
+        let b = rate(n_b, s_b);
+        if b > 0.0 {
+            format!("{:.2}x", rate(n_a, s_a) / b)
+        } else {
+            "-".into()
+        }
+    };
+    let (sa, sb) = (&after.stage_seconds, &before.stage_seconds);
+    format!(
+        "OCR pages/s {}, NER sentences/s {}, relation pairs/s {}, whole run {:.2}x",
+        gain(
+            after.summary.ocr_pages,
+            sa.ocr,
+            before.summary.ocr_pages,
+            sb.ocr
+        ),
+        gain(
+            after.summary.sentences,
+            sa.ner,
+            before.summary.sentences,
+            sb.ner
+        ),
+        gain(
+            after.summary.relation_pairs,
+            sa.relations,
+            before.summary.relation_pairs,
+            sb.relations
+        ),
+        before.seconds / after.seconds.max(1e-9),
+    )
+}
+
+fn finish(result: &BenchResult, min_speedup: Option<f64>) -> Result<u8> {
     outln!(
         "stage shares (parallel):   {}",
         shares(&result.parallel.report.stage_seconds)

@@ -24,6 +24,8 @@ pub const DEFAULT_TESSDATA: &str = "/usr/share/tesseract-ocr/5/tessdata";
 /// A pool of Tesseract engines for one language.
 pub(crate) struct OcrEngines {
     pool: Pool<Tesseract>,
+    /// Crop images to their ink and skip empty ones (see [`prepare`]).
+    crop: bool,
 }
 
 impl std::fmt::Debug for OcrEngines {
@@ -81,17 +83,21 @@ impl OcrEngines {
     /// Up to `size` engines for `language`, reading traineddata from `tessdata` (or Debian's
     /// folder), started when first needed. The language data is checked now: a missing
     /// language fails here rather than on the first scanned page.
-    pub fn new(size: usize, tessdata: Option<&str>, language: &str) -> Result<Self> {
+    pub fn new(size: usize, tessdata: Option<&str>, language: &str, crop: bool) -> Result<Self> {
         check_language(tessdata, language)?;
         let (tessdata, language) = (tessdata.map(str::to_string), language.to_string());
         let pool = Pool::new(size, move || start_engine(tessdata.as_deref(), &language));
-        Ok(OcrEngines { pool })
+        Ok(OcrEngines { pool, crop })
     }
 
     /// Recognises the text of one image drawn at `dpi` (see [`prepare`] for what Tesseract
     /// is given); an image with nothing to read gives no text.
     pub fn recognize(&self, image: &OcrImage, dpi: u32) -> Result<String> {
-        let prepared = prepare::prepare(image, dpi);
+        let prepared = if self.crop {
+            prepare::prepare(image, dpi)
+        } else {
+            prepare::whole(image)
+        };
         if let Prepared::Nothing(_) = prepared {
             return Ok(String::new());
         }

@@ -180,6 +180,23 @@ fn survey(width: u32, pixels: &[u8]) -> Survey {
     }
 }
 
+/// The image as it is, uncropped (how docgraph read images before it cropped them; for
+/// comparisons).
+pub fn whole(image: &OcrImage) -> Prepared {
+    match image {
+        OcrImage::Encoded { bytes, .. } => Prepared::Encoded(bytes.clone()),
+        OcrImage::Gray {
+            width,
+            height,
+            pixels,
+        } => Prepared::Gray {
+            width: *width,
+            height: *height,
+            pixels: pixels.clone(),
+        },
+    }
+}
+
 /// The image to read, drawn at `dpi`: cropped to its ink with a margin of a tenth of an inch
 /// (at least 16 pixels), or nothing when it is blank or not a page of text.
 pub fn prepare(image: &OcrImage, dpi: u32) -> Prepared {

@@ -46,6 +46,9 @@ pub struct Config {
     /// where the processor multiplies it natively, float32 elsewhere. Part of the fingerprint:
     /// results at one precision are not mixed with another's.
     pub precision: Precision,
+    /// Crop page images to their ink before OCR and skip blank ones (the default); `false`
+    /// hands Tesseract every image whole, as docgraph did before (for comparisons).
+    pub ocr_crop: bool,
     /// Process only the documents of this shard (by content hash; see [`crate::shard`]).
     pub shard: Option<crate::shard::Shard>,
 }
@@ -73,6 +76,7 @@ impl Config {
             force: false,
             shard: None,
             precision: Precision::Auto,
+            ocr_crop: true,
         }
     }
 

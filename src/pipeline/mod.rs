@@ -85,7 +85,12 @@ impl Pipeline {
             .tessdata
             .as_ref()
             .map(|p| p.to_string_lossy().into_owned());
-        let ocr = OcrEngines::new(workers, tessdata.as_deref(), &config.ocr_language)?;
+        let ocr = OcrEngines::new(
+            workers,
+            tessdata.as_deref(),
+            &config.ocr_language,
+            config.ocr_crop,
+        )?;
         let precision = config.precision.effective();
         let ner = NerModels::load(
             &config.model_dir,
