@@ -580,8 +580,7 @@ fn long_pdf(path: &std::path::Path, pages: usize) {
     let resources = doc.add_object(dictionary! { "Font" => dictionary! { "F1" => font } });
     let mut kids: Vec<Object> = Vec::new();
     for n in 0..pages {
-        let text =
-            format!("On day {n}, Anna Berg met Paul Weber in Munich.");
+        let text = format!("On day {n}, Anna Berg met Paul Weber in Munich.");
         let content = Content {
             operations: vec![
                 Operation::new("BT", vec![]),

@@ -132,17 +132,7 @@ const F1_TOLERANCE: f64 = 0.005;
 #[test]
 fn faster_arithmetic_keeps_entity_f1() {
     let default_run = fixture_run();
-    let mut config = common::config();
-    config.precision = docgraph::encoder::Precision::Float32;
-    let float_run = docgraph::Pipeline::new(config)
-        .unwrap()
-        .run(
-            &common::corpus(),
-            None,
-            &docgraph::CancelFlag::new(),
-            &|_| {},
-        )
-        .unwrap();
+    let float_run = common::float32_run();
     let (p, r, f1) = entity_scores(default_run);
     let (fp_, fr, ff1) = entity_scores(&float_run);
     println!(

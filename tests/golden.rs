@@ -56,12 +56,7 @@ fn first_difference(want: &str, got: &str) -> String {
 fn outputs_match_the_golden_files() {
     // float32: the same figures on every processor (bfloat16, the default where the processor
     // has it, rounds confidences differently; `tests/fixtures_pipeline.rs` checks its quality).
-    let mut config = common::config();
-    config.precision = docgraph::encoder::Precision::Float32;
-    let out = &docgraph::Pipeline::new(config)
-        .unwrap()
-        .run(&common::corpus(), None, &docgraph::CancelFlag::new(), &|_| {})
-        .unwrap();
+    let out = &common::float32_run();
     let dir = tempfile::tempdir().unwrap();
     docgraph::output::write_outputs(dir.path(), out, &Default::default()).unwrap();
     let golden = root().join("fixtures/golden");

@@ -358,6 +358,23 @@ impl Encoder {
     }
 }
 
+/// The uncased (lower-cased, accents stripped) BERT tokenizer of the vocabulary in `vocab`,
+/// with the ids of `[CLS]` and `[SEP]`.
+pub(crate) fn uncased_tokenizer(
+    vocab: &Path,
+) -> Result<(rust_tokenizers::tokenizer::BertTokenizer, i64, i64)> {
+    use rust_tokenizers::tokenizer::{BertTokenizer, Tokenizer};
+    use rust_tokenizers::vocab::{BertVocab, Vocab};
+    let tokenizer = BertTokenizer::from_file(&vocab.to_string_lossy(), true, true)
+        .map_err(|e| Error::Model(format!("reading {}: {e}", vocab.display())))?;
+    let v = tokenizer.vocab();
+    let (cls, sep) = (
+        v.token_to_id(BertVocab::cls_value()),
+        v.token_to_id(BertVocab::sep_value()),
+    );
+    Ok((tokenizer, cls, sep))
+}
+
 /// Token ids and attention mask of inputs padded to the longest (padding id 0, as in BERT
 /// vocabularies).
 pub(crate) fn pad(inputs: &[&[i64]]) -> (Tensor, Tensor) {

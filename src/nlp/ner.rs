@@ -9,7 +9,6 @@
 use std::path::Path;
 
 use rust_tokenizers::tokenizer::{BertTokenizer, Tokenizer};
-use rust_tokenizers::vocab::{BertVocab, Vocab};
 use rust_tokenizers::Mask;
 use tch::{Kind, Tensor};
 
@@ -98,15 +97,8 @@ impl NerModel {
             weights.take("classifier.weight")?,
             weights.take("classifier.bias")?,
         );
-        // The shipped model's vocabulary is uncased (lower-cased, accents stripped).
-        let vocab = dir.join("vocab.txt");
-        let tokenizer = BertTokenizer::from_file(&vocab.to_string_lossy(), true, true)
-            .map_err(|e| Error::Model(format!("reading {}: {e}", vocab.display())))?;
-        let v = tokenizer.vocab();
-        let (cls, sep) = (
-            v.token_to_id(BertVocab::cls_value()),
-            v.token_to_id(BertVocab::sep_value()),
-        );
+        // The shipped model's vocabulary is uncased.
+        let (tokenizer, cls, sep) = encoder::uncased_tokenizer(&dir.join("vocab.txt"))?;
         Ok(NerModel {
             tokenizer,
             encoder,

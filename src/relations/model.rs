@@ -15,7 +15,6 @@ use std::path::Path;
 
 use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
 use rust_tokenizers::tokenizer::{BertTokenizer, Tokenizer};
-use rust_tokenizers::vocab::{BertVocab, Vocab};
 use serde::{Deserialize, Serialize};
 use tch::{nn, Device, Kind, Tensor};
 
@@ -80,13 +79,7 @@ fn type_word(t: EntityType) -> &'static str {
 impl PairEncoder {
     /// An encoder over the (uncased) BERT vocabulary in `vocab`.
     pub fn from_vocab(vocab: &Path) -> Result<Self> {
-        let tokenizer = BertTokenizer::from_file(&vocab.to_string_lossy(), true, true)
-            .map_err(|e| Error::Model(format!("reading {}: {e}", vocab.display())))?;
-        let v = tokenizer.vocab();
-        let (cls, sep) = (
-            v.token_to_id(BertVocab::cls_value()),
-            v.token_to_id(BertVocab::sep_value()),
-        );
+        let (tokenizer, cls, sep) = crate::encoder::uncased_tokenizer(vocab)?;
         Ok(PairEncoder {
             tokenizer,
             cls,

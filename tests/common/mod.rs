@@ -43,6 +43,16 @@ pub fn fixture_run() -> &'static RunOutput {
     })
 }
 
+/// The same run with the models at float32 (the same figures on every processor).
+pub fn float32_run() -> RunOutput {
+    let mut config = config();
+    config.precision = docgraph::encoder::Precision::Float32;
+    Pipeline::new(config)
+        .expect("pipeline starts")
+        .run(&corpus(), None, &CancelFlag::new(), &|_| {})
+        .expect("run completes")
+}
+
 /// White space collapsed to single spaces, ends trimmed.
 pub fn normalize_ws(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
