@@ -166,23 +166,16 @@ pub struct Batch {
 impl Batch {
     /// Stacks `pairs` (padding id 0, as in BERT vocabularies).
     pub fn new(pairs: &[&EncodedPair]) -> Self {
-        let width = pairs.iter().map(|p| p.ids.len()).max().unwrap_or(1);
-        let mut ids = Vec::with_capacity(pairs.len() * width);
-        let mut mask = Vec::with_capacity(pairs.len() * width);
-        for p in pairs {
-            ids.extend_from_slice(&p.ids);
-            ids.resize(ids.len() + width - p.ids.len(), 0);
-            mask.extend(std::iter::repeat_n(1i64, p.ids.len()));
-            mask.extend(std::iter::repeat_n(0i64, width - p.ids.len()));
-        }
+        let inputs: Vec<&[i64]> = pairs.iter().map(|p| p.ids.as_slice()).collect();
+        let (ids, mask) = crate::encoder::pad(&inputs);
         let rows = pairs.len() as i64;
         let allowed: Vec<bool> = pairs.iter().flat_map(|p| p.allowed).collect();
         let positions = |f: fn(&EncodedPair) -> usize| {
             Tensor::of_slice(&pairs.iter().map(|p| f(p) as i64).collect::<Vec<_>>())
         };
         Batch {
-            ids: Tensor::of_slice(&ids).view([rows, width as i64]),
-            mask: Tensor::of_slice(&mask).view([rows, width as i64]),
+            ids,
+            mask,
             head: positions(|p| p.head),
             tail: positions(|p| p.tail),
             allowed: Tensor::of_slice(&allowed).view([rows, LABELS as i64]),
