@@ -1,6 +1,9 @@
 //! The outputs on the fixtures corpus, compared with `fixtures/golden/`: a refactor that is
 //! meant to change nothing must leave every byte of the graph files, and everything in
-//! `report.json` but timings and machine-dependent fields, as it was.
+//! `report.json` but timings and machine-dependent fields, as it was; except the last digits
+//! of model confidences, which depend on the processor (BLAS picks other kernels on other
+//! processors, so float32 sums round differently: about 1e-7 between an AMD Zen 4 and an
+//! Intel Xeon). Numbers are equal within 1e-5; everything else byte for byte.
 //!
 //! After a change that is meant to change outputs, look at the diff of the golden files and
 //! bless the new ones:
@@ -16,8 +19,9 @@ use common::root;
 use serde_json::Value;
 
 /// Fields of `report.json` that change from run to run or machine to machine.
-const VOLATILE: [&str; 6] = [
+const VOLATILE: [&str; 7] = [
     "seconds",
+    "timing",
     "peak_rss_mib",
     "stage_seconds",
     "workers",
@@ -37,6 +41,63 @@ fn stable_report(text: &str) -> Value {
         d.remove("stages");
     }
     v
+}
+
+/// Two texts split into numbers and the rest: is the rest identical, every whole number too,
+/// and every decimal within 1e-5 of its counterpart (relative to its size, above 1)?
+fn same_but_rounding(want: &str, got: &str) -> bool {
+    let (w, g) = (tokens(want), tokens(got));
+    w.len() == g.len()
+        && w.iter().zip(&g).all(|(a, b)| {
+            a == b
+                || (a.contains('.') && b.contains('.'))
+                    && match (a.parse::<f64>(), b.parse::<f64>()) {
+                        (Ok(x), Ok(y)) => (x - y).abs() <= 1e-5 * x.abs().max(1.0),
+                        _ => false,
+                    }
+        })
+}
+
+/// Runs of digits and decimal points (with a leading minus sign), and runs of anything else.
+fn tokens(text: &str) -> Vec<&str> {
+    let numeric = |c: char| c.is_ascii_digit() || c == '.';
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut in_number = None;
+    for (i, c) in text.char_indices() {
+        let starts_number = c.is_ascii_digit()
+            || (c == '-' && text[i + 1..].starts_with(|d: char| d.is_ascii_digit()));
+        let now = match in_number {
+            Some(true) => numeric(c),
+            _ => starts_number,
+        };
+        if in_number.is_some_and(|was| was != now) {
+            out.push(&text[start..i]);
+            start = i;
+        }
+        in_number = Some(now);
+    }
+    if start < text.len() {
+        out.push(&text[start..]);
+    }
+    out
+}
+
+#[test]
+fn numbers_may_differ_in_their_last_digits_and_nothing_else_may() {
+    assert_eq!(tokens("a 0.25, -3 b"), ["a ", "0.25", ", ", "-3", " b"]);
+    assert!(same_but_rounding(
+        "\"confidence\": 0.4004085,",
+        "\"confidence\": 0.40040907,"
+    ));
+    assert!(!same_but_rounding(
+        "\"confidence\": 0.40,",
+        "\"confidence\": 0.41,"
+    ));
+    assert!(!same_but_rounding("page 3", "page 4"));
+    assert!(!same_but_rounding("bytes 123456", "bytes 123457"));
+    assert!(!same_but_rounding("Live_In 0.5", "Work_For 0.5"));
+    assert!(!same_but_rounding("0.5", "0.5 extra"));
 }
 
 /// The first line where two texts differ, with its neighbours, for the failure message.
@@ -67,7 +128,7 @@ fn outputs_match_the_golden_files() {
         let (want, got) = (read(&golden, name), read(dir.path(), name));
         if bless {
             std::fs::write(golden.join(name), &got).unwrap();
-        } else if want != got {
+        } else if !same_but_rounding(&want, &got) {
             failures.push(format!("{name}: {}", first_difference(&want, &got)));
         }
     }
