@@ -7,27 +7,61 @@
 //! not put back (because it failed) leaves an empty slot, and the next caller to get that slot
 //! creates a fresh engine. Engines are dropped with the pool, so their native resources are
 //! freed when the pipeline is.
+//!
+//! [`Pool::prestart`] starts the first engine on a thread of its own, so that a caller who
+//! knows an engine will be needed soon (a document that missed the cache) gets it loaded
+//! while it reads pages. The pool remembers when its first engine began and became ready, so
+//! stage times can leave start-up out ([`Pool::starting_within`]).
 
 use std::ops::{Deref, DerefMut};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 
 type Factory<T> = Box<dyn Fn() -> Result<T> + Send + Sync>;
 
-/// `size` engines of type `T`, created by a factory on first use or by [`Pool::warm`].
-pub(crate) struct Pool<T> {
+/// What the pool shares with the thread of [`Pool::prestart`].
+struct Shared<T> {
     /// Slots not leased: an idle engine, or `None` for a slot whose engine must be made.
     tx: flume::Sender<Option<T>>,
     rx: flume::Receiver<Option<T>>,
-    size: usize,
-    /// Slots that exist (idle, empty or leased); grows to `size`.
-    opened: AtomicUsize,
     /// Engines created so far (replacements included).
     started: AtomicUsize,
     /// Time spent creating them, nanoseconds.
-    start_nanos: std::sync::atomic::AtomicU64,
+    start_nanos: AtomicU64,
+    /// When the first engine began to be made, and when one was first ready.
+    first_began: OnceLock<Instant>,
+    first_ready: OnceLock<Instant>,
     make: Factory<T>,
+}
+
+impl<T> Shared<T> {
+    fn make(&self) -> Result<T> {
+        let t = Instant::now();
+        let _ = self.first_began.set(t);
+        let engine = (self.make)();
+        self.start_nanos
+            .fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        let engine = engine?;
+        let _ = self.first_ready.set(Instant::now());
+        self.started.fetch_add(1, Ordering::Relaxed);
+        Ok(engine)
+    }
+}
+
+/// `size` engines of type `T`, created by a factory on first use, by [`Pool::prestart`] or
+/// by [`Pool::warm`].
+pub(crate) struct Pool<T> {
+    shared: Arc<Shared<T>>,
+    size: usize,
+    /// Slots that exist (idle, empty or leased); grows to `size`.
+    opened: AtomicUsize,
+    /// Set once [`Pool::prestart`] has run.
+    prestarted: AtomicBool,
+    /// Its thread, joined when the pool drops.
+    prestarter: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 impl<T> std::fmt::Debug for Pool<T> {
@@ -36,39 +70,63 @@ impl<T> std::fmt::Debug for Pool<T> {
     }
 }
 
-impl<T: Send> Pool<T> {
+impl<T> Drop for Pool<T> {
+    fn drop(&mut self) {
+        let handle = self.prestarter.get_mut().ok().and_then(|h| h.take());
+        if let Some(h) = handle {
+            let _ = h.join();
+        }
+    }
+}
+
+impl<T: Send + 'static> Pool<T> {
     /// A pool of `size` (at least 1) empty slots; `make` creates an engine.
     pub fn new(size: usize, make: impl Fn() -> Result<T> + Send + Sync + 'static) -> Self {
         let size = size.max(1);
         let (tx, rx) = flume::bounded(size);
         Pool {
-            tx,
-            rx,
+            shared: Arc::new(Shared {
+                tx,
+                rx,
+                started: AtomicUsize::new(0),
+                start_nanos: AtomicU64::new(0),
+                first_began: OnceLock::new(),
+                first_ready: OnceLock::new(),
+                make: Box::new(make),
+            }),
             size,
             opened: AtomicUsize::new(0),
-            started: AtomicUsize::new(0),
-            start_nanos: std::sync::atomic::AtomicU64::new(0),
-            make: Box::new(make),
+            prestarted: AtomicBool::new(false),
+            prestarter: Mutex::new(None),
         }
     }
 
-    /// A slot: an idle one if any, else a new empty one while fewer than `size` exist, else
-    /// the next one given back.
-    fn slot(&self) -> Result<Option<T>> {
-        if let Ok(slot) = self.rx.try_recv() {
-            return Ok(slot);
-        }
+    /// Opens a new (empty) slot if fewer than `size` exist.
+    fn open_slot(&self) -> bool {
         let mut n = self.opened.load(Ordering::Acquire);
         while n < self.size {
             match self
                 .opened
                 .compare_exchange(n, n + 1, Ordering::AcqRel, Ordering::Acquire)
             {
-                Ok(_) => return Ok(None),
+                Ok(_) => return true,
                 Err(now) => n = now,
             }
         }
-        self.rx
+        false
+    }
+
+    /// A slot: an idle one if any, else a new empty one while fewer than `size` exist, else
+    /// the next one given back.
+    fn slot(&self) -> Result<Option<T>> {
+        if let Ok(slot) = self.shared.rx.try_recv() {
+            return Ok(slot);
+        }
+        if self.open_slot() {
+            return Ok(None);
+        }
+        self.shared
+            .rx
             .recv()
             .map_err(|_| Error::Config("an engine pool was closed".into()))
     }
@@ -80,22 +138,50 @@ impl<T: Send> Pool<T> {
 
     /// Engines created so far (none until one is needed).
     pub fn started(&self) -> usize {
-        self.started.load(Ordering::Relaxed)
+        self.shared.started.load(Ordering::Relaxed)
     }
 
-    /// Time spent creating engines so far.
-    pub fn start_time(&self) -> std::time::Duration {
-        std::time::Duration::from_nanos(self.start_nanos.load(Ordering::Relaxed))
+    /// Time spent creating engines so far (summed over the threads that made them).
+    pub fn start_time(&self) -> Duration {
+        Duration::from_nanos(self.shared.start_nanos.load(Ordering::Relaxed))
     }
 
-    fn make(&self) -> Result<T> {
-        let t = std::time::Instant::now();
-        let engine = (self.make)();
-        self.start_nanos
-            .fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
-        let engine = engine?;
-        self.started.fetch_add(1, Ordering::Relaxed);
-        Ok(engine)
+    /// The part of `from..to` during which the pool's first engine was being started: time a
+    /// stage spent waiting for start-up, not working.
+    pub fn starting_within(&self, from: Instant, to: Instant) -> Duration {
+        let Some(&began) = self.shared.first_began.get() else {
+            return Duration::ZERO;
+        };
+        let ready = self.shared.first_ready.get().copied().unwrap_or(to);
+        ready.min(to).saturating_duration_since(began.max(from))
+    }
+
+    /// Starts the first engine on a thread of its own, once, unless one exists or the pool
+    /// is full; returns at once. A failure is not reported here: the slot stays empty and
+    /// the next [`Pool::get`] tries again and returns the error.
+    pub fn prestart(&self) {
+        if self.prestarted.swap(true, Ordering::AcqRel) || self.started() > 0 || !self.open_slot() {
+            return;
+        }
+        let shared = self.shared.clone();
+        let spawned = std::thread::Builder::new()
+            .name("docgraph-engine-start".into())
+            .spawn(move || {
+                crate::threads::limit_openmp_here();
+                let engine = shared.make().ok();
+                let _ = shared.tx.send(engine);
+            });
+        match spawned {
+            Ok(handle) => {
+                if let Ok(mut slot) = self.prestarter.lock() {
+                    *slot = Some(handle);
+                }
+            }
+            // No thread: the slot goes back empty, and the first user makes the engine.
+            Err(_) => {
+                let _ = self.shared.tx.send(None);
+            }
+        }
     }
 
     /// Creates every missing engine now, in parallel, so that a broken setup fails here and
@@ -109,7 +195,8 @@ impl<T: Send> Pool<T> {
                 .filter(|slot| slot.is_none())
                 .map(|slot| {
                     s.spawn(|| {
-                        *slot = Some(self.make()?);
+                        crate::threads::limit_openmp_here();
+                        *slot = Some(self.shared.make()?);
                         Ok(())
                     })
                 })
@@ -120,7 +207,7 @@ impl<T: Send> Pool<T> {
                 .collect()
         });
         for slot in slots {
-            let _ = self.tx.send(slot);
+            let _ = self.shared.tx.send(slot);
         }
         made.into_iter().collect()
     }
@@ -130,37 +217,103 @@ impl<T: Send> Pool<T> {
     pub fn get(&self) -> Result<Lease<'_, T>> {
         let mut lease = Lease {
             engine: self.slot()?,
-            home: &self.tx,
+            home: &self.shared.tx,
         };
         if lease.engine.is_none() {
-            lease.engine = Some(self.make()?);
+            lease.engine = Some(self.shared.make()?);
         }
         Ok(lease)
     }
 }
 
+/// A factory for engines that share their read-only parts (model weights): the first call
+/// runs `load`, every call returns `share` of that first engine. So a pool of `N` model
+/// instances reads its weights from disk once and holds them in memory once.
+pub(crate) fn sharing<T: Send>(
+    load: impl Fn() -> Result<T> + Send + Sync,
+    share: impl Fn(&T) -> T + Send + Sync,
+) -> impl Fn() -> Result<T> + Send + Sync {
+    let first: Mutex<Option<T>> = Mutex::new(None);
+    move || {
+        let mut first = first
+            .lock()
+            .map_err(|_| Error::Model("a model failed to load in another thread".into()))?;
+        if first.is_none() {
+            *first = Some(load()?);
+        }
+        Ok(share(first.as_ref().expect("loaded above")))
+    }
+}
+
+/// A stage's busy time in one document: the time its steps took, summed over the threads that
+/// ran them, each timed from when it holds its engine. In a parallel run a thread waiting on a
+/// nested parallel step works on other documents meanwhile, so wall time around a step
+/// overstates it; this does not, and so a stage's rate per busy core means the same in
+/// sequential and parallel runs.
+#[derive(Debug, Default)]
+pub(crate) struct BusyTime(AtomicU64);
+
+impl BusyTime {
+    /// Runs `f`, adding its time.
+    pub fn time<R>(&self, f: impl FnOnce() -> R) -> R {
+        let t = Instant::now();
+        let r = f();
+        self.add(t.elapsed());
+        r
+    }
+
+    /// Adds time measured by the caller.
+    pub fn add(&self, d: Duration) {
+        self.0.fetch_add(d.as_nanos() as u64, Ordering::Relaxed);
+    }
+
+    /// The time added so far.
+    pub fn seconds(&self) -> f64 {
+        Duration::from_nanos(self.0.load(Ordering::Relaxed)).as_secs_f64()
+    }
+}
+
+/// Seconds from `t` to now, less the time the pool's first engine spent starting meanwhile:
+/// what a stage worked, not what it waited for a model to load.
+pub(crate) fn seconds_working(pool: &dyn Pooled, t: Instant) -> f64 {
+    let now = Instant::now();
+    (now - t)
+        .saturating_sub(pool.starting_within(t, now))
+        .as_secs_f64()
+}
+
 /// What the pipeline asks of any pool, whatever its engine: how many it holds, how many were
-/// started and at what cost, and starting them all now.
+/// started and at what cost, and starting them.
 pub(crate) trait Pooled {
     /// Number of slots.
     fn size(&self) -> usize;
     /// Engines created so far.
     fn started(&self) -> usize;
     /// Time spent creating them.
-    fn start_time(&self) -> std::time::Duration;
+    fn start_time(&self) -> Duration;
+    /// The part of `from..to` spent waiting for the first engine to start.
+    fn starting_within(&self, from: Instant, to: Instant) -> Duration;
+    /// Starts the first engine in the background.
+    fn prestart(&self);
     /// Creates every missing engine now.
     fn warm(&self) -> Result<()>;
 }
 
-impl<T: Send> Pooled for Pool<T> {
+impl<T: Send + 'static> Pooled for Pool<T> {
     fn size(&self) -> usize {
         Pool::size(self)
     }
     fn started(&self) -> usize {
         Pool::started(self)
     }
-    fn start_time(&self) -> std::time::Duration {
+    fn start_time(&self) -> Duration {
         Pool::start_time(self)
+    }
+    fn starting_within(&self, from: Instant, to: Instant) -> Duration {
+        Pool::starting_within(self, from, to)
+    }
+    fn prestart(&self) {
+        Pool::prestart(self)
     }
     fn warm(&self) -> Result<()> {
         Pool::warm(self)
@@ -208,8 +361,6 @@ impl<T> Drop for Lease<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
 
     fn counting_pool(size: usize) -> (Pool<usize>, Arc<AtomicUsize>) {
         let made = Arc::new(AtomicUsize::new(0));
@@ -280,5 +431,105 @@ mod tests {
         assert!(pool.warm().is_err());
         assert!(pool.get().is_err());
         assert!(pool.get().is_err(), "the slot came back after the failure");
+    }
+
+    #[test]
+    fn prestart_makes_one_engine_in_the_background_that_get_receives() {
+        // The factory waits for the test's signal, so the engine is surely made on the
+        // prestart thread and not by `get`.
+        let (go, wait) = flume::bounded::<()>(1);
+        let made_on = Arc::new(Mutex::new(Vec::new()));
+        let m = made_on.clone();
+        let pool = Pool::new(1, move || {
+            wait.recv().ok();
+            let name = std::thread::current().name().map(str::to_string);
+            m.lock().unwrap().push(name);
+            Ok(7usize)
+        });
+        pool.prestart();
+        pool.prestart();
+        assert_eq!(
+            pool.started(),
+            0,
+            "prestart returns before the engine exists"
+        );
+        go.send(()).unwrap();
+        assert_eq!(
+            *pool.get().unwrap(),
+            7,
+            "get waited for the prestarted engine"
+        );
+        assert_eq!(pool.started(), 1, "a second prestart made nothing");
+        assert_eq!(
+            *made_on.lock().unwrap(),
+            vec![Some("docgraph-engine-start".to_string())]
+        );
+    }
+
+    #[test]
+    fn a_failed_prestart_leaves_the_error_to_the_next_get() {
+        let tries = Arc::new(AtomicUsize::new(0));
+        let t = tries.clone();
+        let pool: Pool<()> = Pool::new(1, move || {
+            t.fetch_add(1, Ordering::SeqCst);
+            Err(Error::Model("no weights".into()))
+        });
+        pool.prestart();
+        assert!(pool.get().is_err());
+        assert_eq!(tries.load(Ordering::SeqCst), 2, "get tried again");
+    }
+
+    #[test]
+    fn starting_within_is_the_overlap_with_the_first_start() {
+        let pool = Pool::new(1, || {
+            std::thread::sleep(Duration::from_millis(30));
+            Ok(())
+        });
+        let before = Instant::now();
+        assert_eq!(pool.starting_within(before, Instant::now()), Duration::ZERO);
+        let _ = pool.get().unwrap();
+        let after = Instant::now();
+        let began = *pool.shared.first_began.get().unwrap();
+        let ready = *pool.shared.first_ready.get().unwrap();
+        assert_eq!(pool.starting_within(before, after), ready - began);
+        assert!(ready - began >= Duration::from_millis(30));
+        // A window that starts halfway through the start-up sees only its second half.
+        let half = began + (ready - began) / 2;
+        assert_eq!(pool.starting_within(half, after), ready - half);
+        // A window after start-up sees none of it.
+        assert_eq!(pool.starting_within(after, Instant::now()), Duration::ZERO);
+    }
+
+    #[test]
+    fn busy_time_adds_up_across_threads() {
+        let busy = BusyTime::default();
+        std::thread::scope(|s| {
+            for _ in 0..2 {
+                s.spawn(|| busy.time(|| std::thread::sleep(Duration::from_millis(20))));
+            }
+        });
+        assert_eq!(busy.time(|| 5), 5);
+        assert!(
+            busy.seconds() >= 0.040,
+            "both threads' time: {}",
+            busy.seconds()
+        );
+    }
+
+    #[test]
+    fn a_sharing_factory_loads_once_and_shares_after() {
+        let loads = Arc::new(AtomicUsize::new(0));
+        let l = loads.clone();
+        let make = sharing(
+            move || Ok(Arc::new(l.fetch_add(1, Ordering::SeqCst))),
+            Arc::clone,
+        );
+        let pool = Pool::new(3, make);
+        pool.warm().unwrap();
+        assert_eq!(pool.started(), 3);
+        assert_eq!(loads.load(Ordering::SeqCst), 1, "weights were read once");
+        let a = pool.get().unwrap();
+        let b = pool.get().unwrap();
+        assert!(Arc::ptr_eq(&a, &b), "instances share what was loaded");
     }
 }

@@ -216,7 +216,11 @@ pub struct OcrPage {
     pub error: Option<String>,
 }
 
-/// Seconds spent in each stage (summed over threads, so they can exceed wall time).
+/// Seconds each stage was busy, summed over the threads that worked on it (so they can exceed
+/// wall time). Time spent waiting is left out: for a model to load, for an instance to come
+/// free, and for other documents' work a thread took on while a nested parallel step finished.
+/// So a stage's rate per busy core (items / seconds) means the same in sequential and
+/// parallel runs.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct StageSeconds {
     /// Reading and parsing the file.

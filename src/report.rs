@@ -62,8 +62,12 @@ pub struct RunReport {
     pub engines_started: EnginesStarted,
     /// True when the run was cancelled (Ctrl-C); the outputs hold what finished.
     pub cancelled: bool,
-    /// Wall-clock seconds (model loading excluded).
+    /// Wall-clock seconds of the run: the walk, the documents (models loading included) and
+    /// assembling the graph; `timing` splits them.
     pub seconds: f64,
+    /// Where the seconds went.
+    #[serde(default)]
+    pub timing: Timing,
     /// Peak resident memory of the process, MiB, when known.
     #[serde(default)]
     pub peak_rss_mib: Option<f64>,
@@ -101,6 +105,45 @@ pub struct EnginesStarted {
     pub relations: usize,
     /// Tesseract engines.
     pub ocr: usize,
+}
+
+/// Where a run's wall-clock time went, in seconds.
+///
+/// `walk + documents + assemble` is the report's `seconds`. Engines are started inside the
+/// documents' time: in a sequential run by the first document that needs each, one after
+/// another; in a parallel run in the background while the first documents' pages are read.
+/// Stage times (`stage_seconds`) are busy time, which leaves that wait out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Timing {
+    /// From the process's start to docgraph's `main`: the dynamic loader mapping and
+    /// initialising the shared libraries (libtorch and its dependencies are most of it). Set by
+    /// the command line; `null` when the pipeline runs inside another program.
+    #[serde(default)]
+    pub before_main: Option<f64>,
+    /// Setting the pipeline up: checking the models and OCR data, reading vocabularies,
+    /// starting the worker threads. Set by the command line.
+    #[serde(default)]
+    pub setup: Option<f64>,
+    /// Walking the input for PDFs.
+    pub walk: f64,
+    /// Processing the documents, first taken to last finished.
+    pub documents: f64,
+    /// Assembling the graph and the report.
+    pub assemble: f64,
+    /// Starting engines, summed over instances and threads.
+    pub engines: EngineSeconds,
+}
+
+/// Seconds spent starting engines of each kind (all instances; a model's weights are read
+/// once, further instances share them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct EngineSeconds {
+    /// NER models.
+    pub ner: f64,
+    /// Relation models.
+    pub relations: f64,
+    /// Tesseract engines.
+    pub ocr: f64,
 }
 
 /// How the run was set up, as the report states it.
@@ -165,6 +208,7 @@ impl RunReport {
             engines_started: setup.engines_started,
             cancelled,
             seconds: elapsed.as_secs_f64(),
+            timing: Timing::default(),
             peak_rss_mib: peak_rss_mib(),
             summary,
             stage_seconds,

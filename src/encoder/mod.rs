@@ -109,6 +109,15 @@ impl Linear {
         }
     }
 
+    /// The same layer over the same weights (no copy).
+    fn share(&self) -> Self {
+        Linear {
+            weight: self.weight.shallow_clone(),
+            bias: self.bias.shallow_clone(),
+            reduced: self.reduced,
+        }
+    }
+
     /// Applies the layer to `x` (`[…, in]`, float32); the result is float32.
     pub(crate) fn forward(&self, x: &Tensor) -> Tensor {
         if self.reduced {
@@ -128,6 +137,14 @@ struct LayerNorm {
 }
 
 impl LayerNorm {
+    fn share(&self) -> Self {
+        LayerNorm {
+            weight: self.weight.shallow_clone(),
+            bias: self.bias.shallow_clone(),
+            eps: self.eps,
+        }
+    }
+
     fn forward(&self, x: &Tensor) -> Tensor {
         let width = *x.size().last().expect("at least one dimension");
         x.layer_norm(
@@ -305,6 +322,33 @@ impl Encoder {
             gelu,
             precision,
         })
+    }
+
+    /// Another instance over the same weights: nothing is copied, so `N` instances hold
+    /// one set of weights. The weights are only read, so instances may run at the same time
+    /// on different threads.
+    pub fn share(&self) -> Self {
+        Encoder {
+            word_embeddings: self.word_embeddings.shallow_clone(),
+            position_embeddings: self.position_embeddings.shallow_clone(),
+            token_type: self.token_type.shallow_clone(),
+            embedding_norm: self.embedding_norm.share(),
+            layers: self
+                .layers
+                .iter()
+                .map(|l| Layer {
+                    qkv: l.qkv.share(),
+                    attention_out: l.attention_out.share(),
+                    attention_norm: l.attention_norm.share(),
+                    intermediate: l.intermediate.share(),
+                    output: l.output.share(),
+                    output_norm: l.output_norm.share(),
+                })
+                .collect(),
+            heads: self.heads,
+            gelu: self.gelu,
+            precision: self.precision,
+        }
     }
 
     /// The precision the linear layers run in.

@@ -11,6 +11,7 @@ use super::ner::{NerModels, BATCH_SIZE};
 use super::sentences::{chunk_span, split_sentences};
 use crate::cancel::Stop;
 use crate::error::Result;
+use crate::pool::BusyTime;
 use crate::record::{EntityType, Mention, PageText, Sentence};
 
 /// Longest input given to the model, in words (well under its 512 sub-words).
@@ -51,10 +52,12 @@ pub(crate) fn sentences(pages: &[PageText]) -> Vec<Sentence> {
 }
 
 /// Tags every sentence and propagates confident names within the document.
+/// The time spent on it is added to `busy`.
 pub(crate) fn find(
     ner: &NerModels,
     sentences: &[Sentence],
     stop: &Stop,
+    busy: &BusyTime,
 ) -> Result<Vec<RawMention>> {
     // Batches of similar length waste little on padding. The order depends only on the
     // document, so sequential and parallel runs give the model identical batches.
@@ -72,7 +75,7 @@ pub(crate) fn find(
         .map(|batch| {
             stop.check()?;
             let inputs: Vec<&str> = batch.iter().map(|&i| sentences[i].text.as_str()).collect();
-            let words = ner.tag(&inputs)?;
+            let words = ner.tag(&inputs, busy)?;
             Ok(batch
                 .iter()
                 .zip(words)
@@ -90,7 +93,7 @@ pub(crate) fn find(
         })
         .collect::<Result<_>>()?;
     let mut mentions: Vec<RawMention> = tagged.into_iter().flatten().collect();
-    propagate(&mut mentions, sentences);
+    busy.time(|| propagate(&mut mentions, sentences));
     Ok(mentions)
 }
 

@@ -1,10 +1,10 @@
-//! Named-entity recognition with a rust-bert token-classification model, through a pool of
-//! model instances.
+//! Named-entity recognition with a BERT token-classification model (rust-bert's checkpoint
+//! format, docgraph's own [`Encoder`]), through a pool of model instances.
 //!
-//! libtorch modules are not `Sync`, so instances are not shared between threads: they live in a
-//! [`Pool`], a caller leases one for a batch and the lease puts it back when it drops (also when
-//! the caller panics). Each instance runs libtorch with one intra-op thread, so `N` instances
-//! keep `N` cores busy without oversubscribing them.
+//! An instance is used by one thread at a time: instances live in a [`Pool`], a caller leases
+//! one for a batch and the lease puts it back when it drops (also when the caller panics). The
+//! instances share one read-only copy of the weights. Each runs libtorch with one intra-op
+//! thread, so `N` instances keep `N` cores busy without oversubscribing them.
 
 use std::path::Path;
 
@@ -15,7 +15,7 @@ use tch::{Kind, Tensor};
 use super::entities::TaggedWord;
 use crate::encoder::{self, Encoder, EncoderConfig, Precision, Weights};
 use crate::error::{Error, Result};
-use crate::pool::{Pool, Pooled};
+use crate::pool::{BusyTime, Pool, Pooled};
 
 /// The files a model folder must hold.
 pub const MODEL_FILES: [&str; 3] = ["rust_model.ot", "config.json", "vocab.txt"];
@@ -58,7 +58,7 @@ struct LabelConfig {
 
 /// One instance: the encoder, the token classifier on top of it, and the tokenizer.
 struct NerModel {
-    tokenizer: BertTokenizer,
+    tokenizer: std::sync::Arc<BertTokenizer>,
     encoder: Encoder,
     classifier: (Tensor, Tensor),
     labels: Vec<String>,
@@ -100,13 +100,28 @@ impl NerModel {
         // The shipped model's vocabulary is uncased.
         let (tokenizer, cls, sep) = encoder::uncased_tokenizer(&dir.join("vocab.txt"))?;
         Ok(NerModel {
-            tokenizer,
+            tokenizer: std::sync::Arc::new(tokenizer),
             encoder,
             classifier,
             labels,
             cls,
             sep,
         })
+    }
+
+    /// Another instance over the same weights and vocabulary (see [`Encoder::share`]).
+    fn share(&self) -> Self {
+        NerModel {
+            tokenizer: self.tokenizer.clone(),
+            encoder: self.encoder.share(),
+            classifier: (
+                self.classifier.0.shallow_clone(),
+                self.classifier.1.shallow_clone(),
+            ),
+            labels: self.labels.clone(),
+            cls: self.cls,
+            sep: self.sep,
+        }
     }
 
     /// Sub-word pieces of `text`, with character offsets; a piece starts a word unless the
@@ -209,13 +224,16 @@ impl NerModels {
     }
 
     /// A pool of up to `size` instances of the model in `dir`, loaded when first needed,
-    /// whose encoders run at `precision`.
+    /// whose encoders run at `precision`. The instances share one copy of the weights.
     pub fn load(dir: &Path, size: usize, precision: Precision) -> Result<Self> {
         check_model_dir(dir)?;
         check_runtime_environment()?;
         tch::set_num_threads(1);
         let dir = dir.to_path_buf();
-        let pool = Pool::new(size, move || NerModel::load(&dir, precision));
+        let pool = Pool::new(
+            size,
+            crate::pool::sharing(move || NerModel::load(&dir, precision), NerModel::share),
+        );
         Ok(NerModels {
             pool,
             tagged: std::sync::atomic::AtomicUsize::new(0),
@@ -229,12 +247,13 @@ impl NerModels {
 
     /// Labels the words of each input. Inputs must be short (see `sentences::chunk_span`) and
     /// at most [`BATCH_SIZE`] of them; offsets are characters of each input.
-    pub fn tag(&self, inputs: &[&str]) -> Result<Vec<Vec<TaggedWord>>> {
+    /// The model's time is added to `busy` (waiting for an instance is not).
+    pub fn tag(&self, inputs: &[&str], busy: &BusyTime) -> Result<Vec<Vec<TaggedWord>>> {
         if inputs.is_empty() {
             return Ok(Vec::new());
         }
         let model = self.pool.get()?;
-        let words = model.tag(inputs);
+        let words = busy.time(|| model.tag(inputs));
         self.tagged
             .fetch_add(inputs.len(), std::sync::atomic::Ordering::Relaxed);
         Ok(words)

@@ -100,7 +100,7 @@ pub(crate) fn read_page(
         },
         warning: page.warning,
         extract_s: page.seconds,
-        ocr_s: t.elapsed().as_secs_f64(),
+        ocr_s: crate::pool::seconds_working(engines.pool(), t),
     }
 }
 

@@ -22,6 +22,7 @@ use crate::error::Result;
 use crate::extract::{self, Limits};
 use crate::nlp::{mentions, ner::NerModels};
 use crate::ocr::{self, OcrEngines, PageOutcome};
+use crate::pool::BusyTime;
 use crate::record::{DocumentReport, DocumentResult, PageText, StageSeconds};
 use crate::relations::{self, RelationModels};
 
@@ -45,6 +46,9 @@ pub(crate) struct Engines {
     pub doc_timeout: Option<std::time::Duration>,
     /// Pages finished so far in the pipeline's life (for progress inside long documents).
     pub pages_done: std::sync::atomic::AtomicUsize,
+    /// Start the models in the background as soon as a document will need them (parallel
+    /// runs); otherwise each is loaded when first used, one thing at a time.
+    pub prestart: bool,
 }
 
 impl Engines {
@@ -102,6 +106,11 @@ fn run_stages(
             Lookup::Miss => {}
         }
     }
+    if engines.prestart {
+        // This document will need the models: load them while its pages are read.
+        engines.ner.pool().prestart();
+        engines.relations.pool().prestart();
+    }
     let doc = parse_within(engines, file, bytes, t)?;
     let pages = extract::pages(&doc, &engines.limits)?;
     stages.load = t.elapsed().as_secs_f64();
@@ -138,23 +147,25 @@ pub(crate) fn analyze(
     stages: &mut StageSeconds,
     stop: &Stop,
 ) -> Result<DocumentResult> {
-    // Entities: sentences, the NER model, names.
-    let t = Instant::now();
-    let sentences = mentions::sentences(&texts);
-    let raw = mentions::find(&engines.ner, &sentences, stop)?;
-    let named = mentions::name(raw, &sentences, &texts);
-    stages.ner = t.elapsed().as_secs_f64();
+    // Entities: sentences, the NER model, names. Stage times are busy time (see `BusyTime`):
+    // neither a model loading meanwhile nor other documents' work is counted.
+    let ner = BusyTime::default();
+    let sentences = ner.time(|| mentions::sentences(&texts));
+    let raw = mentions::find(&engines.ner, &sentences, stop, &ner)?;
+    let named = ner.time(|| mentions::name(raw, &sentences, &texts));
+    stages.ner = ner.seconds();
 
     // Relations between the entities of each sentence.
-    let t = Instant::now();
+    let busy = BusyTime::default();
     let relations = relations::relate(
         &engines.relations,
         &named,
         &sentences,
         engines.cooccurrence,
         stop,
+        &busy,
     )?;
-    stages.relations = t.elapsed().as_secs_f64();
+    stages.relations = busy.seconds();
 
     let mentions: Vec<_> = named.into_iter().map(|(_, m)| m).collect();
     report.sentences = sentences.len();

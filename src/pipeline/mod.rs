@@ -36,7 +36,7 @@ use crate::record::{
     DocStatus, DocumentReport, DocumentResult, PageSource, PageText, StageSeconds,
 };
 use crate::relations::RelationModels;
-use crate::report::{RunReport, RunSetup};
+use crate::report::{EngineSeconds, RunReport, RunSetup, Timing};
 use crate::shard::Shard;
 pub use config::{default_model_dir, Config};
 use document::Engines;
@@ -133,6 +133,7 @@ impl Pipeline {
             relations,
             cooccurrence: config.cooccurrence,
             pages_done: std::sync::atomic::AtomicUsize::new(0),
+            prestart: !config.sequential,
             doc_timeout: config.doc_timeout,
             limits: config.limits,
         });
@@ -220,7 +221,9 @@ impl Pipeline {
         progress(&Progress::Discovered {
             documents: files.len(),
         });
+        let walked = started.elapsed();
         let mut results = self.run_files(&files, cancel, progress);
+        let processed = started.elapsed();
         let mut walk_warnings = discovery.warnings;
         if let Some(root) = root {
             relativize(root, &mut results, &mut walk_warnings);
@@ -262,6 +265,20 @@ impl Pipeline {
             started.elapsed(),
         );
         report.shard = self.config.shard;
+        let pools = &self.engines;
+        report.timing = Timing {
+            before_main: None,
+            setup: None,
+            walk: walked.as_secs_f64(),
+            documents: (processed - walked).as_secs_f64(),
+            assemble: (started.elapsed() - processed).as_secs_f64(),
+            engines: EngineSeconds {
+                ner: pools.ner.pool().start_time().as_secs_f64(),
+                relations: pools.relations.pool().start_time().as_secs_f64(),
+                ocr: pools.ocr.pool().start_time().as_secs_f64(),
+            },
+        };
+        report.seconds = started.elapsed().as_secs_f64();
         RunOutput {
             graph,
             report,

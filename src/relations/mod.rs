@@ -22,13 +22,14 @@ pub mod schema;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
+use std::time::Instant;
 
 use rayon::prelude::*;
 
 use crate::cancel::Stop;
 use crate::encoder::Precision;
 use crate::error::Result;
-use crate::pool::{Pool, Pooled};
+use crate::pool::{BusyTime, Pool, Pooled};
 use crate::record::{EntityType, Mention, RelationMention, Sentence};
 use model::{decide, EncodedPair, Marked, PairEncoder, RelationClassifier};
 use schema::{fits, Predicate, LABELS};
@@ -80,7 +81,14 @@ impl RelationModels {
         let card = model::read_card(dir)?;
         let encoder = PairEncoder::from_vocab(&dir.join("vocab.txt"))?;
         let owned = dir.to_path_buf();
-        let pool = Pool::new(size, move || RelationClassifier::load(&owned, precision));
+        // The instances share one copy of the weights.
+        let pool = Pool::new(
+            size,
+            crate::pool::sharing(
+                move || RelationClassifier::load(&owned, precision),
+                RelationClassifier::share,
+            ),
+        );
         Ok(RelationModels {
             encoder,
             pool,
@@ -115,13 +123,16 @@ pub(crate) fn relate(
     sentences: &[Sentence],
     cooccurrence: bool,
     stop: &Stop,
+    busy: &BusyTime,
 ) -> Result<Relations> {
+    let serial = Instant::now();
     let groups = sentence_groups(mentions);
     let types = types_by_key(mentions);
     let candidates: Vec<Candidate> = groups
         .iter()
         .flat_map(|range| candidates(&models.encoder, mentions, &types, range.clone(), sentences))
         .collect();
+    busy.add(serial.elapsed());
 
     // Length-sorted batches; the order depends only on the document, so sequential and
     // parallel runs give the model identical batches.
@@ -134,10 +145,12 @@ pub(crate) fn relate(
         .map(|batch| {
             stop.check()?;
             let inputs: Vec<&EncodedPair> = batch.iter().map(|&i| &candidates[i].input).collect();
-            let probabilities = models.pool.get()?.probabilities(&inputs);
+            let model = models.pool.get()?;
+            let probabilities = busy.time(|| model.probabilities(&inputs));
             Ok(batch.iter().copied().zip(probabilities).collect())
         })
         .collect::<Result<_>>()?;
+    let serial = Instant::now();
     // Of a pair's readings (one per type the document gave each name), the one with the
     // mentions' own types when it relates them, else the surest other.
     let mut decided: BTreeMap<(usize, usize), (bool, Predicate, f32)> = BTreeMap::new();
@@ -187,6 +200,7 @@ pub(crate) fn relate(
             y.predicate,
         ))
     });
+    busy.add(serial.elapsed());
     Ok(Relations {
         mentions: out,
         pairs: candidates.len(),

@@ -292,6 +292,17 @@ impl RelationClassifier {
         })
     }
 
+    /// Another instance over the same weights (see [`Encoder::share`]).
+    pub fn share(&self) -> Self {
+        RelationClassifier {
+            encoder: self.encoder.share(),
+            classifier: (
+                self.classifier.0.shallow_clone(),
+                self.classifier.1.shallow_clone(),
+            ),
+        }
+    }
+
     /// Label probabilities for each pair (`[no relation, Work_For, Kill, …]`).
     pub fn probabilities(&self, pairs: &[&EncodedPair]) -> Vec<[f32; LABELS]> {
         if pairs.is_empty() {
