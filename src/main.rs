@@ -24,6 +24,7 @@ fn tune_allocator() {
 }
 
 fn main() -> ExitCode {
+    cli::mark_main();
     let cli = Cli::parse();
     if matches!(cli.command, Command::Ingest { .. } | Command::Bench { .. }) {
         // For OCR's page buffers; a merge or a query does not need it, and would only keep

@@ -97,16 +97,19 @@ pub fn ingest(
     }
     let started = Instant::now();
     let pipeline = Pipeline::new(config)?;
+    let setup = started.elapsed();
     let draw = |p: &Progress| match progress {
         ProgressMode::Bar => draw_progress(p),
         ProgressMode::Json => errln!("{}", progress_json(p)),
         _ => {}
     };
-    let output = if dir.as_os_str() == "-" {
+    let mut output = if dir.as_os_str() == "-" {
         pipeline.run_list(&read_list()?, Some(&out), &cancel, &draw)?
     } else {
         pipeline.run(&dir, Some(&out), &cancel, &draw)?
     };
+    output.report.timing.before_main = super::before_main();
+    output.report.timing.setup = Some(setup.as_secs_f64());
     if show {
         err!("\r\x1b[2K");
     }
@@ -145,13 +148,17 @@ pub fn ingest(
         errln!("docgraph: warning: no PDF files found in {}", dir.display());
     }
     print_closing(&output, &files, summary, started.elapsed());
-    Ok(if output.report.cancelled {
+    let code = if output.report.cancelled {
         EXIT_CANCELLED
     } else if output.report.all_ok() {
         EXIT_OK
     } else {
         EXIT_SOME_FAILED
-    })
+    };
+    // The outputs are written and synced. Tearing the models, Tesseract and the hundreds of
+    // native libraries behind libtorch down would only delay the exit (about 0.1 s, as long
+    // as a few documents): the kernel frees it all.
+    super::exit_now(code)
 }
 
 /// Runs `merge`; returns the exit status (as `ingest` would for the same documents).

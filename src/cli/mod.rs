@@ -51,3 +51,49 @@ pub fn stdout_failed(e: std::io::Error) {
         std::process::exit(0);
     }
 }
+
+/// Seconds from this process's start to `main`, read when `main` begins (see
+/// [`mark_main`]): the dynamic loader's work, mostly libtorch's libraries.
+static BEFORE_MAIN: std::sync::OnceLock<Option<f64>> = std::sync::OnceLock::new();
+
+/// Records how long the process took to reach `main`; call first thing in `main`.
+pub fn mark_main() {
+    BEFORE_MAIN.get_or_init(process_age);
+}
+
+/// What [`mark_main`] recorded.
+pub fn before_main() -> Option<f64> {
+    BEFORE_MAIN.get().copied().flatten()
+}
+
+/// Seconds since this process started: now on the boot clock less the start time in
+/// `/proc/self/stat` (clock ticks since boot, so to 10 ms). `None` without `/proc`.
+fn process_age() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name (field 2) may hold spaces: count fields after its closing bracket.
+    let after = &stat[stat.rfind(')')? + 1..];
+    let start_ticks: f64 = after.split_whitespace().nth(19)?.parse().ok()?;
+    // SAFETY: sysconf and clock_gettime only write to the timespec passed.
+    let (ticks_per_s, now) = unsafe {
+        let hz = libc::sysconf(libc::_SC_CLK_TCK);
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        if hz <= 0 || libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut ts) != 0 {
+            return None;
+        }
+        (hz as f64, ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9)
+    };
+    Some((now - start_ticks / ticks_per_s).max(0.0))
+}
+
+/// Ends the process now with `code`, standard output and error flushed, without running
+/// destructors: for the end of a run whose outputs are already on disk.
+pub fn exit_now(code: u8) -> ! {
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    // SAFETY: _exit ends the process; nothing runs after it, so no state is left broken.
+    unsafe { libc::_exit(i32::from(code)) }
+}
