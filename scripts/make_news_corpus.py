@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""Writes a news-like benchmark corpus: 40 documents, 41 pages, 16 of them scans.
+
+The shape follows the corpus of the throughput issue (news articles, about 40 documents, 41
+pages, 16 scanned), which the shipped fixtures do not have: their pages hold three to six
+sentences, a news page thirty. Sentences are built from templates and name lists written for
+this script, with a fixed seed, so the corpus is the same on every machine. Not committed
+(about 9 MB); only `docgraph bench` reads it:
+
+    pip install reportlab==5.1.0 pillow==13.0.0   # and fonts-dejavu-core from Debian
+    python3 scripts/make_news_corpus.py /tmp/news40
+    docgraph bench /tmp/news40
+"""
+import os
+import random
+import sys
+import textwrap
+
+from PIL import Image, ImageDraw, ImageFont
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
+
+SEED = 20261123
+DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
+
+FIRST = ["Anna", "Lukas", "Mira", "Jonas", "Elena", "Tomas", "Sofia", "Karl", "Ines", "Pavel",
+         "Clara", "Viktor", "Noemi", "Oskar", "Greta", "Marek", "Hanna", "Felix", "Lena", "Emil"]
+LAST = ["Berger", "Novak", "Lindqvist", "Moretti", "Hartmann", "Kowalski", "Duarte", "Fischer",
+        "Van Dijk", "Okafor", "Jansen", "Horvath", "Castell", "Nieminen", "Brandt", "Petrov"]
+ORGS = ["Northwind Energy", "Baltic Rail", "Helios Pharma", "Corvus Bank", "Tessera Motors",
+        "Aldgate Insurance", "Riverside University", "Meridian Airlines", "Quarry Steel",
+        "Lumen Telecom", "Harbor Logistics", "Vela Foods", "Orchard Software", "Granite Capital"]
+PLACES = ["Rotterdam", "Lyon", "Gdansk", "Porto", "Leipzig", "Tampere", "Graz", "Bilbao",
+          "Bergen", "Brno", "Turin", "Aarhus", "Ghent", "Cork", "Malmo", "Zagreb"]
+COUNTRIES = ["Norway", "Portugal", "Poland", "Austria", "Finland", "Ireland", "Croatia", "Spain"]
+DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
+
+TEMPLATES = [
+    "{per} , chief executive of {org} , said on {day} that the company would hire two hundred people in {place} .",
+    "{org} opened a new plant in {place} , its third in {country} .",
+    "{per} , who joined {org} in 2019 , will lead the project from {place} .",
+    "Shares of {org} rose four percent after {per} presented the quarterly figures .",
+    "The mayor of {place} , {per} , welcomed the investment by {org} .",
+    "{per} was born in {place} and studied engineering before moving to {country} .",
+    "{org} agreed to buy a majority stake in {org2} for an undisclosed sum .",
+    "Regulators in {country} are reviewing the merger of {org} and {org2} .",
+    "{per} told reporters in {place} that talks with {org} had stalled .",
+    "Analysts at {org} expect prices in {country} to fall next year .",
+    "{per} and {per2} signed the agreement at the headquarters of {org} in {place} .",
+    "{per2} , a spokesperson for {org} , declined to comment on the report .",
+    "Workers at the {place} site of {org} voted to accept the new contract .",
+    "{per} , who lives in {place} , has advised {org} on its expansion since {year} .",
+    "The government of {country} lent {org} money to rebuild the bridge near {place} .",
+]
+FILLER = [
+    "The figures were higher than most economists had expected .",
+    "Construction is due to start early next spring , weather permitting .",
+    "Prices for raw materials have risen sharply over the past twelve months .",
+    "The agreement still needs the approval of the shareholders .",
+    "Several smaller suppliers are expected to benefit from the contract .",
+    "Details of the financing were not made public .",
+    "The decision follows months of negotiations between the parties .",
+    "Local residents have raised concerns about traffic and noise .",
+]
+
+
+def sentence(rng):
+    if rng.random() < 0.3:
+        return rng.choice(FILLER)
+    per, per2 = rng.sample([f"{f} {l}" for f in FIRST for l in LAST], 2)
+    org, org2 = rng.sample(ORGS, 2)
+    return rng.choice(TEMPLATES).format(
+        per=per, per2=per2, org=org, org2=org2, place=rng.choice(PLACES),
+        country=rng.choice(COUNTRIES), day=rng.choice(DAYS), year=rng.randint(2005, 2022))
+
+
+def page_text(rng, sentences=30):
+    text = " ".join(sentence(rng) for _ in range(sentences))
+    return text.replace(" ,", ",").replace(" .", ".")
+
+
+def text_pdf(path, pages):
+    c = canvas.Canvas(path, pagesize=A4)
+    for text in pages:
+        y = 800
+        for line in textwrap.wrap(text, 95):
+            c.setFont("Times-Roman", 10)
+            c.drawString(50, y, line)
+            y -= 13
+        c.showPage()
+    c.save()
+
+
+def scan_pdf(path, text, dpi=300):
+    width, height = int(8.27 * dpi), int(11.69 * dpi)
+    img = Image.new("L", (width, height), 250)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(DEJAVU, int(dpi * 11 / 72))
+    y = dpi // 2
+    for line in textwrap.wrap(text, 80):
+        draw.text((dpi // 2, y), line, fill=20, font=font)
+        y += int(dpi * 15 / 72)
+    img.save(path, "PDF", resolution=dpi, quality=80)
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else "news40"
+    os.makedirs(out, exist_ok=True)
+    rng = random.Random(SEED)
+    docs = ["text"] * 24 + ["scan"] * 16
+    rng.shuffle(docs)
+    two_pages = docs.index("text")
+    for i, kind in enumerate(docs):
+        path = os.path.join(out, f"article-{i:02d}.pdf")
+        if kind == "scan":
+            scan_pdf(path, page_text(rng, sentences=22))
+        else:
+            text_pdf(path, [page_text(rng) for _ in range(2 if i == two_pages else 1)])
+    print(f"{len(docs)} documents in {out}")
+
+
+if __name__ == "__main__":
+    main()
