@@ -87,8 +87,9 @@ fn main() -> ExitCode {
         Command::Bench {
             dir,
             min_speedup,
+            runs,
             opts,
-        } => cli::bench::bench(dir, min_speedup, opts),
+        } => cli::bench::bench(dir, min_speedup, runs as usize, opts),
     };
     match result {
         Ok(code) => ExitCode::from(code),

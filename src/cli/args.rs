@@ -115,6 +115,11 @@ pub enum Command {
         /// Fail (exit 1) when the parallel run is not this many times faster.
         #[arg(long, value_name = "RATIO")]
         min_speedup: Option<f64>,
+        /// Rounds of each comparison, alternating: figures become medians with their range
+        /// (for a machine whose speed wanders).
+        #[arg(long, value_name = "N", default_value_t = 1,
+              value_parser = clap::value_parser!(u32).range(1..=100))]
+        runs: u32,
         #[command(flatten)]
         opts: PipelineArgs,
     },

@@ -2,8 +2,13 @@
 //! `cargo bench` runs).
 //!
 //! Each mode runs in its own child process (`docgraph ingest`, with `--sequential` for the
-//! baseline), so each has its own peak memory and neither warms the other's caches. Times are
-//! the runs' own (model loading excluded), read back from their `report.json`.
+//! baseline), so each has its own peak memory and neither warms the other's caches. The run's
+//! times (walk, documents with their model loading, assembling) and stage times are read back
+//! from its `report.json`; the process's wall time, start to exit, is measured here.
+//!
+//! With `--runs N` every comparison is made `N` times, the variants and modes alternating, so
+//! a machine that is slower for a while slows both sides: figures are then medians with their
+//! range, and the table shown is the round with the median speed-up.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -123,18 +128,105 @@ impl BenchResult {
     }
 }
 
-/// Items per second a stage got through, per second spent in it (summed over threads, so
-/// per busy core): OCR'd pages, sentences through NER, candidate pairs through the relation
-/// model.
+/// Items per second a stage got through, per second it was busy (summed over threads, so per
+/// busy core): OCR'd pages, sentences through NER, candidate pairs through the relation model.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rates {
+    /// Pages per second.
+    pub ocr: f64,
+    /// Sentences per second.
+    pub ner: f64,
+    /// Candidate pairs per second.
+    pub relations: f64,
+}
+
+impl Rates {
+    /// The rates of a run (0 for a stage that did nothing).
+    pub fn of(r: &RunReport) -> Rates {
+        let st = &r.stage_seconds;
+        let rate = |n: usize, s: f64| if s > 0.0 { n as f64 / s } else { 0.0 };
+        Rates {
+            ocr: rate(r.summary.ocr_pages, st.ocr),
+            ner: rate(r.summary.sentences, st.ner),
+            relations: rate(r.summary.relation_pairs, st.relations),
+        }
+    }
+}
+
+/// A run's stage rates, as a line.
 pub fn throughput(r: &RunReport) -> String {
-    let st = &r.stage_seconds;
-    let rate = |n: usize, s: f64| if s > 0.0 { n as f64 / s } else { 0.0 };
+    let x = Rates::of(r);
     format!(
         "OCR {:.2} pages/s, NER {:.1} sentences/s, relations {:.1} pairs/s (per busy core)",
-        rate(r.summary.ocr_pages, st.ocr),
-        rate(r.summary.sentences, st.ner),
-        rate(r.summary.relation_pairs, st.relations),
+        x.ocr, x.ner, x.relations
     )
+}
+
+/// The median of `values` with `unit` and their range: `1.84x (1.62–1.91)`, or the one value
+/// alone.
+pub fn spread(values: &[f64], decimals: usize, unit: &str) -> String {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => "-".into(),
+        1 => format!("{:.decimals$}{unit}", v[0]),
+        n => {
+            let median = if n % 2 == 1 {
+                v[n / 2]
+            } else {
+                (v[n / 2 - 1] + v[n / 2]) / 2.0
+            };
+            format!(
+                "{median:.decimals$}{unit} ({:.decimals$}–{:.decimals$})",
+                v[0],
+                v[n - 1]
+            )
+        }
+    }
+}
+
+/// What varies over the rounds of one comparison: speed-ups, process times and stage rates,
+/// each as median (range).
+pub fn spreads(rounds: &[BenchResult]) -> String {
+    let of_in = |f: &dyn Fn(&BenchResult) -> f64, d, unit| {
+        spread(&rounds.iter().map(f).collect::<Vec<_>>(), d, unit)
+    };
+    let of = |f: &dyn Fn(&BenchResult) -> f64, d| of_in(f, d, "");
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "over {} rounds, median (range): speed-up {} the run, {} the whole process; \
+         process seconds sequential {}, parallel {}",
+        rounds.len(),
+        of_in(&|r| r.speedup(), 2, "x"),
+        of_in(&|r| r.process_speedup(), 2, "x"),
+        of(&|r| r.sequential.process_seconds, 2),
+        of(&|r| r.parallel.process_seconds, 2),
+    );
+    for (mode, pick) in [
+        (
+            "sequential",
+            (|r: &BenchResult| &r.sequential) as fn(&BenchResult) -> &ModeResult,
+        ),
+        ("parallel", |r: &BenchResult| &r.parallel),
+    ] {
+        let rate = |f: fn(Rates) -> f64, d| of(&|r| f(Rates::of(&pick(r).report)), d);
+        let _ = writeln!(
+            s,
+            "  per busy core ({mode}): OCR {} pages/s, NER {} sentences/s, relations {} pairs/s",
+            rate(|x| x.ocr, 2),
+            rate(|x| x.ner, 1),
+            rate(|x| x.relations, 1),
+        );
+    }
+    s
+}
+
+/// The round whose run speed-up is the median of all rounds.
+fn median_round(rounds: &[BenchResult]) -> &BenchResult {
+    let mut order: Vec<&BenchResult> = rounds.iter().collect();
+    order.sort_by(|a, b| a.speedup().total_cmp(&b.speedup()));
+    order[order.len() / 2]
 }
 
 /// Where a mode's process time went: before `main`, set-up, walk, documents (with the engines
@@ -245,97 +337,151 @@ pub fn compare(exe: &Path, dir: &Path, extra: &[String]) -> Result<BenchResult> 
     })
 }
 
-/// Runs `bench`; returns the exit status (1 when the parallel run is not fast enough or
-/// the two modes built different graphs).
-pub fn bench(dir: PathBuf, min_speedup: Option<f64>, opts: PipelineArgs) -> Result<u8> {
+/// Runs `bench`: `runs` rounds of each comparison; returns the exit status (1 when the
+/// parallel run is not fast enough, by the median of the rounds, or when the two modes built
+/// different graphs in any round).
+pub fn bench(
+    dir: PathBuf,
+    min_speedup: Option<f64>,
+    runs: usize,
+    opts: PipelineArgs,
+) -> Result<u8> {
     if opts.sequential {
         return Err(Error::Config(
             "bench runs both modes itself: --sequential does not apply".into(),
         ));
     }
+    let runs = runs.max(1);
     let exe = std::env::current_exe().map_err(|e| Error::io("current executable", e))?;
     let extra = opts.to_args();
+    // Before: the same binary with this release's speed-ups off (float32 models, whole page
+    // images to Tesseract), so both sides run on this machine in this run.
+    let mut variants = Vec::new();
     if !opts.baseline {
-        // Before: the same binary with this release's speed-ups off (float32 models, whole
-        // page images to Tesseract), so both sides run on this machine in this run.
         let mut before_args = extra.clone();
         before_args.push("--baseline".into());
-        let before = compare(&exe, &dir, &before_args)?;
-        outln!("BEFORE (--baseline: float32 models, whole page images to OCR)");
-        outln!("{}", before.table().trim_end());
-        let result = compare(&exe, &dir, &extra)?;
-        outln!("AFTER (defaults)");
-        outln!("{}", result.table().trim_end());
-        for (b, a) in [
-            (&before.sequential, &result.sequential),
-            (&before.parallel, &result.parallel),
-        ] {
-            outln!(
-                "after/before ({}): {}",
-                a.mode,
-                stage_gains(&b.report, &a.report)
-            );
-        }
-        return finish(&result, min_speedup);
+        variants.push((
+            "BEFORE (--baseline: float32 models, whole page images to OCR)",
+            before_args,
+        ));
     }
-    let result = compare(&exe, &dir, &extra)?;
-    outln!("{}", result.table().trim_end());
-    finish(&result, min_speedup)
-}
-
-/// Per-stage throughput of `after` over `before`.
-pub fn stage_gains(before: &RunReport, after: &RunReport) -> String {
-    let rate = |n: usize, s: f64| if s > 0.0 { n as f64 / s } else { 0.0 };
-    let gain = |n_a: usize, s_a: f64, n_b: usize, s_b: f64| {
-        let b = rate(n_b, s_b);
-        if b > 0.0 {
-            format!("{:.2}x", rate(n_a, s_a) / b)
-        } else {
-            "-".into()
+    variants.push(("AFTER (defaults)", extra));
+    let mut rounds: Vec<Vec<BenchResult>> = vec![Vec::new(); variants.len()];
+    for round in 1..=runs {
+        for (i, (_, args)) in variants.iter().enumerate() {
+            if runs > 1 {
+                errln!("docgraph bench: round {round} of {runs}");
+            }
+            rounds[i].push(compare(&exe, &dir, args)?);
         }
-    };
-    let (sa, sb) = (&after.stage_seconds, &before.stage_seconds);
-    format!(
-        "OCR pages/s {}, NER sentences/s {}, relation pairs/s {}, whole run {:.2}x",
-        gain(
-            after.summary.ocr_pages,
-            sa.ocr,
-            before.summary.ocr_pages,
-            sb.ocr
-        ),
-        gain(
-            after.summary.sentences,
-            sa.ner,
-            before.summary.sentences,
-            sb.ner
-        ),
-        gain(
-            after.summary.relation_pairs,
-            sa.relations,
-            before.summary.relation_pairs,
-            sb.relations
-        ),
-        before.seconds / after.seconds.max(1e-9),
-    )
+    }
+    for ((title, _), results) in variants.iter().zip(&rounds) {
+        if variants.len() > 1 {
+            outln!("{title}");
+        }
+        if runs > 1 {
+            outln!("(the round with the median speed-up of {runs})");
+        }
+        outln!("{}", median_round(results).table().trim_end());
+        if runs > 1 {
+            outln!("{}", spreads(results).trim_end());
+        }
+    }
+    if let [before, after] = &rounds[..] {
+        for (mode, pick) in [
+            (
+                "sequential",
+                (|r: &BenchResult| &r.sequential) as fn(&BenchResult) -> &ModeResult,
+            ),
+            ("parallel", |r: &BenchResult| &r.parallel),
+        ] {
+            let gains: Vec<Gains> = before
+                .iter()
+                .zip(after)
+                .map(|(b, a)| Gains::of(&pick(b).report, &pick(a).report))
+                .collect();
+            outln!("after/before ({mode}): {}", Gains::line(&gains));
+        }
+    }
+    finish(rounds.last().expect("one variant at least"), min_speedup)
 }
 
-fn finish(result: &BenchResult, min_speedup: Option<f64>) -> Result<u8> {
+/// Per-stage throughput of one run over another's (after / before), and of the whole run.
+#[derive(Debug, Clone, Copy)]
+pub struct Gains {
+    /// OCR pages per busy second.
+    pub ocr: f64,
+    /// NER sentences per busy second.
+    pub ner: f64,
+    /// Relation pairs per busy second.
+    pub relations: f64,
+    /// The run's seconds, before over after.
+    pub run: f64,
+}
+
+impl Gains {
+    /// `after`'s rates over `before`'s (not a number where `before` did nothing).
+    pub fn of(before: &RunReport, after: &RunReport) -> Gains {
+        let (b, a) = (Rates::of(before), Rates::of(after));
+        let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
+        Gains {
+            ocr: ratio(a.ocr, b.ocr),
+            ner: ratio(a.ner, b.ner),
+            relations: ratio(a.relations, b.relations),
+            run: before.seconds / after.seconds.max(1e-9),
+        }
+    }
+
+    /// Gains of one or more rounds as a line: medians with their range.
+    pub fn line(gains: &[Gains]) -> String {
+        let of = |f: fn(&Gains) -> f64| spread(&gains.iter().map(f).collect::<Vec<_>>(), 2, "x");
+        format!(
+            "OCR pages/s {}, NER sentences/s {}, relation pairs/s {}, whole run {}",
+            of(|g| g.ocr),
+            of(|g| g.ner),
+            of(|g| g.relations),
+            of(|g| g.run),
+        )
+    }
+}
+
+fn finish(rounds: &[BenchResult], min_speedup: Option<f64>) -> Result<u8> {
+    let shown = median_round(rounds);
     outln!(
         "stage shares (parallel):   {}",
-        shares(&result.parallel.report.stage_seconds)
+        shares(&shown.parallel.report.stage_seconds)
     );
-    if !result.same_graph() {
+    if !rounds.iter().all(BenchResult::same_graph) {
         errln!("docgraph: the sequential and parallel runs built different graphs");
         return Ok(EXIT_FATAL);
     }
     match min_speedup {
-        Some(min) if result.speedup() <= min => {
+        Some(min) if shown.speedup() <= min => {
             errln!(
                 "docgraph: parallel speed-up {:.2}x is not above {min}x",
-                result.speedup()
+                shown.speedup()
             );
             Ok(EXIT_FATAL)
         }
         _ => Ok(EXIT_OK),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spreads_are_medians_with_their_range() {
+        assert_eq!(spread(&[], 2, ""), "-");
+        assert_eq!(spread(&[1.5], 2, ""), "1.50");
+        assert_eq!(spread(&[2.0, 1.0, 4.0], 1, ""), "2.0 (1.0–4.0)");
+        assert_eq!(spread(&[4.0, 1.0, 2.0, 3.0], 1, ""), "2.5 (1.0–4.0)");
+        assert_eq!(
+            spread(&[f64::NAN, 3.0], 0, ""),
+            "3",
+            "what is not a number is left out"
+        );
+        assert_eq!(spread(&[2.0, 1.0, 4.0], 2, "x"), "2.00x (1.00–4.00)");
     }
 }
