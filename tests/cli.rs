@@ -632,11 +632,17 @@ fn a_long_document_shows_progress_while_it_is_read() {
         .take_while(|e| e["event"] != "document")
         .filter(|e| e["event"] == "pages")
         .collect();
-    // Progress events come while the counts move (pages read, sentences tagged); the
-    // document takes about 2 s, most of it in the relation stage after the last sentence.
+    // Progress events come while the counts move (pages read, sentences tagged, relation
+    // pairs scored); the document takes about 2 s, most of it in the relation stage after the
+    // last sentence, which the pairs count shows.
     assert!(
         !during.is_empty(),
         "progress while the one 200-page document is read: {events:?}"
     );
-    assert!(during.last().unwrap()["sentences_done"].as_u64().unwrap() > 0);
+    let last = during.last().unwrap();
+    assert!(last["sentences_done"].as_u64().unwrap() > 0);
+    assert!(
+        last["pairs_done"].as_u64().unwrap() > 0,
+        "the relation stage shows progress too: {during:?}"
+    );
 }

@@ -32,6 +32,7 @@ pub fn progress_json(p: &Progress) -> serde_json::Value {
             total,
             pages,
             sentences,
+            pairs,
             elapsed,
         } => serde_json::json!({
             "event": "pages",
@@ -39,6 +40,7 @@ pub fn progress_json(p: &Progress) -> serde_json::Value {
             "total": total,
             "pages_done": pages,
             "sentences_done": sentences,
+            "pairs_done": pairs,
             "elapsed_s": elapsed.as_secs_f64(),
         }),
         Progress::Assembling => serde_json::json!({ "event": "assembling" }),
@@ -84,9 +86,10 @@ pub fn draw_progress(p: &Progress) {
             total,
             pages,
             sentences,
+            pairs,
             elapsed,
         } => status(&format!(
-            "[{done}/{total}] {pages} pages, {sentences} sentences read | {:.1} pages/s | working…",
+            "[{done}/{total}] {pages} pages, {sentences} sentences, {pairs} relation pairs read | {:.1} pages/s | working…",
             *pages as f64 / elapsed.as_secs_f64().max(1e-3)
         )),
         Progress::Assembling => status("docgraph: assembling the graph…"),

@@ -319,16 +319,18 @@ impl Pipeline {
         let started = Instant::now();
         let (mut done, mut pages, mut ocr_pages) = (0, 0, 0);
         let done_now = std::cell::Cell::new(0usize);
-        let at_start = (
-            self.engines.pages_done.load(Ordering::Relaxed),
-            self.engines.ner.tagged(),
-        );
-        let last_told = std::cell::Cell::new((0usize, 0usize));
+        let counts = || {
+            (
+                self.engines.pages_done.load(Ordering::Relaxed),
+                self.engines.ner.tagged(),
+                self.engines.relations.scored(),
+            )
+        };
+        let at_start = counts();
+        let last_told = std::cell::Cell::new((0usize, 0usize, 0usize));
         let tick = || {
-            let now = (
-                self.engines.pages_done.load(Ordering::Relaxed) - at_start.0,
-                self.engines.ner.tagged() - at_start.1,
-            );
+            let c = counts();
+            let now = (c.0 - at_start.0, c.1 - at_start.1, c.2 - at_start.2);
             if now != last_told.get() {
                 last_told.set(now);
                 progress(&Progress::Pages {
@@ -336,6 +338,7 @@ impl Pipeline {
                     total,
                     pages: now.0,
                     sentences: now.1,
+                    pairs: now.2,
                     elapsed: started.elapsed(),
                 });
             }

@@ -41,6 +41,8 @@ pub enum Progress<'a> {
         pages: usize,
         /// Sentences through the NER model so far.
         sentences: usize,
+        /// Candidate pairs through the relation model so far.
+        pairs: usize,
         /// Since the first document started.
         elapsed: Duration,
     },

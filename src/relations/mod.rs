@@ -22,6 +22,7 @@ pub mod schema;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -52,6 +53,8 @@ pub(crate) struct RelationModels {
     encoder: PairEncoder,
     pool: Pool<RelationClassifier>,
     threshold: f32,
+    /// Candidate pairs scored so far (for progress inside long documents).
+    scored: AtomicUsize,
 }
 
 impl std::fmt::Debug for RelationModels {
@@ -67,6 +70,11 @@ impl RelationModels {
     /// The pool of instances (sizes, start-up counts and cost).
     pub fn pool(&self) -> &dyn Pooled {
         &self.pool
+    }
+
+    /// Candidate pairs scored so far.
+    pub fn scored(&self) -> usize {
+        self.scored.load(Ordering::Relaxed)
     }
 
     /// A pool of up to `size` instances of the model in `dir`, loaded when first needed, at
@@ -92,6 +100,7 @@ impl RelationModels {
         Ok(RelationModels {
             encoder,
             pool,
+            scored: AtomicUsize::new(0),
             threshold: threshold.unwrap_or(card.threshold),
         })
     }
@@ -147,6 +156,7 @@ pub(crate) fn relate(
             let inputs: Vec<&EncodedPair> = batch.iter().map(|&i| &candidates[i].input).collect();
             let model = models.pool.get()?;
             let probabilities = busy.time(|| model.probabilities(&inputs));
+            models.scored.fetch_add(inputs.len(), Ordering::Relaxed);
             Ok(batch.iter().copied().zip(probabilities).collect())
         })
         .collect::<Result<_>>()?;
