@@ -9,8 +9,9 @@
 //! Asserts that the parallel pipeline is more than 1.5 times faster and builds the same graph.
 //!
 //! Then re-runs, whole process and wall clock, with the cache: a first `ingest` of the corpus,
-//! an unchanged re-run (asserted at least 20 times faster: it loads no model and runs no OCR),
-//! and a re-run with one document changed (about one document's time on top).
+//! an unchanged re-run (the median of three asserted at least 20 times faster: it loads no
+//! model and runs no OCR), and a re-run with one document changed (about one document's time
+//! on top).
 
 use std::path::Path;
 
@@ -111,15 +112,16 @@ fn reruns(root: &Path, corpus: &Path) {
     let (one_changed, r) = ingest(root, corpus, out.path());
     assert_eq!(r["summary"]["reused"], docs - 1);
     let per_doc = first / docs as f64;
-    let best = unchanged.iter().cloned().fold(f64::INFINITY, f64::min);
-    let worst = unchanged.iter().cloned().fold(0.0, f64::max);
+    unchanged.sort_by(f64::total_cmp);
+    let (best, median, worst) = (unchanged[0], unchanged[1], unchanged[2]);
     println!();
     println!(
         "re-runs of {docs} documents (whole process, wall clock, cache in the output folder):"
     );
     println!("  first run                 {first:>7.2} s   ({per_doc:.3} s a document)");
     println!(
-        "  unchanged re-run          {best:>7.2}-{worst:.2} s   {:.1}-{:.1}x faster",
+        "  unchanged re-run          {median:>7.2} s ({best:.2}-{worst:.2})   {:.1}x faster ({:.1}-{:.1})",
+        first / median,
         first / worst,
         first / best
     );
@@ -127,10 +129,11 @@ fn reruns(root: &Path, corpus: &Path) {
         "  one document changed      {one_changed:>7.2} s   (+{:.2} s over unchanged)",
         one_changed - best
     );
+    // The median of three: on a shared machine one of them can be slowed by a neighbour.
     assert!(
-        first / worst >= MIN_RERUN_SPEEDUP,
-        "an unchanged re-run is only {:.1}x faster than the first run",
-        first / worst
+        first / median >= MIN_RERUN_SPEEDUP,
+        "an unchanged re-run is only {:.1}x faster than the first run (median of three)",
+        first / median
     );
 }
 
