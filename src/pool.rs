@@ -10,12 +10,11 @@
 //!
 //! [`Pool::prestart`] starts the first engine on a thread of its own, so that a caller who
 //! knows an engine will be needed soon (a document that missed the cache) gets it loaded
-//! while it reads pages. The pool remembers when its first engine began and became ready, so
-//! stage times can leave start-up out ([`Pool::starting_within`]).
+//! while it reads pages.
 
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
@@ -31,21 +30,16 @@ struct Shared<T> {
     started: AtomicUsize,
     /// Time spent creating them, nanoseconds.
     start_nanos: AtomicU64,
-    /// When the first engine began to be made, and when one was first ready.
-    first_began: OnceLock<Instant>,
-    first_ready: OnceLock<Instant>,
     make: Factory<T>,
 }
 
 impl<T> Shared<T> {
     fn make(&self) -> Result<T> {
         let t = Instant::now();
-        let _ = self.first_began.set(t);
         let engine = (self.make)();
         self.start_nanos
             .fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
         let engine = engine?;
-        let _ = self.first_ready.set(Instant::now());
         self.started.fetch_add(1, Ordering::Relaxed);
         Ok(engine)
     }
@@ -90,8 +84,6 @@ impl<T: Send + 'static> Pool<T> {
                 rx,
                 started: AtomicUsize::new(0),
                 start_nanos: AtomicU64::new(0),
-                first_began: OnceLock::new(),
-                first_ready: OnceLock::new(),
                 make: Box::new(make),
             }),
             size,
@@ -144,16 +136,6 @@ impl<T: Send + 'static> Pool<T> {
     /// Time spent creating engines so far (summed over the threads that made them).
     pub fn start_time(&self) -> Duration {
         Duration::from_nanos(self.shared.start_nanos.load(Ordering::Relaxed))
-    }
-
-    /// The part of `from..to` during which the pool's first engine was being started: time a
-    /// stage spent waiting for start-up, not working.
-    pub fn starting_within(&self, from: Instant, to: Instant) -> Duration {
-        let Some(&began) = self.shared.first_began.get() else {
-            return Duration::ZERO;
-        };
-        let ready = self.shared.first_ready.get().copied().unwrap_or(to);
-        ready.min(to).saturating_duration_since(began.max(from))
     }
 
     /// Starts the first engine on a thread of its own, once, unless one exists or the pool
@@ -273,15 +255,6 @@ impl BusyTime {
     }
 }
 
-/// Seconds from `t` to now, less the time the pool's first engine spent starting meanwhile:
-/// what a stage worked, not what it waited for a model to load.
-pub(crate) fn seconds_working(pool: &dyn Pooled, t: Instant) -> f64 {
-    let now = Instant::now();
-    (now - t)
-        .saturating_sub(pool.starting_within(t, now))
-        .as_secs_f64()
-}
-
 /// What the pipeline asks of any pool, whatever its engine: how many it holds, how many were
 /// started and at what cost, and starting them.
 pub(crate) trait Pooled {
@@ -291,8 +264,6 @@ pub(crate) trait Pooled {
     fn started(&self) -> usize;
     /// Time spent creating them.
     fn start_time(&self) -> Duration;
-    /// The part of `from..to` spent waiting for the first engine to start.
-    fn starting_within(&self, from: Instant, to: Instant) -> Duration;
     /// Starts the first engine in the background.
     fn prestart(&self);
     /// Creates every missing engine now.
@@ -308,9 +279,6 @@ impl<T: Send + 'static> Pooled for Pool<T> {
     }
     fn start_time(&self) -> Duration {
         Pool::start_time(self)
-    }
-    fn starting_within(&self, from: Instant, to: Instant) -> Duration {
-        Pool::starting_within(self, from, to)
     }
     fn prestart(&self) {
         Pool::prestart(self)
@@ -477,27 +445,6 @@ mod tests {
         pool.prestart();
         assert!(pool.get().is_err());
         assert_eq!(tries.load(Ordering::SeqCst), 2, "get tried again");
-    }
-
-    #[test]
-    fn starting_within_is_the_overlap_with_the_first_start() {
-        let pool = Pool::new(1, || {
-            std::thread::sleep(Duration::from_millis(30));
-            Ok(())
-        });
-        let before = Instant::now();
-        assert_eq!(pool.starting_within(before, Instant::now()), Duration::ZERO);
-        let _ = pool.get().unwrap();
-        let after = Instant::now();
-        let began = *pool.shared.first_began.get().unwrap();
-        let ready = *pool.shared.first_ready.get().unwrap();
-        assert_eq!(pool.starting_within(before, after), ready - began);
-        assert!(ready - began >= Duration::from_millis(30));
-        // A window that starts halfway through the start-up sees only its second half.
-        let half = began + (ready - began) / 2;
-        assert_eq!(pool.starting_within(half, after), ready - half);
-        // A window after start-up sees none of it.
-        assert_eq!(pool.starting_within(after, Instant::now()), Duration::ZERO);
     }
 
     #[test]

@@ -13,7 +13,7 @@ pub mod prepare;
 use tesseract::Tesseract;
 
 use crate::error::{Error, Result};
-use crate::pool::{Pool, Pooled};
+use crate::pool::{BusyTime, Pool, Pooled};
 pub use images::{decode as decode_image, OcrImage};
 pub(crate) use page::{read_page, PageOutcome};
 use prepare::Prepared;
@@ -91,39 +91,48 @@ impl OcrEngines {
     }
 
     /// Recognises the text of one image drawn at `dpi` (see [`prepare`] for what Tesseract
-    /// is given); an image with nothing to read gives no text.
-    pub fn recognize(&self, image: &OcrImage, dpi: u32) -> Result<String> {
-        let prepared = if self.crop {
-            prepare::prepare(image, dpi)
-        } else {
-            prepare::whole(image)
-        };
+    /// is given); an image with nothing to read gives no text. The time spent preparing and
+    /// recognising is added to `busy` (waiting for an engine, or for one to start, is not).
+    pub fn recognize(&self, image: &OcrImage, dpi: u32, busy: &BusyTime) -> Result<String> {
+        let prepared = busy.time(|| {
+            if self.crop {
+                prepare::prepare(image, dpi)
+            } else {
+                prepare::whole(image)
+            }
+        });
         if let Prepared::Nothing(_) = prepared {
             return Ok(String::new());
         }
         let mut lease = self.pool.get()?;
         // Tesseract's API consumes the engine at each step; one that fails is not put back.
         let engine = lease.take();
-        let loaded = match &prepared {
-            Prepared::Encoded(bytes) => engine.set_image_from_mem(bytes).map_err(|e| e.to_string()),
-            Prepared::Gray {
-                width,
-                height,
-                pixels,
-            } => engine
-                .set_frame(pixels, *width as i32, *height as i32, 1, *width as i32)
-                .map_err(|e| e.to_string()),
-            Prepared::Nothing(_) => unreachable!("returned above"),
-        };
-        let engine = loaded.map_err(|e| Error::Ocr(format!("image not accepted: {e}")))?;
-        let mut engine = engine
-            .set_source_resolution(dpi.clamp(70, 1200) as i32)
-            .recognize()
-            .map_err(|e| Error::Ocr(format!("recognition failed: {e}")))?;
-        let text = engine
-            .get_text()
-            .map_err(|e| Error::Ocr(format!("reading the result: {e}")))?;
+        let (text, engine) = busy.time(|| read(engine, &prepared, dpi))?;
         lease.put(engine);
         Ok(text)
     }
+}
+
+/// Tesseract's text of a prepared image, and the engine for the next one.
+fn read(engine: Tesseract, prepared: &Prepared, dpi: u32) -> Result<(String, Tesseract)> {
+    let loaded = match prepared {
+        Prepared::Encoded(bytes) => engine.set_image_from_mem(bytes).map_err(|e| e.to_string()),
+        Prepared::Gray {
+            width,
+            height,
+            pixels,
+        } => engine
+            .set_frame(pixels, *width as i32, *height as i32, 1, *width as i32)
+            .map_err(|e| e.to_string()),
+        Prepared::Nothing(_) => unreachable!("`recognize` reads nothing for it"),
+    };
+    let engine = loaded.map_err(|e| Error::Ocr(format!("image not accepted: {e}")))?;
+    let mut engine = engine
+        .set_source_resolution(dpi.clamp(70, 1200) as i32)
+        .recognize()
+        .map_err(|e| Error::Ocr(format!("recognition failed: {e}")))?;
+    let text = engine
+        .get_text()
+        .map_err(|e| Error::Ocr(format!("reading the result: {e}")))?;
+    Ok((text, engine))
 }

@@ -1,10 +1,9 @@
 //! One page's text: its own, when `extract` judged it usable, else what Tesseract reads in the
 //! page's images.
 
-use std::time::Instant;
-
 use super::{images, OcrEngines};
 use crate::extract::{self, ExtractedPage, ImageRef, TextVerdict};
+use crate::pool::BusyTime;
 use crate::record::{OcrPage, OcrReason, PageSource, PageText};
 
 /// Images smaller than this (pixels, either side) hold no readable text.
@@ -73,8 +72,8 @@ pub(crate) fn read_page(
             }
         };
     }
-    let t = Instant::now();
-    let (ocr_text, errors) = recognize_images(engines, doc, &page, max_stream_bytes);
+    let busy = BusyTime::default();
+    let (ocr_text, errors) = recognize_images(engines, doc, &page, max_stream_bytes, &busy);
     // Short text layers (a page number, a header) are kept when OCR had nothing to add;
     // garbage never is.
     let text = if ocr_text.trim().is_empty()
@@ -100,7 +99,7 @@ pub(crate) fn read_page(
         },
         warning: page.warning,
         extract_s: page.seconds,
-        ocr_s: crate::pool::seconds_working(engines.pool(), t),
+        ocr_s: busy.seconds(),
     }
 }
 
@@ -111,6 +110,7 @@ fn recognize_images(
     doc: &lopdf::Document,
     page: &ExtractedPage,
     max_stream_bytes: usize,
+    busy: &BusyTime,
 ) -> (String, Vec<String>) {
     let page_size = extract::page_size(doc, page.id);
     let mut text = String::new();
@@ -126,7 +126,7 @@ fn recognize_images(
             },
             ImageRef::Inline(s) => s,
         };
-        let image = match images::decode(doc, stream, max_stream_bytes) {
+        let image = match busy.time(|| images::decode(doc, stream, max_stream_bytes)) {
             Ok(i) => i,
             Err(e) => {
                 errors.push(e);
@@ -145,7 +145,7 @@ fn recognize_images(
             page_size.0
         } / 72.0;
         let dpi = (w as f32 / drawn_in).round() as u32;
-        match engines.recognize(&image, dpi) {
+        match engines.recognize(&image, dpi, busy) {
             Ok(t) => {
                 let t = tidy_ocr_text(&t);
                 if !t.is_empty() {
