@@ -54,7 +54,7 @@ pub struct RunReport {
     pub workers: usize,
     /// NER model instances.
     pub ner_instances: usize,
-    /// Arithmetic of the models' linear layers (`float32` or `bfloat16`); absent for a merge.
+    /// Arithmetic of the models' linear layers (`float32`, `bfloat16` or `int8`); absent for a merge.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precision: Option<String>,
     /// Engines started (models loaded, Tesseract started) by the pipeline so far.

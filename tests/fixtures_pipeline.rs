@@ -150,6 +150,19 @@ fn faster_arithmetic_keeps_entity_f1() {
     );
 }
 
+/// The same for int8 (`--precision int8`), on processors where it is fast (AVX-512 VNNI).
+#[test]
+fn int8_keeps_entity_f1() {
+    use docgraph::encoder::{int8, Precision};
+    if !int8::int8_native() {
+        println!("no AVX-512 VNNI here: int8 is not a fast precision on this processor, not run");
+        return;
+    }
+    let (p, r, f1) = entity_scores(&common::run_at(Precision::Int8));
+    println!("entity F1 on the fixtures at int8: P {p:.4} R {r:.4} F1 {f1:.4}; before {F1_BEFORE}");
+    assert!((f1 - F1_BEFORE).abs() <= F1_TOLERANCE, "int8 F1 {f1:.4}");
+}
+
 /// pdftotext's text of one page, when poppler-utils is installed (for comparison only).
 fn pdftotext(path: &std::path::Path, page: usize) -> Option<String> {
     let out = std::process::Command::new("pdftotext")

@@ -8,7 +8,13 @@
 //! - with [`Precision::BFloat16`] the linear layers (nine tenths of the arithmetic) multiply
 //!   in bfloat16 through oneDNN, which uses the processor's AVX-512 BF16 instructions; their
 //!   inputs are rounded to bfloat16, products accumulate in float32, and everything else
-//!   (embeddings, attention, layer norms, activations, the classifiers) stays float32.
+//!   (embeddings, attention, layer norms, activations, the classifiers) stays float32;
+//! - with [`Precision::Int8`] they multiply 8-bit integers through oneDNN's integer product
+//!   (AVX-512 VNNI), with a scale per weight row and per token ([`int8`]).
+//!
+//! [`Precision::Auto`] picks bfloat16 where the processor has AVX-512 BF16, float32 elsewhere;
+//! int8 is chosen by name. Both faster precisions are held to float32's entity and relation F1
+//! (`tests/precision.rs`, `tests/fixtures_pipeline.rs`).
 //!
 //! Weights are read from the rust-bert checkpoint (`rust_model.ot`, float32 or float16) by the
 //! names rust-bert gives them, so the same file serves both.
@@ -20,6 +26,8 @@ use serde::{Deserialize, Serialize};
 use tch::{Kind, Tensor};
 
 use crate::error::{Error, Result};
+
+pub mod int8;
 
 /// Arithmetic of the encoder's linear layers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -34,6 +42,9 @@ pub enum Precision {
     /// bfloat16 products in the linear layers (float32 accumulation). On processors without
     /// AVX-512 BF16 oneDNN emulates it, slower than float32.
     BFloat16,
+    /// 8-bit integer products in the linear layers, with a scale per weight row and per token
+    /// ([`int8`]). Fast where the processor has AVX-512 VNNI ([`int8::int8_native`]).
+    Int8,
 }
 
 /// Whether this processor multiplies bfloat16 natively (AVX-512 BF16: Intel Cooper Lake and
@@ -67,6 +78,7 @@ impl Precision {
             Precision::Auto => "auto",
             Precision::Float32 => "float32",
             Precision::BFloat16 => "bfloat16",
+            Precision::Int8 => "int8",
         }
     }
 }
@@ -78,54 +90,64 @@ impl std::str::FromStr for Precision {
             "auto" => Ok(Precision::Auto),
             "float32" | "f32" => Ok(Precision::Float32),
             "bfloat16" | "bf16" => Ok(Precision::BFloat16),
+            "int8" => Ok(Precision::Int8),
             _ => Err(format!(
-                "unknown precision {s:?} (auto, float32 or bfloat16)"
+                "unknown precision {s:?} (auto, float32, bfloat16 or int8)"
             )),
         }
     }
 }
 
-/// A linear layer `y = x Wᵀ + b`, in either precision.
-pub(crate) struct Linear {
-    weight: Tensor,
-    bias: Tensor,
-    /// Inputs are rounded to the weight's kind (bfloat16) first, the result read back as f32.
-    reduced: bool,
+/// A linear layer `y = x Wᵀ + b`, in one of the precisions.
+pub(crate) enum Linear {
+    Float32 {
+        weight: Tensor,
+        bias: Tensor,
+    },
+    /// Inputs are rounded to bfloat16 first, the result read back as float32.
+    BFloat16 {
+        weight: Tensor,
+        bias: Tensor,
+    },
+    Int8(int8::Int8Linear),
 }
 
 impl Linear {
-    fn new(weight: Tensor, bias: Tensor, precision: Precision) -> Self {
-        match precision.effective() {
-            Precision::BFloat16 => Linear {
+    fn new(weight: Tensor, bias: Tensor, precision: Precision) -> Result<Self> {
+        Ok(match precision.effective() {
+            Precision::BFloat16 => Linear::BFloat16 {
                 weight: weight.to_kind(Kind::BFloat16),
                 bias: bias.to_kind(Kind::BFloat16),
-                reduced: true,
             },
-            _ => Linear {
-                weight,
-                bias,
-                reduced: false,
-            },
-        }
+            Precision::Int8 => Linear::Int8(int8::Int8Linear::new(&weight, &bias)?),
+            _ => Linear::Float32 { weight, bias },
+        })
     }
 
     /// The same layer over the same weights (no copy).
     fn share(&self) -> Self {
-        Linear {
-            weight: self.weight.shallow_clone(),
-            bias: self.bias.shallow_clone(),
-            reduced: self.reduced,
+        match self {
+            Linear::Float32 { weight, bias } => Linear::Float32 {
+                weight: weight.shallow_clone(),
+                bias: bias.shallow_clone(),
+            },
+            Linear::BFloat16 { weight, bias } => Linear::BFloat16 {
+                weight: weight.shallow_clone(),
+                bias: bias.shallow_clone(),
+            },
+            Linear::Int8(layer) => Linear::Int8(layer.share()),
         }
     }
 
     /// Applies the layer to `x` (`[…, in]`, float32); the result is float32.
     pub(crate) fn forward(&self, x: &Tensor) -> Tensor {
-        if self.reduced {
-            x.to_kind(Kind::BFloat16)
-                .linear(&self.weight, Some(&self.bias))
-                .to_kind(Kind::Float)
-        } else {
-            x.linear(&self.weight, Some(&self.bias))
+        match self {
+            Linear::Float32 { weight, bias } => x.linear(weight, Some(bias)),
+            Linear::BFloat16 { weight, bias } => x
+                .to_kind(Kind::BFloat16)
+                .linear(weight, Some(bias))
+                .to_kind(Kind::Float),
+            Linear::Int8(layer) => layer.forward(x),
         }
     }
 }
@@ -299,16 +321,16 @@ impl Encoder {
                 Tensor::cat(&[q, k, v], 0),
                 Tensor::cat(&[qb, kb, vb], 0),
                 precision,
-            );
+            )?;
             let (ao, aob) = linear(&mut w, "attention.output.dense")?;
             let (it, itb) = linear(&mut w, "intermediate.dense")?;
             let (o, ob) = linear(&mut w, "output.dense")?;
             layers.push(Layer {
                 qkv,
-                attention_out: Linear::new(ao, aob, precision),
+                attention_out: Linear::new(ao, aob, precision)?,
                 attention_norm: norm(&mut w, &format!("{at}.attention.output.LayerNorm"))?,
-                intermediate: Linear::new(it, itb, precision),
-                output: Linear::new(o, ob, precision),
+                intermediate: Linear::new(it, itb, precision)?,
+                output: Linear::new(o, ob, precision)?,
                 output_norm: norm(&mut w, &format!("{at}.output.LayerNorm"))?,
             });
         }
@@ -444,7 +466,12 @@ mod tests {
 
     #[test]
     fn precision_names_round_trip() {
-        for p in [Precision::Auto, Precision::Float32, Precision::BFloat16] {
+        for p in [
+            Precision::Auto,
+            Precision::Float32,
+            Precision::BFloat16,
+            Precision::Int8,
+        ] {
             assert_eq!(p.name().parse::<Precision>(), Ok(p));
         }
         assert!("fp8".parse::<Precision>().is_err());

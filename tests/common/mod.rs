@@ -45,8 +45,13 @@ pub fn fixture_run() -> &'static RunOutput {
 
 /// The same run with the models at float32 (the same figures on every processor).
 pub fn float32_run() -> RunOutput {
+    run_at(docgraph::encoder::Precision::Float32)
+}
+
+/// The same run with the models' linear layers at `precision`.
+pub fn run_at(precision: docgraph::encoder::Precision) -> RunOutput {
     let mut config = config();
-    config.precision = docgraph::encoder::Precision::Float32;
+    config.precision = precision;
     Pipeline::new(config)
         .expect("pipeline starts")
         .run(&corpus(), None, &CancelFlag::new(), &|_| {})
