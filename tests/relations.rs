@@ -1,15 +1,19 @@
 //! The shipped relation model on CoNLL04's development split, read from `../shared/data/conll04`
 //! (or `DOCGRAPH_CONLL04`): scored with the gold entities given, through the same encoding,
 //! batching and decision code the pipeline uses; and end to end from the sentences' text,
-//! with docgraph's own NER finding the entities first.
+//! with docgraph's own NER finding the entities first; and the faster precisions against
+//! float32 on the same sentences (entity F1 and relation F1).
 mod common;
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use common::root;
 use docgraph::encoder::Precision;
-use docgraph::relations::eval::{read_conll04, GoldSentence, Scores};
+use docgraph::record::EntityType;
+use docgraph::relations::eval::{read_conll04, Counts, GoldSentence, Scores};
 use docgraph::relations::model::{decide, read_card, EncodedPair, PairEncoder, RelationClassifier};
+use docgraph::relations::schema::Predicate;
 use docgraph::{Config, Pipeline};
 
 /// Micro F1 the model must reach on the development split with gold entities.
@@ -36,12 +40,16 @@ fn model_dir() -> PathBuf {
     root().join(docgraph::relations::DEFAULT_MODEL_SUBDIR)
 }
 
-#[test]
-fn development_split_with_gold_entities() {
-    let dev = dev_split();
+/// The model's decisions on every candidate pair of the development split, gold entities
+/// given, through the same encoding, batching and decision code the pipeline uses: the scores,
+/// each pair's decision (in a fixed order) and the threshold.
+fn gold_entity_decisions(
+    dev: &[GoldSentence],
+    precision: Precision,
+) -> (Scores, Vec<Option<Predicate>>, f32) {
     let dir = model_dir();
     let encoder = PairEncoder::from_vocab(&dir.join("vocab.txt")).unwrap();
-    let classifier = RelationClassifier::load(&dir, Precision::Auto).unwrap();
+    let classifier = RelationClassifier::load(&dir, precision).unwrap();
     let threshold = read_card(&dir).unwrap().threshold;
 
     let mut pairs: Vec<(usize, usize, usize, EncodedPair)> = Vec::new();
@@ -55,10 +63,13 @@ fn development_split_with_gold_entities() {
     }
     pairs.sort_by_key(|p| p.3.ids.len());
     let mut predicted = vec![Vec::new(); dev.len()];
+    let mut decisions = Vec::with_capacity(pairs.len());
     for batch in pairs.chunks(docgraph::relations::BATCH_SIZE) {
         let inputs: Vec<&EncodedPair> = batch.iter().map(|p| &p.3).collect();
         for (p, probs) in batch.iter().zip(classifier.probabilities(&inputs)) {
-            if let Some((predicate, _)) = decide(&probs, threshold) {
+            let decision = decide(&probs, threshold).map(|d| d.0);
+            decisions.push(decision);
+            if let Some(predicate) = decision {
                 predicted[p.0].push((p.1, p.2, predicate));
             }
         }
@@ -67,10 +78,16 @@ fn development_split_with_gold_entities() {
     for (s, pred) in dev.iter().zip(&predicted) {
         scores.add(&s.triples(), pred);
     }
+    (scores, decisions, threshold)
+}
+
+#[test]
+fn development_split_with_gold_entities() {
+    let (scores, decisions, threshold) = gold_entity_decisions(&dev_split(), Precision::Auto);
     let f1 = scores.micro().f1();
     println!(
         "CoNLL04 dev, gold entities, {} candidate pairs, threshold {threshold}:\n{}",
-        pairs.len(),
+        decisions.len(),
         scores.table()
     );
     assert!(
@@ -79,21 +96,26 @@ fn development_split_with_gold_entities() {
     );
 }
 
+/// All sentences in one text, a blank line apart (a sentence never runs over one), so the
+/// models get full batches; with each sentence's first character, to map offsets back.
+fn dev_text(dev: &[GoldSentence]) -> (String, Vec<usize>) {
+    let mut text = String::new();
+    let mut starts = Vec::with_capacity(dev.len());
+    for s in dev {
+        starts.push(text.chars().count());
+        text.push_str(&s.text);
+        text.push_str("\n\n");
+    }
+    (text, starts)
+}
+
 #[test]
 fn development_split_end_to_end_from_text() {
     let dev = dev_split();
     let mut config = Config::new(root().join("models/ner-minilm-l6-conll03"));
     config.cooccurrence = false;
     let pipeline = Pipeline::new(config).unwrap();
-    // All sentences in one text, a blank line apart (a sentence never runs over one), so the
-    // models get full batches; offsets are mapped back to each sentence.
-    let mut text = String::new();
-    let mut starts = Vec::with_capacity(dev.len());
-    for s in &dev {
-        starts.push(text.chars().count());
-        text.push_str(&s.text);
-        text.push_str("\n\n");
-    }
+    let (text, starts) = dev_text(&dev);
     let r = pipeline.analyze_text("conll04-dev", &text).unwrap();
     let mut found: Vec<Vec<_>> = vec![Vec::new(); dev.len()];
     for m in &r.relations {
@@ -208,4 +230,96 @@ fn inference_encoder_matches_the_training_network() {
         a.len()
     );
     assert!(same * 100 >= a.len() * 98, "{same}/{}", a.len());
+}
+
+/// How far a faster precision's F1 may fall below float32's (the brief's bar: within 0.005).
+const PRECISION_TOLERANCE: f64 = 0.005;
+
+/// Entity F1 of the NER stage at `precision`: every sentence's PER, ORG and LOC spans against
+/// the gold ones (exact span and type).
+fn entity_counts(dev: &[GoldSentence], precision: Precision) -> Counts {
+    let mut config = Config::new(root().join("models/ner-minilm-l6-conll03"));
+    config.cooccurrence = false;
+    config.precision = precision;
+    let pipeline = Pipeline::new(config).unwrap();
+    let (text, starts) = dev_text(dev);
+    let r = pipeline.analyze_text("conll04-dev", &text).unwrap();
+    let mut found: Vec<BTreeSet<(usize, usize, EntityType)>> = vec![BTreeSet::new(); dev.len()];
+    for m in &r.mentions {
+        if m.inferred
+            || !matches!(
+                m.entity_type,
+                EntityType::PER | EntityType::ORG | EntityType::LOC
+            )
+        {
+            continue;
+        }
+        let i = starts.partition_point(|&b| b <= m.start) - 1;
+        found[i].insert((m.start - starts[i], m.end - starts[i], m.entity_type));
+    }
+    let mut counts = Counts::default();
+    for (s, found) in dev.iter().zip(&found) {
+        let gold: BTreeSet<_> = s
+            .entities
+            .iter()
+            .filter_map(|e| e.entity_type.map(|t| (e.start, e.end, t)))
+            .collect();
+        counts.tp += gold.intersection(found).count();
+        counts.fp += found.difference(&gold).count();
+        counts.fn_ += gold.difference(found).count();
+    }
+    counts
+}
+
+/// Every precision that is fast on this processor (bfloat16 with AVX-512 BF16, int8 with
+/// AVX-512 VNNI) keeps entity F1 and relation F1 (gold entities) within
+/// [`PRECISION_TOLERANCE`] of float32 (below it; above is fine), and `auto` is one of them or
+/// float32.
+#[test]
+fn fast_precisions_keep_f1_on_the_development_split() {
+    use docgraph::encoder::{bf16_native, int8};
+    let dev = dev_split();
+    let mut fast = Vec::new();
+    if bf16_native() {
+        fast.push(Precision::BFloat16);
+    }
+    if int8::int8_native() {
+        fast.push(Precision::Int8);
+    }
+    let auto = Precision::Auto.effective();
+    println!("this processor: auto = {}", auto.name());
+    assert!(
+        auto == Precision::Float32 || fast.contains(&auto),
+        "auto picks {} although it is not native here",
+        auto.name()
+    );
+    let nf = entity_counts(&dev, Precision::Float32).f1();
+    let (rel_float, dec_float, _) = gold_entity_decisions(&dev, Precision::Float32);
+    let rf = rel_float.micro().f1();
+    println!("float32: entity F1 {nf:.4}, relation F1 (gold entities) {rf:.4}");
+    let mut failures = Vec::new();
+    for p in fast {
+        let n = entity_counts(&dev, p).f1();
+        let (rel, dec, _) = gold_entity_decisions(&dev, p);
+        let r = rel.micro().f1();
+        let same = dec.iter().zip(&dec_float).filter(|(a, b)| a == b).count();
+        println!(
+            "{}: entity F1 {n:.4}, relation F1 (gold entities) {r:.4}; {same}/{} relation decisions as float32",
+            p.name(),
+            dec.len()
+        );
+        if n < nf - PRECISION_TOLERANCE {
+            failures.push(format!(
+                "{}: entity F1 {n:.4} < float32 {nf:.4} − {PRECISION_TOLERANCE}",
+                p.name()
+            ));
+        }
+        if r < rf - PRECISION_TOLERANCE {
+            failures.push(format!(
+                "{}: relation F1 {r:.4} < float32 {rf:.4} − {PRECISION_TOLERANCE}",
+                p.name()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
 }

@@ -14,7 +14,7 @@
 //!
 //! [`Precision::Auto`] picks bfloat16 where the processor has AVX-512 BF16, float32 elsewhere;
 //! int8 is chosen by name. Both faster precisions are held to float32's entity and relation F1
-//! (`tests/precision.rs`, `tests/fixtures_pipeline.rs`).
+//! (`tests/relations.rs`, `tests/fixtures_pipeline.rs`).
 //!
 //! Weights are read from the rust-bert checkpoint (`rust_model.ot`, float32 or float16) by the
 //! names rust-bert gives them, so the same file serves both.
