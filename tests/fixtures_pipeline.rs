@@ -150,12 +150,16 @@ fn faster_arithmetic_keeps_entity_f1() {
     );
 }
 
-/// The same for int8 (`--precision int8`), on processors where it is fast (AVX-512 VNNI).
+/// The same for int8 (`--precision int8`), on processors where it is fast (AVX-512 VNNI) but
+/// not the default (where it is, the test above covers it).
 #[test]
 fn int8_keeps_entity_f1() {
     use docgraph::encoder::{int8, Precision};
-    if !int8::int8_native() {
-        println!("no AVX-512 VNNI here: int8 is not a fast precision on this processor, not run");
+    if !int8::int8_native() || Precision::Auto.effective() == Precision::Int8 {
+        println!(
+            "int8 is not fast here, or is the default (tested above): not run again; default {}",
+            Precision::Auto.effective().name()
+        );
         return;
     }
     let (p, r, f1) = entity_scores(&common::run_at(Precision::Int8));
@@ -561,12 +565,36 @@ fn tables_read_back_as_parquet_and_as_neo4j_import_csv() {
     assert_eq!(entities.num_rows(), out.graph.entity_count());
     let names = column::<StringArray>(&entities, "name");
     let types = column::<StringArray>(&entities, "type");
-    let i = (0..names.len())
-        .find(|&i| names.value(i) == "Aarhus University")
-        .expect("a known entity");
-    assert_eq!(types.value(i), "ORG");
     let aliases = column::<ListArray>(&entities, "aliases");
-    assert!(!aliases.value(i).is_empty());
+    // Every entity of the graph is a row with its name, type and number of aliases (not a
+    // named entity: which names the models find may differ a little between precisions).
+    let mut rows: Vec<(String, String, usize)> = (0..names.len())
+        .map(|i| {
+            (
+                names.value(i).to_string(),
+                types.value(i).to_string(),
+                aliases.value(i).len(),
+            )
+        })
+        .collect();
+    let mut graph: Vec<(String, String, usize)> = out
+        .graph
+        .entities()
+        .map(|e| {
+            (
+                e.name.clone(),
+                e.entity_type.as_str().to_string(),
+                e.aliases.len(),
+            )
+        })
+        .collect();
+    rows.sort();
+    graph.sort();
+    assert_eq!(rows, graph);
+    assert!(
+        graph.iter().any(|e| e.2 > 0),
+        "some entity has aliases, so the list column is exercised"
+    );
 
     let relations = parquet_table(dir.path(), "relations.parquet");
     assert_eq!(relations.num_rows(), out.graph.relation_count());

@@ -191,8 +191,8 @@ pub struct PipelineArgs {
     #[arg(long, value_name = "N", default_value_t = 5000, value_parser = at_least_one)]
     pub max_pages: usize,
     /// Arithmetic of the models' linear layers: auto (bfloat16 where the processor has
-    /// AVX-512 BF16, else float32), float32 (as trained), bfloat16, or int8 (fastest where
-    /// the processor has AVX-512 VNNI; results may differ a little from float32's).
+    /// AVX-512 BF16, else int8 where it has AVX-512 VNNI, else float32), float32 (as trained:
+    /// the same outputs on every processor), bfloat16 or int8.
     #[arg(long, value_name = "P", default_value = "auto")]
     pub precision: Precision,
     /// The speed of docgraph before its throughput work, for `bench` comparisons: float32

@@ -100,6 +100,9 @@ pub(crate) struct QuantizedWeight {
     scales: Vec<f32>,
     /// The bias, float32.
     bias: Vec<f32>,
+    /// The float32 weight transposed (`in × out`, row-major): row `c` is what input column
+    /// `c` contributes to each output, for the outlier columns.
+    transposed: Vec<f32>,
     out: usize,
     inputs: usize,
 }
@@ -124,10 +127,17 @@ impl QuantizedWeight {
             }));
             scales.push(scale);
         }
+        let mut transposed = vec![0f32; weight.len()];
+        for (j, row) in weight.chunks_exact(inputs).enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                transposed[c * out + j] = *v;
+            }
+        }
         QuantizedWeight {
             values,
             scales,
             bias: bias.to_vec(),
+            transposed,
             out,
             inputs,
         }
@@ -147,29 +157,53 @@ fn amax(row: &[f32]) -> f32 {
     )
 }
 
-/// Quantizes the rows of `x` (`rows × inputs`): returns the bytes (`q + 128`) and one scale
-/// per row.
-pub(crate) fn quantize_rows(x: &[f32], inputs: usize) -> (Vec<u8>, Vec<f32>) {
+/// Quantizes the rows of `x` (`rows × inputs`) leaving out the `outliers` columns (their
+/// bytes are 128, zero, and they do not count towards a row's scale): returns the bytes
+/// (`q + 128`) and one scale per row.
+pub(crate) fn quantize_rows(x: &[f32], inputs: usize, outliers: &[usize]) -> (Vec<u8>, Vec<f32>) {
     #[cfg(target_arch = "x86_64")]
     if int8_native() {
         // SAFETY: the processor has the features the function is compiled for.
-        return unsafe { quantize_rows_avx512(x, inputs) };
+        return unsafe { quantize_rows_avx512(x, inputs, outliers) };
     }
-    quantize_rows_portable(x, inputs)
+    quantize_rows_portable(x, inputs, outliers)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vl")]
-unsafe fn quantize_rows_avx512(x: &[f32], inputs: usize) -> (Vec<u8>, Vec<f32>) {
-    quantize_rows_portable(x, inputs)
+unsafe fn quantize_rows_avx512(
+    x: &[f32],
+    inputs: usize,
+    outliers: &[usize],
+) -> (Vec<u8>, Vec<f32>) {
+    quantize_rows_portable(x, inputs, outliers)
 }
 
 #[inline(always)]
-fn quantize_rows_portable(x: &[f32], inputs: usize) -> (Vec<u8>, Vec<f32>) {
+fn quantize_rows_portable(x: &[f32], inputs: usize, outliers: &[usize]) -> (Vec<u8>, Vec<f32>) {
+    // Bit masks that clear an outlier column's value when measuring a row (and the sign of
+    // every other value).
+    let keep: Option<Vec<u32>> = (!outliers.is_empty()).then(|| {
+        let mut keep = vec![0x7fff_ffffu32; inputs];
+        for &c in outliers {
+            keep[c] = 0;
+        }
+        keep
+    });
     let mut bytes = vec![0u8; x.len()];
     let mut scales = Vec::with_capacity(x.len() / inputs.max(1));
     for (row, out) in x.chunks_exact(inputs).zip(bytes.chunks_exact_mut(inputs)) {
-        let scale = scale_of(amax(row));
+        let largest = match &keep {
+            None => amax(row),
+            Some(keep) => f32::from_bits(
+                row.iter()
+                    .zip(keep)
+                    .map(|(v, k)| v.to_bits() & k)
+                    .max()
+                    .unwrap_or(0),
+            ),
+        };
+        let scale = scale_of(largest);
         let inv = 1.0 / scale;
         for (o, v) in out.iter_mut().zip(row) {
             // v · inv is in −127..=127; + 128.5 then truncation rounds half up to 1..=255. The
@@ -179,6 +213,9 @@ fn quantize_rows_portable(x: &[f32], inputs: usize) -> (Vec<u8>, Vec<f32>) {
             // SAFETY: `shifted` is finite and within 0..=255.
             *o = unsafe { shifted.to_int_unchecked::<i32>() } as u8;
         }
+        for &c in outliers {
+            out[c] = 128;
+        }
         scales.push(scale);
     }
     (bytes, scales)
@@ -187,8 +224,6 @@ fn quantize_rows_portable(x: &[f32], inputs: usize) -> (Vec<u8>, Vec<f32>) {
 /// A linear layer `y = x Wᵀ + b` with 8-bit products (see the module's documentation).
 pub(crate) struct Int8Linear {
     weight: Arc<QuantizedWeight>,
-    /// The float32 weight `[out, in]`, for the input columns that hold outliers.
-    float: Tensor,
     gemm: GemmU8S8S32,
 }
 
@@ -199,7 +234,23 @@ pub(crate) struct Int8Linear {
 pub(crate) const OUTLIER: f32 = 6.0;
 
 /// Input columns (of `x`, `rows × inputs`) holding a value beyond [`OUTLIER`] in magnitude.
-fn outlier_columns(x: &[f32], inputs: usize) -> Vec<i64> {
+fn outlier_columns(x: &[f32], inputs: usize) -> Vec<usize> {
+    #[cfg(target_arch = "x86_64")]
+    if int8_native() {
+        // SAFETY: the processor has the features the function is compiled for.
+        return unsafe { outlier_columns_avx512(x, inputs) };
+    }
+    outlier_columns_portable(x, inputs)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl")]
+unsafe fn outlier_columns_avx512(x: &[f32], inputs: usize) -> Vec<usize> {
+    outlier_columns_portable(x, inputs)
+}
+
+#[inline(always)]
+fn outlier_columns_portable(x: &[f32], inputs: usize) -> Vec<usize> {
     let mut amax = vec![0u32; inputs];
     for row in x.chunks_exact(inputs) {
         for (m, v) in amax.iter_mut().zip(row) {
@@ -207,9 +258,7 @@ fn outlier_columns(x: &[f32], inputs: usize) -> Vec<i64> {
         }
     }
     let limit = OUTLIER.to_bits();
-    (0..inputs as i64)
-        .filter(|&c| amax[c as usize] > limit)
-        .collect()
+    (0..inputs).filter(|&c| amax[c] > limit).collect()
 }
 
 impl Int8Linear {
@@ -228,7 +277,6 @@ impl Int8Linear {
         let b = Vec::<f32>::from(&bias.to_kind(Kind::Float).contiguous());
         Ok(Int8Linear {
             weight: Arc::new(QuantizedWeight::new(&w, &b, out as usize, inputs as usize)),
-            float: weight.to_kind(Kind::Float),
             gemm,
         })
     }
@@ -237,7 +285,6 @@ impl Int8Linear {
     pub(crate) fn share(&self) -> Self {
         Int8Linear {
             weight: Arc::clone(&self.weight),
-            float: self.float.shallow_clone(),
             gemm: self.gemm,
         }
     }
@@ -257,17 +304,7 @@ impl Int8Linear {
         // not written) while the slice is used.
         let xs = unsafe { std::slice::from_raw_parts(x.data_ptr() as *const f32, rows * w.inputs) };
         let outliers = outlier_columns(xs, w.inputs);
-        let (bytes, row_scales) = if outliers.is_empty() {
-            quantize_rows(xs, w.inputs)
-        } else {
-            let mut rest = xs.to_vec();
-            for row in rest.chunks_exact_mut(w.inputs) {
-                for &c in &outliers {
-                    row[c as usize] = 0.0;
-                }
-            }
-            quantize_rows(&rest, w.inputs)
-        };
+        let (bytes, row_scales) = quantize_rows(xs, w.inputs, &outliers);
         let mut sums: Vec<i32> = Vec::with_capacity(rows * w.out);
         if rows > 0 {
             let zero = [0i32];
@@ -303,43 +340,69 @@ impl Int8Linear {
         // SAFETY: `y` was just made: a contiguous float32 CPU tensor of rows × out values, not
         // shared with anything yet.
         let ys = unsafe { std::slice::from_raw_parts_mut(y.data_ptr() as *mut f32, rows * w.out) };
-        dequantize(&sums, &row_scales, &w.scales, &w.bias, ys);
-        let y = if outliers.is_empty() {
-            y
-        } else {
-            let columns = Tensor::of_slice(&outliers);
-            let part = x
-                .view([rows as i64, w.inputs as i64])
-                .index_select(1, &columns)
-                .matmul(&self.float.index_select(1, &columns).transpose(0, 1));
-            y + part
-        };
+        finish(&sums, &row_scales, w, xs, &outliers, ys);
         y.view(shape.as_slice())
     }
 }
 
-/// `y[i][j] = sums[i][j] · row_scales[i] · col_scales[j] + bias[j]`.
-fn dequantize(sums: &[i32], row_scales: &[f32], col_scales: &[f32], bias: &[f32], y: &mut [f32]) {
+/// The layer's output from the integer sums: dequantized ([`dequantize_portable`]), plus the
+/// outlier columns' float32 contributions ([`add_outliers_portable`]).
+fn finish(
+    sums: &[i32],
+    row_scales: &[f32],
+    w: &QuantizedWeight,
+    x: &[f32],
+    outliers: &[usize],
+    y: &mut [f32],
+) {
     #[cfg(target_arch = "x86_64")]
     if int8_native() {
         // SAFETY: the processor has the features the function is compiled for.
-        return unsafe { dequantize_avx512(sums, row_scales, col_scales, bias, y) };
+        return unsafe { finish_avx512(sums, row_scales, w, x, outliers, y) };
     }
-    dequantize_portable(sums, row_scales, col_scales, bias, y)
+    dequantize_portable(sums, row_scales, &w.scales, &w.bias, y);
+    add_outliers_portable(x, w.inputs, outliers, &w.transposed, y);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vl")]
-unsafe fn dequantize_avx512(
+unsafe fn finish_avx512(
     sums: &[i32],
     row_scales: &[f32],
-    col_scales: &[f32],
-    bias: &[f32],
+    w: &QuantizedWeight,
+    x: &[f32],
+    outliers: &[usize],
     y: &mut [f32],
 ) {
-    dequantize_portable(sums, row_scales, col_scales, bias, y)
+    dequantize_portable(sums, row_scales, &w.scales, &w.bias, y);
+    add_outliers_portable(x, w.inputs, outliers, &w.transposed, y);
 }
 
+/// `y[i][·] += x[i][c] · Wᵀ[c][·]` for every outlier column `c` (`transposed` is `Wᵀ`,
+/// `inputs × out`).
+#[inline(always)]
+fn add_outliers_portable(
+    x: &[f32],
+    inputs: usize,
+    outliers: &[usize],
+    transposed: &[f32],
+    y: &mut [f32],
+) {
+    if outliers.is_empty() {
+        return;
+    }
+    let out = transposed.len() / inputs;
+    for (row, y) in x.chunks_exact(inputs).zip(y.chunks_exact_mut(out)) {
+        for &c in outliers {
+            let v = row[c];
+            for (y, t) in y.iter_mut().zip(&transposed[c * out..(c + 1) * out]) {
+                *y += v * t;
+            }
+        }
+    }
+}
+
+/// `y[i][j] = sums[i][j] · row_scales[i] · col_scales[j] + bias[j]`.
 #[inline(always)]
 fn dequantize_portable(
     sums: &[i32],
@@ -367,7 +430,7 @@ mod tests {
     #[test]
     fn rows_round_trip_within_half_a_step() {
         let x = [0.5f32, -1.0, 0.25, 0.0, 0.0, 0.0, 3.0, -0.001, 2.9];
-        let (bytes, scales) = quantize_rows(&x, 3);
+        let (bytes, scales) = quantize_rows(&x, 3, &[]);
         assert_eq!(scales.len(), 3);
         assert_eq!(scales[1], 1.0, "a zero row keeps scale 1");
         assert_eq!(&bytes[3..6], &[128, 128, 128]);
@@ -386,14 +449,34 @@ mod tests {
     #[test]
     fn odd_values_stay_in_range() {
         // A NaN or an infinity in a row leaves that row at scale 1, its bytes clamped.
-        let (bytes, scales) = quantize_rows(&[f32::NAN, 1.0, f32::INFINITY, -1.0], 2);
+        let (bytes, scales) = quantize_rows(&[f32::NAN, 1.0, f32::INFINITY, -1.0], 2, &[]);
         assert_eq!(scales, vec![1.0, 1.0]);
         assert_eq!(bytes, vec![0, 129, 255, 127]);
         // The portable and the vectorized loops agree.
         let x: Vec<f32> = (0..300)
             .map(|i| ((i * 37) % 101) as f32 / 7.0 - 7.0)
             .collect();
-        assert_eq!(quantize_rows(&x, 30), quantize_rows_portable(&x, 30));
+        assert_eq!(
+            quantize_rows(&x, 30, &[]),
+            quantize_rows_portable(&x, 30, &[])
+        );
+        assert_eq!(
+            quantize_rows(&x, 30, &[3, 17]),
+            quantize_rows_portable(&x, 30, &[3, 17])
+        );
+    }
+
+    #[test]
+    fn outlier_columns_are_left_out_of_the_bytes_and_the_scales() {
+        let x = [1.0f32, 100.0, -0.5, 2.0, -50.0, 1.0];
+        let (bytes, scales) = quantize_rows(&x, 3, &[1]);
+        assert_eq!(scales, vec![1.0 / 127.0, 2.0 / 127.0]);
+        assert_eq!(bytes, vec![255, 128, 65, 255, 128, 192]);
+        // and their float32 part is added back
+        let transposed = [1.0f32, 2.0, 10.0, 20.0, 3.0, 4.0]; // Wᵀ: 3 inputs × 2 outputs
+        let mut y = [0f32; 4];
+        add_outliers_portable(&x, 3, &[1], &transposed, &mut y);
+        assert_eq!(y, [1000.0, 2000.0, -500.0, -1000.0]);
     }
 
     #[test]
@@ -432,7 +515,7 @@ mod tests {
     #[test]
     fn dequantize_applies_both_scales_and_the_bias() {
         let mut y = [0f32; 4];
-        dequantize(
+        dequantize_portable(
             &[10, -20, 0, 5],
             &[0.5, 2.0],
             &[1.0, 0.1],

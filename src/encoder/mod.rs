@@ -12,9 +12,10 @@
 //! - with [`Precision::Int8`] they multiply 8-bit integers through oneDNN's integer product
 //!   (AVX-512 VNNI), with a scale per weight row and per token ([`int8`]).
 //!
-//! [`Precision::Auto`] picks bfloat16 where the processor has AVX-512 BF16, float32 elsewhere;
-//! int8 is chosen by name. Both faster precisions are held to float32's entity and relation F1
-//! (`tests/relations.rs`, `tests/fixtures_pipeline.rs`).
+//! [`Precision::Auto`] picks bfloat16 where the processor has AVX-512 BF16, else int8 where it
+//! has AVX-512 VNNI, else float32. Both faster precisions are held to float32's entity and
+//! relation F1 (`tests/relations.rs`, `tests/fixtures_pipeline.rs`); `float32` gives the same
+//! outputs on every processor.
 //!
 //! Weights are read from the rust-bert checkpoint (`rust_model.ot`, float32 or float16) by the
 //! names rust-bert gives them, so the same file serves both.
@@ -33,8 +34,8 @@ pub mod int8;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {
-    /// bfloat16 where the processor multiplies it natively ([`bf16_native`]), float32
-    /// elsewhere.
+    /// bfloat16 where the processor multiplies it natively ([`bf16_native`]), else int8 where
+    /// it multiplies bytes natively ([`int8::int8_native`]), else float32.
     #[default]
     Auto,
     /// float32 throughout: the arithmetic the models were trained in.
@@ -67,6 +68,7 @@ impl Precision {
     pub fn effective(self) -> Precision {
         match self {
             Precision::Auto if bf16_native() => Precision::BFloat16,
+            Precision::Auto if int8::int8_native() && int8::available() => Precision::Int8,
             Precision::Auto => Precision::Float32,
             p => p,
         }

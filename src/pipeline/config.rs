@@ -43,8 +43,8 @@ pub struct Config {
     /// Process every document again even when an earlier result is cached.
     pub force: bool,
     /// Arithmetic of the models' linear layers: [`Precision::Auto`] (the default) is bfloat16
-    /// where the processor multiplies it natively, float32 elsewhere; [`Precision::Int8`] is
-    /// chosen by name. Part of the fingerprint:
+    /// where the processor multiplies it natively, else int8 where it multiplies bytes
+    /// natively, else float32. Part of the fingerprint:
     /// results at one precision are not mixed with another's.
     pub precision: Precision,
     /// Crop page images to their ink before OCR and skip blank ones (the default); `false`
