@@ -13,7 +13,13 @@
 //! - each **token's input row** has its own scale, measured on every call:
 //!   `x ≈ s_x[i] · q_x`, `q_x` in −127..=127, handed over as `q_x + 128` (unsigned bytes, the
 //!   offset removed by the product itself);
-//! - `y[i][j] = s_x[i] · s_w[j] · Σ q_x q_w + b[j]`, in float32.
+//! - `y[i][j] = s_x[i] · s_w[j] · Σ q_x q_w + b[j]`, in float32;
+//! - input columns holding a value beyond [`OUTLIER`] (transformers keep a few such feature
+//!   columns: 1–5 per call in docgraph's models) are left out of the integer product and of
+//!   the tokens' scales, and their part `x[i][c] · W[j][c]` is added in float32.
+//!
+//! Without AVX-512 VNNI ([`int8_native`]) oneDNN still computes the product, more slowly and
+//! with 16-bit intermediate sums that can saturate; `auto` never picks int8 there.
 //!
 //! Everything outside the linear layers (embeddings, attention, layer norms, activations and
 //! the classifiers) stays float32.
