@@ -237,7 +237,7 @@ pub(crate) struct Int8Linear {
 /// outlier decomposition of Dettmers et al., "LLM.int8()", 2022): transformers' hidden states
 /// have a few such feature columns, and one of them in a token would otherwise coarsen the
 /// scale of all the token's other values.
-pub(crate) const OUTLIER: f32 = 6.0;
+pub const OUTLIER: f32 = 6.0;
 
 /// Input columns (of `x`, `rows × inputs`) holding a value beyond [`OUTLIER`] in magnitude.
 fn outlier_columns(x: &[f32], inputs: usize) -> Vec<usize> {
