@@ -8,9 +8,14 @@ this script, with a fixed seed, so the corpus is the same on every machine. Not 
 (about 9 MB); only `docgraph bench` reads it:
 
     pip install reportlab==5.1.0 pillow==13.0.0   # and fonts-dejavu-core from Debian
-    python3 scripts/make_news_corpus.py /tmp/news40
+    python3 scripts/make_news_corpus.py /tmp/news40            # 30 sentences a page
+    python3 scripts/make_news_corpus.py /tmp/news40-light 12   # 12 (scans 9)
     docgraph bench /tmp/news40
+
+Beside the PDFs it writes entities.json: the entities each document names, by construction,
+for entity F1 (see scripts/python_peer.py).
 """
+import json
 import os
 import random
 import sys
@@ -64,18 +69,29 @@ FILLER = [
 ]
 
 
-def sentence(rng):
+# The entity type of each template field that names an entity (CoNLL-2003 types).
+FIELD_TYPES = {"per": "PER", "per2": "PER", "org": "ORG", "org2": "ORG", "place": "LOC",
+               "country": "LOC"}
+
+
+def sentence(rng, entities):
+    """A sentence; adds the entities it names to `entities` as (name, type)."""
     if rng.random() < 0.3:
         return rng.choice(FILLER)
     per, per2 = rng.sample([f"{f} {l}" for f in FIRST for l in LAST], 2)
     org, org2 = rng.sample(ORGS, 2)
-    return rng.choice(TEMPLATES).format(
-        per=per, per2=per2, org=org, org2=org2, place=rng.choice(PLACES),
-        country=rng.choice(COUNTRIES), day=rng.choice(DAYS), year=rng.randint(2005, 2022))
+    fields = dict(per=per, per2=per2, org=org, org2=org2, place=rng.choice(PLACES),
+                  country=rng.choice(COUNTRIES), day=rng.choice(DAYS),
+                  year=rng.randint(2005, 2022))
+    template = rng.choice(TEMPLATES)
+    for field, ty in FIELD_TYPES.items():
+        if "{" + field + "}" in template:
+            entities.add((fields[field], ty))
+    return template.format(**fields)
 
 
-def page_text(rng, sentences=30):
-    text = " ".join(sentence(rng) for _ in range(sentences))
+def page_text(rng, entities, sentences=30):
+    text = " ".join(sentence(rng, entities) for _ in range(sentences))
     return text.replace(" ,", ",").replace(" .", ".")
 
 
@@ -105,17 +121,29 @@ def scan_pdf(path, text, dpi=300):
 
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "news40"
+    # Sentences on a text page (a scanned page holds three quarters of them); 30 by default,
+    # fewer for a lighter corpus (e.g. 12).
+    per_page = int(sys.argv[2]) if len(sys.argv) > 2 else 30
     os.makedirs(out, exist_ok=True)
     rng = random.Random(SEED)
     docs = ["text"] * 24 + ["scan"] * 16
     rng.shuffle(docs)
     two_pages = docs.index("text")
+    truth = {}
     for i, kind in enumerate(docs):
-        path = os.path.join(out, f"article-{i:02d}.pdf")
+        name = f"article-{i:02d}.pdf"
+        path = os.path.join(out, name)
+        entities = set()
         if kind == "scan":
-            scan_pdf(path, page_text(rng, sentences=22))
+            scan_pdf(path, page_text(rng, entities, sentences=per_page * 3 // 4))
         else:
-            text_pdf(path, [page_text(rng) for _ in range(2 if i == two_pages else 1)])
+            pages = 2 if i == two_pages else 1
+            text_pdf(path, [page_text(rng, entities, per_page) for _ in range(pages)])
+        truth[name] = sorted(entities)
+    # The entities each document names, by construction (for entity F1, e.g. with
+    # scripts/python_peer.py); docgraph reads only the PDFs.
+    with open(os.path.join(out, "entities.json"), "w") as f:
+        json.dump(truth, f, indent=1)
     print(f"{len(docs)} documents in {out}")
 
 

@@ -646,3 +646,44 @@ fn a_long_document_shows_progress_while_it_is_read() {
         "the relation stage shows progress too: {during:?}"
     );
 }
+
+#[test]
+fn without_the_relation_model_entities_and_cooccurrences_stay_and_typed_relations_go() {
+    let input = folder_with(&[("relations/reportlab-staff.pdf", "staff.pdf")]);
+    let (with, without) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    for (out, extra) in [(&with, &[][..]), (&without, &["--no-relation-model"][..])] {
+        let r = ingest(input.path(), out.path(), extra);
+        assert_eq!(
+            r.status.code(),
+            Some(0),
+            "{extra:?}: {}",
+            String::from_utf8_lossy(&r.stderr)
+        );
+    }
+    let (a, b) = (report(with.path()), report(without.path()));
+    println!("with: {}\nwithout: {}", a["summary"], b["summary"]);
+    assert!(a["summary"]["typed_relations"].as_u64().unwrap() > 0);
+    assert_eq!(b["summary"]["typed_relations"], 0);
+    assert_eq!(b["summary"]["relation_pairs"], 0, "no pair was scored");
+    assert_eq!(
+        b["engines_started"]["relations"], 0,
+        "the model was not loaded"
+    );
+    assert!(
+        b["summary"]["relations"].as_u64().unwrap() > 0,
+        "co-occurrences"
+    );
+    for key in ["mentions", "entities", "sentences"] {
+        assert_eq!(a["summary"][key], b["summary"][key], "{key}");
+    }
+    let fingerprint = |out: &tempfile::TempDir| {
+        let text = std::fs::read_to_string(out.path().join("results.jsonl")).unwrap();
+        let header: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        header["fingerprint"].clone()
+    };
+    assert_ne!(
+        fingerprint(&with),
+        fingerprint(&without),
+        "results of the two kinds are never mixed in a cache or a merge"
+    );
+}

@@ -18,6 +18,10 @@ pub struct Config {
     /// Probability the best predicate needs for a pair to be related; `None` for the model's
     /// own (tuned on its development data).
     pub relation_threshold: Option<f32>,
+    /// Run the relation model (the default). `false` keeps entities and, when
+    /// [`Config::cooccurrence`] is on, co-occurrences only: no typed relations, and the model
+    /// is neither loaded nor run. Part of the fingerprint.
+    pub relation_model: bool,
     /// Also keep co-occurrences: entities close together in a sentence with no typed
     /// relation between them (`predicate: null` edges).
     pub cooccurrence: bool,
@@ -64,6 +68,7 @@ impl Config {
             model_dir,
             relation_model_dir,
             relation_threshold: None,
+            relation_model: true,
             cooccurrence: true,
             tessdata: None,
             ocr_language: "eng".into(),

@@ -32,8 +32,8 @@ pub(crate) struct Engines {
     pub ner: NerModels,
     /// Tesseract engines.
     pub ocr: OcrEngines,
-    /// Relation model instances.
-    pub relations: RelationModels,
+    /// Relation model instances; `None` when the relation model is off.
+    pub relations: Option<RelationModels>,
     /// Keep co-occurrences (entities close together in a sentence, no typed relation).
     pub cooccurrence: bool,
     /// Bounds for hostile input.
@@ -56,7 +56,10 @@ impl Engines {
     /// time limit does not count the engines started while it runs.
     pub fn start_time(&self) -> std::time::Duration {
         self.ner.pool().start_time()
-            + self.relations.pool().start_time()
+            + self
+                .relations
+                .as_ref()
+                .map_or(Default::default(), |r| r.pool().start_time())
             + self.ocr.pool().start_time()
     }
 }
@@ -109,7 +112,9 @@ fn run_stages(
     if engines.prestart {
         // This document will need the models: load them while its pages are read.
         engines.ner.pool().prestart();
-        engines.relations.pool().prestart();
+        if let Some(relations) = &engines.relations {
+            relations.pool().prestart();
+        }
     }
     let doc = parse_within(engines, file, bytes, t)?;
     let pages = extract::pages(&doc, &engines.limits)?;
@@ -158,7 +163,7 @@ pub(crate) fn analyze(
     // Relations between the entities of each sentence.
     let busy = BusyTime::default();
     let relations = relations::relate(
-        &engines.relations,
+        engines.relations.as_ref(),
         &named,
         &sentences,
         engines.cooccurrence,

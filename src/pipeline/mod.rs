@@ -97,12 +97,16 @@ impl Pipeline {
             config.effective_ner_instances(),
             precision,
         )?;
-        let relations = RelationModels::load(
-            &config.relation_model_dir,
-            config.effective_ner_instances(),
-            config.relation_threshold,
-            precision,
-        )?;
+        let relations = if config.relation_model {
+            Some(RelationModels::load(
+                &config.relation_model_dir,
+                config.effective_ner_instances(),
+                config.relation_threshold,
+                precision,
+            )?)
+        } else {
+            None
+        };
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(workers)
             .thread_name(|i| format!("docgraph-worker-{i}"))
@@ -113,14 +117,20 @@ impl Pipeline {
             .stack_size(16 << 20)
             .build()
             .map_err(|e| Error::Config(format!("cannot start {workers} worker threads: {e}")))?;
-        let fingerprint = crate::cache::ResultCache::fingerprint(&[
-            &crate::cache::model_fingerprint(&config.model_dir),
-            &crate::cache::model_fingerprint(&config.relation_model_dir),
-            &config.ocr_language,
-            &format!("{:?}", config.relation_threshold),
-            &config.cooccurrence.to_string(),
-            precision.name(),
-        ]);
+        let mut parts = vec![
+            crate::cache::model_fingerprint(&config.model_dir),
+            crate::cache::model_fingerprint(&config.relation_model_dir),
+            config.ocr_language.clone(),
+            format!("{:?}", config.relation_threshold),
+            config.cooccurrence.to_string(),
+            precision.name().to_string(),
+        ];
+        // Only when off, so that results kept by runs with the model stay valid.
+        if !config.relation_model {
+            parts.push("no relation model".into());
+        }
+        let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+        let fingerprint = crate::cache::ResultCache::fingerprint(&parts);
         let cache = match &config.cache_dir {
             Some(dir) => Some(crate::cache::ResultCache::open(dir, &fingerprint)?),
             None => None,
@@ -151,7 +161,10 @@ impl Pipeline {
     pub fn warm_up(&self) -> Result<()> {
         self.engines.ocr.pool().warm()?;
         self.engines.ner.pool().warm()?;
-        self.engines.relations.pool().warm()
+        match &self.engines.relations {
+            Some(relations) => relations.pool().warm(),
+            None => Ok(()),
+        }
     }
 
     /// The configuration in force.
@@ -252,7 +265,11 @@ impl Pipeline {
             precision: Some(self.config.precision.effective()),
             engines_started: crate::report::EnginesStarted {
                 ner: self.engines.ner.pool().started(),
-                relations: self.engines.relations.pool().started(),
+                relations: self
+                    .engines
+                    .relations
+                    .as_ref()
+                    .map_or(0, |r| r.pool().started()),
                 ocr: self.engines.ocr.pool().started(),
             },
         };
@@ -274,7 +291,10 @@ impl Pipeline {
             assemble: (started.elapsed() - processed).as_secs_f64(),
             engines: EngineSeconds {
                 ner: pools.ner.pool().start_time().as_secs_f64(),
-                relations: pools.relations.pool().start_time().as_secs_f64(),
+                relations: pools
+                    .relations
+                    .as_ref()
+                    .map_or(0.0, |r| r.pool().start_time().as_secs_f64()),
                 ocr: pools.ocr.pool().start_time().as_secs_f64(),
             },
         };
@@ -323,7 +343,7 @@ impl Pipeline {
             (
                 self.engines.pages_done.load(Ordering::Relaxed),
                 self.engines.ner.tagged(),
-                self.engines.relations.scored(),
+                self.engines.relations.as_ref().map_or(0, |r| r.scored()),
             )
         };
         let at_start = counts();

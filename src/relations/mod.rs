@@ -125,17 +125,71 @@ struct Candidate {
 }
 
 /// Relations of one document from its named mentions (each with its sentence index, in
-/// sentence and offset order).
+/// sentence and offset order). Without `models` (the relation model is off), co-occurrences
+/// only.
 pub(crate) fn relate(
-    models: &RelationModels,
+    models: Option<&RelationModels>,
     mentions: &[(usize, Mention)],
     sentences: &[Sentence],
     cooccurrence: bool,
     stop: &Stop,
     busy: &BusyTime,
 ) -> Result<Relations> {
-    let serial = Instant::now();
     let groups = sentence_groups(mentions);
+    let (decided, pairs) = match models {
+        Some(models) => typed_relations(models, mentions, sentences, &groups, stop, busy)?,
+        None => (BTreeMap::new(), 0),
+    };
+
+    let serial = Instant::now();
+    let mut out = Vec::new();
+    let mut typed = std::collections::HashSet::new();
+    for (&(head, tail), &(predicate, confidence)) in &decided {
+        typed.insert((head.min(tail), head.max(tail)));
+        out.push(relation_mention(
+            mentions,
+            sentences,
+            (head, tail),
+            Some(predicate),
+            Some(confidence),
+        ));
+    }
+    if cooccurrence {
+        for range in &groups {
+            for (a, b) in cooccurring(mentions, range.clone()) {
+                if !typed.contains(&(a, b)) {
+                    out.push(relation_mention(mentions, sentences, (a, b), None, None));
+                }
+            }
+        }
+    }
+    out.sort_by(|x, y| {
+        (x.page, x.start, x.subject_span, x.object_span, x.predicate).cmp(&(
+            y.page,
+            y.start,
+            y.subject_span,
+            y.object_span,
+            y.predicate,
+        ))
+    });
+    busy.add(serial.elapsed());
+    Ok(Relations {
+        mentions: out,
+        pairs,
+    })
+}
+
+/// Typed relations of one document's sentences: candidate pairs scored by the model and
+/// decided (at most one direction per pair), with the number of pairs scored.
+fn typed_relations(
+    models: &RelationModels,
+    mentions: &[(usize, Mention)],
+    sentences: &[Sentence],
+    groups: &[std::ops::Range<usize>],
+    stop: &Stop,
+    busy: &BusyTime,
+) -> Result<(BTreeMap<(usize, usize), (Predicate, f32)>, usize)> {
+    let serial = Instant::now();
     let types = types_by_key(mentions);
     let candidates: Vec<Candidate> = groups
         .iter()
@@ -179,42 +233,8 @@ pub(crate) fn relate(
         .map(|(k, (_, p, c))| (k, (p, c)))
         .collect();
     keep_one_direction(&mut decided);
-
-    let mut out = Vec::new();
-    let mut typed = std::collections::HashSet::new();
-    for (&(head, tail), &(predicate, confidence)) in &decided {
-        typed.insert((head.min(tail), head.max(tail)));
-        out.push(relation_mention(
-            mentions,
-            sentences,
-            (head, tail),
-            Some(predicate),
-            Some(confidence),
-        ));
-    }
-    if cooccurrence {
-        for range in &groups {
-            for (a, b) in cooccurring(mentions, range.clone()) {
-                if !typed.contains(&(a, b)) {
-                    out.push(relation_mention(mentions, sentences, (a, b), None, None));
-                }
-            }
-        }
-    }
-    out.sort_by(|x, y| {
-        (x.page, x.start, x.subject_span, x.object_span, x.predicate).cmp(&(
-            y.page,
-            y.start,
-            y.subject_span,
-            y.object_span,
-            y.predicate,
-        ))
-    });
     busy.add(serial.elapsed());
-    Ok(Relations {
-        mentions: out,
-        pairs: candidates.len(),
-    })
+    Ok((decided, candidates.len()))
 }
 
 /// Every predicate is asymmetric: where a pair was given the same predicate both ways, only
