@@ -179,6 +179,9 @@ pub(crate) fn relate(
     })
 }
 
+/// Decided relations: (head, tail) mention indexes to predicate and confidence.
+type Decided = BTreeMap<(usize, usize), (Predicate, f32)>;
+
 /// Typed relations of one document's sentences: candidate pairs scored by the model and
 /// decided (at most one direction per pair), with the number of pairs scored.
 fn typed_relations(
@@ -188,7 +191,7 @@ fn typed_relations(
     groups: &[std::ops::Range<usize>],
     stop: &Stop,
     busy: &BusyTime,
-) -> Result<(BTreeMap<(usize, usize), (Predicate, f32)>, usize)> {
+) -> Result<(Decided, usize)> {
     let serial = Instant::now();
     let types = types_by_key(mentions);
     let candidates: Vec<Candidate> = groups
@@ -228,7 +231,7 @@ fn typed_relations(
             }
         }
     }
-    let mut decided: BTreeMap<(usize, usize), (Predicate, f32)> = decided
+    let mut decided: Decided = decided
         .into_iter()
         .map(|(k, (_, p, c))| (k, (p, c)))
         .collect();
@@ -239,7 +242,7 @@ fn typed_relations(
 
 /// Every predicate is asymmetric: where a pair was given the same predicate both ways, only
 /// the surer direction stands.
-fn keep_one_direction(decided: &mut BTreeMap<(usize, usize), (Predicate, f32)>) {
+fn keep_one_direction(decided: &mut Decided) {
     let both: Vec<(usize, usize)> = decided
         .iter()
         .filter(|(&(h, t), (p, _))| h < t && decided.get(&(t, h)).is_some_and(|r| r.0 == *p))
