@@ -133,17 +133,11 @@ impl QuantizedWeight {
             }));
             scales.push(scale);
         }
-        let mut transposed = vec![0f32; weight.len()];
-        for (j, row) in weight.chunks_exact(inputs).enumerate() {
-            for (c, v) in row.iter().enumerate() {
-                transposed[c * out + j] = *v;
-            }
-        }
         QuantizedWeight {
             values,
             scales,
             bias: bias.to_vec(),
-            transposed,
+            transposed: transpose(weight, out, inputs),
             out,
             inputs,
         }
@@ -265,6 +259,25 @@ fn outlier_columns_portable(x: &[f32], inputs: usize) -> Vec<usize> {
     }
     let limit = OUTLIER.to_bits();
     (0..inputs).filter(|&c| amax[c] > limit).collect()
+}
+
+/// `m` (`rows × cols`, row-major) transposed, in square tiles: element by element, every write
+/// of a row would land a cache line away from the last (most of a model's load time at int8).
+fn transpose(m: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    const TILE: usize = 32;
+    let mut t = vec![0f32; m.len()];
+    for r0 in (0..rows).step_by(TILE) {
+        for c0 in (0..cols).step_by(TILE) {
+            let (r1, c1) = ((r0 + TILE).min(rows), (c0 + TILE).min(cols));
+            for c in c0..c1 {
+                let to = &mut t[c * rows + r0..c * rows + r1];
+                for (r, v) in (r0..r1).zip(to) {
+                    *v = m[r * cols + c];
+                }
+            }
+        }
+    }
+    t
 }
 
 impl Int8Linear {
@@ -432,6 +445,19 @@ fn dequantize_portable(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tiled_transposition_is_the_transpose_at_any_shape() {
+        for (rows, cols) in [(1, 1), (3, 5), (32, 32), (33, 70), (100, 31)] {
+            let m: Vec<f32> = (0..rows * cols).map(|i| i as f32).collect();
+            let t = transpose(&m, rows, cols);
+            for r in 0..rows {
+                for c in 0..cols {
+                    assert_eq!(t[c * rows + r], m[r * cols + c], "{rows}×{cols} at {r},{c}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn rows_round_trip_within_half_a_step() {
