@@ -80,10 +80,11 @@ def sentence(rng, entities):
         return rng.choice(FILLER)
     per, per2 = rng.sample([f"{f} {l}" for f in FIRST for l in LAST], 2)
     org, org2 = rng.sample(ORGS, 2)
+    # Drawn in this order so the corpus is the one earlier versions of this script wrote.
+    template = rng.choice(TEMPLATES)
     fields = dict(per=per, per2=per2, org=org, org2=org2, place=rng.choice(PLACES),
                   country=rng.choice(COUNTRIES), day=rng.choice(DAYS),
                   year=rng.randint(2005, 2022))
-    template = rng.choice(TEMPLATES)
     for field, ty in FIELD_TYPES.items():
         if "{" + field + "}" in template:
             entities.add((fields[field], ty))

@@ -28,6 +28,17 @@ fn ingest(input: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// [`ingest`], which must succeed (exit 0; its standard error is shown when it does not).
+fn ingest_ok(input: &Path, out: &Path, extra: &[&str]) {
+    let r = ingest(input, out, extra);
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "ingest {extra:?}: {}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+}
+
 /// The `report.json` a run wrote into `out`.
 fn report(out: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap()
@@ -308,13 +319,7 @@ fn switching_keep_text_reuses_every_result_and_leaves_no_stale_texts() {
     let input = folder_with(&[("reportlab/siemens-munich.pdf", "a.pdf")]);
     let out = tempfile::tempdir().unwrap();
     let run = |extra: &[&str]| {
-        let r = ingest(input.path(), out.path(), extra);
-        assert_eq!(
-            r.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&r.stderr)
-        );
+        ingest_ok(input.path(), out.path(), extra);
         report(out.path())["summary"]["reused"].as_u64().unwrap()
     };
     assert_eq!(run(&[]), 0);
@@ -429,13 +434,7 @@ fn an_unchanged_rerun_loads_no_model_and_starts_no_ocr() {
     ]);
     let out = tempfile::tempdir().unwrap();
     let run = || {
-        let r = ingest(input.path(), out.path(), &[]);
-        assert_eq!(
-            r.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&r.stderr)
-        );
+        ingest_ok(input.path(), out.path(), &[]);
         report(out.path())
     };
     let first = run();
@@ -652,13 +651,7 @@ fn without_the_relation_model_entities_and_cooccurrences_stay_and_typed_relation
     let input = folder_with(&[("relations/reportlab-staff.pdf", "staff.pdf")]);
     let (with, without) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     for (out, extra) in [(&with, &[][..]), (&without, &["--no-relation-model"][..])] {
-        let r = ingest(input.path(), out.path(), extra);
-        assert_eq!(
-            r.status.code(),
-            Some(0),
-            "{extra:?}: {}",
-            String::from_utf8_lossy(&r.stderr)
-        );
+        ingest_ok(input.path(), out.path(), extra);
     }
     let (a, b) = (report(with.path()), report(without.path()));
     println!("with: {}\nwithout: {}", a["summary"], b["summary"]);
