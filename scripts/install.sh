@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs docgraph under a prefix: the binary in PREFIX/bin, both models in
+# Installs docgraph under a prefix: the binary in PREFIX/bin, its model runtime in
+# PREFIX/lib/docgraph, both models in
 # PREFIX/share/docgraph/models, where the installed binary looks for them (or set
 # DOCGRAPH_MODEL_DIR to the NER model folder; the relation model is its sibling folder).
 #
@@ -8,7 +9,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 prefix="${1:-$HOME/.local}"
 bash scripts/setup.sh
-cargo install --locked --path . --root "$prefix"
+cargo build --release --locked
+# The executable and its model runtime (loaded from ../lib/docgraph beside bin/).
+install -D -m 755 target/release/docgraph "$prefix/bin/docgraph"
+install -D -m 755 target/release/libdocgraph_torch.so "$prefix/lib/docgraph/libdocgraph_torch.so"
 mkdir -p "$prefix/share/docgraph/models"
 for m in models/*/; do
   name=$(basename "$m")
@@ -17,5 +21,5 @@ for m in models/*/; do
   rm -rf "$prefix/share/docgraph/models/$name"
   mv "$prefix/share/docgraph/models/$name.tmp" "$prefix/share/docgraph/models/$name"
 done
-echo "installed: $prefix/bin/docgraph, models in $prefix/share/docgraph/models"
+echo "installed: $prefix/bin/docgraph, its model runtime in $prefix/lib/docgraph, models in $prefix/share/docgraph/models"
 case ":$PATH:" in *":$prefix/bin:"*) ;; *) echo "add $prefix/bin to PATH" ;; esac

@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# The build first: the tests load the model runtime (libdocgraph_torch.so) it makes.
+cargo build --release --locked
 cargo test --release --locked

@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 data="${DOCGRAPH_CONLL04:-../shared/data/conll04}"
 bash scripts/setup.sh
-cargo build --release --locked --example train_relations
+cargo build --release --locked -p docgraph-torch --example train_relations
 # Training uses every core inside libtorch: lift the one-thread limits the pipeline runs with.
 env -u OMP_THREAD_LIMIT -u OPENBLAS_NUM_THREADS \
   ./target/release/examples/train_relations \

@@ -24,15 +24,19 @@
 //! can be used on their own.
 //!
 //! **Native threads.** Tesseract (OpenMP) and OpenBLAS would start threads of their own on top
-//! of docgraph's workers; [`Pipeline::new`] limits both in-process (no environment variables
-//! needed), and each worker thread limits OpenMP for itself when it starts.
+//! of docgraph's workers; docgraph limits both in-process (no environment variables needed):
+//! each worker thread limits OpenMP for itself when it starts, and OpenBLAS is limited as the
+//! model runtime loads.
+//!
+//! **The model runtime.** The models run on libtorch, in a shared library of their own
+//! (`libdocgraph_torch.so`, built with docgraph) loaded when the first model instance starts;
+//! see [`runtime`] for why and where it is looked for.
 
 #![warn(missing_docs)]
 
 mod cache;
 mod cancel;
 mod discover;
-pub mod encoder;
 pub mod error;
 pub mod explore;
 pub mod extract;
@@ -48,6 +52,7 @@ pub mod relations;
 pub mod report;
 pub mod resolve;
 pub mod results;
+pub mod runtime;
 pub mod shard;
 pub mod tables;
 mod threads;

@@ -213,7 +213,7 @@ impl<T: Send + 'static> Pool<T> {
 /// instances reads its weights from disk once and holds them in memory once.
 pub(crate) fn sharing<T: Send>(
     load: impl Fn() -> Result<T> + Send + Sync,
-    share: impl Fn(&T) -> T + Send + Sync,
+    share: impl Fn(&T) -> Result<T> + Send + Sync,
 ) -> impl Fn() -> Result<T> + Send + Sync {
     let first: Mutex<Option<T>> = Mutex::new(None);
     move || {
@@ -223,7 +223,7 @@ pub(crate) fn sharing<T: Send>(
         if first.is_none() {
             *first = Some(load()?);
         }
-        Ok(share(first.as_ref().expect("loaded above")))
+        share(first.as_ref().expect("loaded above"))
     }
 }
 
@@ -469,7 +469,7 @@ mod tests {
         let l = loads.clone();
         let make = sharing(
             move || Ok(Arc::new(l.fetch_add(1, Ordering::SeqCst))),
-            Arc::clone,
+            |a| Ok(Arc::clone(a)),
         );
         let pool = Pool::new(3, make);
         pool.warm().unwrap();

@@ -156,7 +156,7 @@ pub(crate) struct RunSetup {
     /// NER model instances.
     pub ner_instances: usize,
     /// Precision the models ran at (`None` for a merge).
-    pub precision: Option<crate::encoder::Precision>,
+    pub precision: Option<crate::runtime::Precision>,
     /// Engines started so far in the pipeline's life.
     pub engines_started: EnginesStarted,
 }

@@ -7,11 +7,12 @@
 //! to one thread, 17.6 s without (13 s of it system time).
 //!
 //! Both libraries read their limits (`OMP_THREAD_LIMIT`, `OPENBLAS_NUM_THREADS`) from the
-//! environment when they load, before `main`, so setting variables at run time is too late;
-//! their run-time controls are not: `omp_set_max_active_levels(0)` makes every OpenMP parallel
-//! region run on the thread that reaches it (whatever `num_threads` it asks for; libgomp keeps it
-//! per thread, so each worker sets it when it starts), and
-//! `openblas_set_num_threads(1)` stops OpenBLAS's pool. They are looked up by name in the
+//! environment when they load (libgomp before `main`, with Tesseract; OpenBLAS with the model
+//! runtime, [`crate::runtime`]), so docgraph uses their run-time controls instead:
+//! `omp_set_max_active_levels(0)` makes every OpenMP parallel region run on the thread that
+//! reaches it (whatever `num_threads` it asks for; libgomp keeps it per thread, so each worker
+//! sets it when it starts), and `openblas_set_num_threads(1)` stops OpenBLAS's pool, set as
+//! soon as the model runtime has loaded. They are looked up by name in the
 //! loaded libraries, so nothing is linked for them and a build without one of the libraries
 //! still runs.
 
@@ -28,25 +29,27 @@ fn function(name: &CStr) -> Option<unsafe extern "C" fn(libc::c_int)> {
     })
 }
 
-/// Stops OpenBLAS's own pool, once per process; true when OpenBLAS is loaded.
+/// Stops OpenBLAS's own pool; true when OpenBLAS is loaded. Called when the model runtime
+/// (which brings OpenBLAS with libtorch) has loaded.
 pub(crate) fn limit_openblas() -> bool {
-    static FOUND: OnceLock<bool> = OnceLock::new();
-    *FOUND.get_or_init(|| {
-        let blas = function(c"openblas_set_num_threads");
-        if let Some(f) = blas {
-            // SAFETY: a setter of the library's global setting, valid at any time.
-            unsafe { f(1) };
-        }
-        blas.is_some()
-    })
+    let blas = function(c"openblas_set_num_threads");
+    if let Some(f) = blas {
+        // SAFETY: a setter of the library's global setting, valid at any time.
+        unsafe { f(1) };
+    }
+    blas.is_some()
 }
 
 /// Makes OpenMP parallel regions started from the calling thread run on it alone (libgomp keeps
 /// this setting per thread: call it on every worker thread, before its first OCR). True when
 /// OpenMP is loaded.
 pub(crate) fn limit_openmp_here() -> bool {
-    static FUNCTION: OnceLock<Option<unsafe extern "C" fn(libc::c_int)>> = OnceLock::new();
-    let f = *FUNCTION.get_or_init(|| function(c"omp_set_max_active_levels"));
+    // Kept once found (a library loaded later, the model runtime's, may bring libgomp).
+    static FUNCTION: OnceLock<unsafe extern "C" fn(libc::c_int)> = OnceLock::new();
+    let f = FUNCTION
+        .get()
+        .copied()
+        .or_else(|| function(c"omp_set_max_active_levels").map(|f| *FUNCTION.get_or_init(|| f)));
     if let Some(f) = f {
         // SAFETY: a setter of the calling thread's OpenMP setting, valid at any time.
         unsafe { f(0) };
@@ -69,6 +72,9 @@ mod tests {
 
     #[test]
     fn openmp_and_openblas_are_found_and_limited_on_the_threads_that_ask() {
+        // OpenBLAS comes with libtorch, in the model runtime (which limits it as it loads);
+        // libgomp with libtorch too (and with Tesseract, which this test binary does not link).
+        crate::runtime::load_library().unwrap();
         // On a fresh thread: libgomp's default lets a parallel region start a team.
         std::thread::spawn(|| {
             assert!(get(c"omp_get_max_active_levels") > 0);

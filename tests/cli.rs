@@ -680,3 +680,24 @@ fn without_the_relation_model_entities_and_cooccurrences_stay_and_typed_relation
         "results of the two kinds are never mixed in a cache or a merge"
     );
 }
+
+/// The model runtime (`libdocgraph_torch.so`) missing is a configuration error said before any
+/// document is read, naming where it was looked for and how to point at it.
+#[test]
+fn a_missing_model_runtime_is_said_up_front() {
+    let out = tempfile::tempdir().unwrap();
+    let run = docgraph()
+        .env("DOCGRAPH_TORCH_LIBRARY", "/nonexistent/libdocgraph_torch.so")
+        .args(["ingest", "-q"])
+        .arg(common::root().join("fixtures/corpus/relations"))
+        .arg("-o")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    for part in ["/nonexistent/libdocgraph_torch.so", "DOCGRAPH_TORCH_LIBRARY"] {
+        assert!(stderr.contains(part), "{part} in: {stderr}");
+    }
+    assert!(!out.path().join("graph.json").exists(), "nothing written");
+}

@@ -154,8 +154,8 @@ fn faster_arithmetic_keeps_entity_f1() {
 /// not the default (where it is, the test above covers it).
 #[test]
 fn int8_keeps_entity_f1() {
-    use docgraph::encoder::{int8, Precision};
-    if !int8::int8_native() || Precision::Auto.effective() == Precision::Int8 {
+    use docgraph::runtime::{int8_native, Precision};
+    if !int8_native() || Precision::Auto.effective() == Precision::Int8 {
         println!(
             "int8 is not fast here, or is the default (tested above): not run again; default {}",
             Precision::Auto.effective().name()

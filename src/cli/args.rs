@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use docgraph::encoder::Precision;
+use docgraph::runtime::Precision;
 use docgraph::Config;
 
 #[derive(Parser)]
@@ -275,7 +275,7 @@ impl PipelineArgs {
         c.limits.max_pages = self.max_pages;
         c.precision = self.precision;
         if self.baseline {
-            c.precision = docgraph::encoder::Precision::Float32;
+            c.precision = docgraph::runtime::Precision::Float32;
             c.ocr_crop = false;
         }
         c

@@ -4,18 +4,20 @@
 //! An instance is used by one thread at a time: instances live in a [`Pool`], a caller leases
 //! one for a batch and the lease puts it back when it drops (also when the caller panics). The
 //! instances share one read-only copy of the weights. Each runs libtorch with one intra-op
-//! thread, so `N` instances keep `N` cores busy without oversubscribing them.
+//! thread, so `N` instances keep `N` cores busy without oversubscribing them. The encoder and
+//! its classifier run in the model runtime ([`crate::runtime`]); tokenizing and turning
+//! sub-word labels into words happen here.
 
 use std::path::Path;
 
 use rust_tokenizers::tokenizer::{BertTokenizer, Tokenizer};
 use rust_tokenizers::Mask;
-use tch::{Kind, Tensor};
 
 use super::entities::TaggedWord;
-use crate::encoder::{self, Encoder, EncoderConfig, Precision, Weights};
 use crate::error::{Error, Result};
 use crate::pool::{BusyTime, Pool, Pooled};
+use crate::runtime::plugin::Model;
+use crate::runtime::{self, Precision};
 
 /// The files a model folder must hold.
 pub const MODEL_FILES: [&str; 3] = ["rust_model.ot", "config.json", "vocab.txt"];
@@ -56,11 +58,10 @@ struct LabelConfig {
     id2label: std::collections::BTreeMap<String, String>,
 }
 
-/// One instance: the encoder, the token classifier on top of it, and the tokenizer.
+/// One instance: the encoder with the token classifier on top of it, and the tokenizer.
 struct NerModel {
     tokenizer: std::sync::Arc<BertTokenizer>,
-    encoder: Encoder,
-    classifier: (Tensor, Tensor),
+    model: Model,
     labels: Vec<String>,
     cls: i64,
     sep: i64,
@@ -76,7 +77,6 @@ struct Piece {
 impl NerModel {
     fn load(dir: &Path, precision: Precision) -> Result<Self> {
         let config_path = dir.join("config.json");
-        let config = EncoderConfig::from_file(&config_path)?;
         let text = std::fs::read_to_string(&config_path).map_err(|e| Error::io(&config_path, e))?;
         let label_config: LabelConfig = serde_json::from_str(&text)
             .map_err(|e| Error::Model(format!("{}: {e}", config_path.display())))?;
@@ -91,37 +91,27 @@ impl NerModel {
                 })?;
             *slot = label;
         }
-        let mut weights = Weights::load(&dir.join("rust_model.ot"))?;
-        let encoder = Encoder::from_weights(&mut weights, "bert", &config, precision)?;
-        let classifier = (
-            weights.take("classifier.weight")?,
-            weights.take("classifier.bias")?,
-        );
+        let model = Model::load(dir, "classifier", precision)?;
         // The shipped model's vocabulary is uncased.
-        let (tokenizer, cls, sep) = encoder::uncased_tokenizer(&dir.join("vocab.txt"))?;
+        let (tokenizer, cls, sep) = runtime::uncased_tokenizer(&dir.join("vocab.txt"))?;
         Ok(NerModel {
             tokenizer: std::sync::Arc::new(tokenizer),
-            encoder,
-            classifier,
+            model,
             labels,
             cls,
             sep,
         })
     }
 
-    /// Another instance over the same weights and vocabulary (see [`Encoder::share`]).
-    fn share(&self) -> Self {
-        NerModel {
+    /// Another instance over the same weights and vocabulary.
+    fn share(&self) -> Result<Self> {
+        Ok(NerModel {
             tokenizer: self.tokenizer.clone(),
-            encoder: self.encoder.share(),
-            classifier: (
-                self.classifier.0.shallow_clone(),
-                self.classifier.1.shallow_clone(),
-            ),
+            model: self.model.share()?,
             labels: self.labels.clone(),
             cls: self.cls,
             sep: self.sep,
-        }
+        })
     }
 
     /// Sub-word pieces of `text`, with character offsets; a piece starts a word unless the
@@ -141,7 +131,7 @@ impl NerModel {
     }
 
     /// Tags a batch of inputs: each window of pieces becomes one row of the forward pass.
-    fn tag(&self, inputs: &[&str]) -> Vec<Vec<TaggedWord>> {
+    fn tag(&self, inputs: &[&str]) -> Result<Vec<Vec<TaggedWord>>> {
         let pieces: Vec<Vec<Piece>> = inputs.iter().map(|t| self.pieces(t)).collect();
         // (input, window) rows, `[CLS] piece… [SEP]`.
         let mut rows: Vec<(usize, &[Piece])> = Vec::new();
@@ -153,7 +143,7 @@ impl NerModel {
         }
         let mut words: Vec<Vec<TaggedWord>> = vec![Vec::new(); inputs.len()];
         if rows.is_empty() {
-            return words;
+            return Ok(words);
         }
         let ids: Vec<Vec<i64>> = rows
             .iter()
@@ -166,19 +156,7 @@ impl NerModel {
             })
             .collect();
         let refs: Vec<&[i64]> = ids.iter().map(Vec::as_slice).collect();
-        let (ids_t, mask) = encoder::pad(&refs);
-        let width = ids_t.size()[1] as usize;
-        let (label_ids, scores) = tch::no_grad(|| {
-            let hidden = self.encoder.forward(&ids_t, &mask);
-            let probs = hidden
-                .linear(&self.classifier.0, Some(&self.classifier.1))
-                .softmax(-1, Kind::Float);
-            let (best, label) = probs.max_dim(-1, false);
-            (
-                Vec::<i64>::from(&label.reshape(&[-1])),
-                Vec::<f32>::from(&best.reshape(&[-1])),
-            )
-        });
+        let (label_ids, scores, width) = self.model.tokens(&refs)?;
         for (r, (input, window)) in rows.iter().enumerate() {
             let out = &mut words[*input];
             for (k, piece) in window.iter().enumerate() {
@@ -193,13 +171,22 @@ impl NerModel {
                     _ => out.push(TaggedWord {
                         start,
                         end,
-                        label: self.labels[label_ids[at] as usize].clone(),
+                        label: self.label(label_ids[at])?.to_string(),
                         score: scores[at],
                     }),
                 }
             }
         }
-        words
+        Ok(words)
+    }
+
+    /// The name of label `id`.
+    fn label(&self, id: i64) -> Result<&str> {
+        usize::try_from(id)
+            .ok()
+            .and_then(|i| self.labels.get(i))
+            .map(String::as_str)
+            .ok_or_else(|| Error::Model(format!("the model gave label {id}, not in its config")))
     }
 }
 
@@ -228,11 +215,18 @@ impl NerModels {
     pub fn load(dir: &Path, size: usize, precision: Precision) -> Result<Self> {
         check_model_dir(dir)?;
         check_runtime_environment()?;
-        tch::set_num_threads(1);
+        // Found now (loaded when the first instance starts), so a missing one is said at once.
+        runtime::library_path()?;
         let dir = dir.to_path_buf();
         let pool = Pool::new(
             size,
-            crate::pool::sharing(move || NerModel::load(&dir, precision), NerModel::share),
+            crate::pool::sharing(
+                move || {
+                    runtime::plugin::set_threads(1)?;
+                    NerModel::load(&dir, precision)
+                },
+                NerModel::share,
+            ),
         );
         Ok(NerModels {
             pool,
@@ -253,7 +247,7 @@ impl NerModels {
             return Ok(Vec::new());
         }
         let model = self.pool.get()?;
-        let words = busy.time(|| model.tag(inputs));
+        let words = busy.time(|| model.tag(inputs))?;
         self.tagged
             .fetch_add(inputs.len(), std::sync::atomic::Ordering::Relaxed);
         Ok(words)

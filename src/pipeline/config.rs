@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::encoder::Precision;
 use crate::extract::Limits;
 use crate::nlp::ner::DEFAULT_MODEL_SUBDIR;
+use crate::runtime::Precision;
 
 /// How to run the pipeline.
 #[derive(Debug, Clone)]

@@ -79,7 +79,6 @@ impl Pipeline {
     /// when the first document needs them (see [`Pipeline::warm_up`]).
     pub fn new(config: Config) -> Result<Self> {
         let workers = config.effective_workers();
-        crate::threads::limit_openblas();
         // OCR first: a wrong language or data folder is said before the models load.
         let tessdata = config
             .tessdata

@@ -28,10 +28,10 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::cancel::Stop;
-use crate::encoder::Precision;
 use crate::error::Result;
 use crate::pool::{BusyTime, Pool, Pooled};
 use crate::record::{EntityType, Mention, RelationMention, Sentence};
+use crate::runtime::Precision;
 use model::{decide, EncodedPair, Marked, PairEncoder, RelationClassifier};
 use schema::{fits, Predicate, LABELS};
 
@@ -93,7 +93,10 @@ impl RelationModels {
         let pool = Pool::new(
             size,
             crate::pool::sharing(
-                move || RelationClassifier::load(&owned, precision),
+                move || {
+                    crate::runtime::plugin::set_threads(1)?;
+                    RelationClassifier::load(&owned, precision)
+                },
                 RelationClassifier::share,
             ),
         );
@@ -212,7 +215,7 @@ fn typed_relations(
             stop.check()?;
             let inputs: Vec<&EncodedPair> = batch.iter().map(|&i| &candidates[i].input).collect();
             let model = models.pool.get()?;
-            let probabilities = busy.time(|| model.probabilities(&inputs));
+            let probabilities = busy.time(|| model.probabilities(&inputs))?;
             models.scored.fetch_add(inputs.len(), Ordering::Relaxed);
             Ok(batch.iter().copied().zip(probabilities).collect())
         })

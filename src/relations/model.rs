@@ -13,15 +13,14 @@
 
 use std::path::Path;
 
-use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
 use rust_tokenizers::tokenizer::{BertTokenizer, Tokenizer};
 use serde::{Deserialize, Serialize};
-use tch::{nn, Device, Kind, Tensor};
 
 use super::schema::{allowed_labels, Predicate, LABELS};
-use crate::encoder::{Encoder, EncoderConfig, Precision, Weights};
 use crate::error::{Error, Result};
 use crate::record::EntityType;
+use crate::runtime::plugin::Model;
+use crate::runtime::Precision;
 
 /// Longest input given to the model, in sub-word tokens (markers and `[CLS]`/`[SEP]` included).
 /// Context beyond it is cut evenly on both sides of the pair.
@@ -79,7 +78,7 @@ fn type_word(t: EntityType) -> &'static str {
 impl PairEncoder {
     /// An encoder over the (uncased) BERT vocabulary in `vocab`.
     pub fn from_vocab(vocab: &Path) -> Result<Self> {
-        let (tokenizer, cls, sep) = crate::encoder::uncased_tokenizer(vocab)?;
+        let (tokenizer, cls, sep) = crate::runtime::uncased_tokenizer(vocab)?;
         Ok(PairEncoder {
             tokenizer,
             cls,
@@ -153,93 +152,6 @@ impl PairEncoder {
     }
 }
 
-/// Pairs stacked into tensors, padded to the longest.
-#[derive(Debug)]
-pub struct Batch {
-    ids: Tensor,
-    mask: Tensor,
-    head: Tensor,
-    tail: Tensor,
-    allowed: Tensor,
-}
-
-impl Batch {
-    /// Stacks `pairs` (padding id 0, as in BERT vocabularies).
-    pub fn new(pairs: &[&EncodedPair]) -> Self {
-        let inputs: Vec<&[i64]> = pairs.iter().map(|p| p.ids.as_slice()).collect();
-        let (ids, mask) = crate::encoder::pad(&inputs);
-        let rows = pairs.len() as i64;
-        let allowed: Vec<bool> = pairs.iter().flat_map(|p| p.allowed).collect();
-        let positions = |f: fn(&EncodedPair) -> usize| {
-            Tensor::of_slice(&pairs.iter().map(|p| f(p) as i64).collect::<Vec<_>>())
-        };
-        Batch {
-            ids,
-            mask,
-            head: positions(|p| p.head),
-            tail: positions(|p| p.tail),
-            allowed: Tensor::of_slice(&allowed).view([rows, LABELS as i64]),
-        }
-    }
-}
-
-/// The network: BERT encoder plus a linear layer over the two markers' vectors.
-pub struct RelationNet {
-    bert: BertModel<BertEmbeddings>,
-    classifier: nn::Linear,
-    dropout: f64,
-}
-
-impl RelationNet {
-    /// Builds the network's variables under `root`: the encoder under `bert` (the names a
-    /// rust-bert BERT checkpoint uses, so one can be loaded into it) and the classifier under
-    /// `relation_classifier`.
-    pub fn new(root: &nn::Path, config: &BertConfig) -> Self {
-        let bert = BertModel::new_with_optional_pooler(root / "bert", config, false);
-        let classifier = nn::linear(
-            root / "relation_classifier",
-            2 * config.hidden_size,
-            LABELS as i64,
-            Default::default(),
-        );
-        RelationNet {
-            bert,
-            classifier,
-            dropout: config.hidden_dropout_prob,
-        }
-    }
-
-    /// Logits `[pairs, LABELS]`, with labels the pair's types do not allow pushed to -10⁴.
-    pub fn forward_t(&self, batch: &Batch, train: bool) -> Tensor {
-        let out = self
-            .bert
-            .forward_t(
-                Some(&batch.ids),
-                Some(&batch.mask),
-                None,
-                None,
-                None,
-                None,
-                None,
-                train,
-            )
-            .expect("input ids are given");
-        let rows = Tensor::arange(batch.ids.size()[0], (Kind::Int64, Device::Cpu));
-        let h = out.hidden_state;
-        let head = h.index(&[Some(&rows), Some(&batch.head)]);
-        let tail = h.index(&[Some(&rows), Some(&batch.tail)]);
-        let pair = Tensor::cat(&[head, tail], 1).dropout(self.dropout, train);
-        pair.apply(&self.classifier)
-            .masked_fill(&batch.allowed.logical_not(), -1e4)
-    }
-}
-
-impl std::fmt::Debug for RelationNet {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RelationNet").finish_non_exhaustive()
-    }
-}
-
 /// What `docgraph.json` beside the weights says.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ModelCard {
@@ -251,13 +163,16 @@ pub struct ModelCard {
 }
 
 /// A loaded relation classifier for inference (one instance: use it from one thread at a
-/// time): docgraph's encoder (see [`crate::encoder`]) with the weights [`RelationNet`] was
-/// trained with.
+/// time): the encoder and the linear layer over the two markers' vectors, with the weights
+/// `docgraph_torch::training::RelationNet` was trained with, run by the model runtime
+/// ([`crate::runtime`]).
 #[derive(Debug)]
 pub struct RelationClassifier {
-    encoder: Encoder,
-    classifier: (Tensor, Tensor),
+    model: Model,
 }
+
+/// Name of the linear layer over the two markers' vectors in the weights file.
+pub const HEAD: &str = "relation_classifier";
 
 /// The files a relation model folder must hold.
 pub const MODEL_FILES: [&str; 4] = ["rust_model.ot", "config.json", "vocab.txt", CARD_FILE];
@@ -279,50 +194,28 @@ impl RelationClassifier {
     /// encoder's linear layers to run at `precision`.
     pub fn load(dir: &Path, precision: Precision) -> Result<Self> {
         check_model_dir(dir)?;
-        let config = EncoderConfig::from_file(&dir.join("config.json"))?;
-        let mut weights = Weights::load(&dir.join("rust_model.ot"))?;
-        let encoder = Encoder::from_weights(&mut weights, "bert", &config, precision)?;
-        let classifier = (
-            weights.take("relation_classifier.weight")?,
-            weights.take("relation_classifier.bias")?,
-        );
         Ok(RelationClassifier {
-            encoder,
-            classifier,
+            model: Model::load(dir, HEAD, precision)?,
         })
     }
 
-    /// Another instance over the same weights (see [`Encoder::share`]).
-    pub fn share(&self) -> Self {
-        RelationClassifier {
-            encoder: self.encoder.share(),
-            classifier: (
-                self.classifier.0.shallow_clone(),
-                self.classifier.1.shallow_clone(),
-            ),
-        }
+    /// Another instance over the same weights (nothing is copied).
+    pub fn share(&self) -> Result<Self> {
+        Ok(RelationClassifier {
+            model: self.model.share()?,
+        })
     }
 
     /// Label probabilities for each pair (`[no relation, Work_For, Kill, …]`).
-    pub fn probabilities(&self, pairs: &[&EncodedPair]) -> Vec<[f32; LABELS]> {
+    pub fn probabilities(&self, pairs: &[&EncodedPair]) -> Result<Vec<[f32; LABELS]>> {
         if pairs.is_empty() {
-            return Vec::new();
+            return Ok(Vec::new());
         }
-        let batch = Batch::new(pairs);
-        let probs = tch::no_grad(|| {
-            let h = self.encoder.forward(&batch.ids, &batch.mask);
-            let rows = Tensor::arange(batch.ids.size()[0], (Kind::Int64, Device::Cpu));
-            let head = h.index(&[Some(&rows), Some(&batch.head)]);
-            let tail = h.index(&[Some(&rows), Some(&batch.tail)]);
-            Tensor::cat(&[head, tail], 1)
-                .linear(&self.classifier.0, Some(&self.classifier.1))
-                .masked_fill(&batch.allowed.logical_not(), -1e4)
-                .softmax(-1, Kind::Float)
-        });
-        let flat: Vec<f32> = Vec::<f32>::from(&probs.view([-1]));
-        flat.chunks(LABELS)
-            .map(|c| c.try_into().expect("LABELS columns"))
-            .collect()
+        let ids: Vec<&[i64]> = pairs.iter().map(|p| p.ids.as_slice()).collect();
+        let at = |f: fn(&EncodedPair) -> usize| pairs.iter().map(|p| f(p) as i64).collect();
+        let (head, tail): (Vec<i64>, Vec<i64>) = (at(|p| p.head), at(|p| p.tail));
+        let allowed: Vec<[bool; LABELS]> = pairs.iter().map(|p| p.allowed).collect();
+        self.model.pairs(&ids, &head, &tail, &allowed)
     }
 }
 

@@ -45,11 +45,11 @@ pub fn fixture_run() -> &'static RunOutput {
 
 /// The same run with the models at float32 (the same figures on every processor).
 pub fn float32_run() -> RunOutput {
-    run_at(docgraph::encoder::Precision::Float32)
+    run_at(docgraph::runtime::Precision::Float32)
 }
 
 /// The same run with the models' linear layers at `precision`.
-pub fn run_at(precision: docgraph::encoder::Precision) -> RunOutput {
+pub fn run_at(precision: docgraph::runtime::Precision) -> RunOutput {
     let mut config = config();
     config.precision = precision;
     Pipeline::new(config)

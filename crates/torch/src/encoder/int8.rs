@@ -18,7 +18,7 @@
 //!   columns: 1–5 per call in docgraph's models) are left out of the integer product and of
 //!   the tokens' scales, and their part `x[i][c] · W[j][c]` is added in float32.
 //!
-//! Without AVX-512 VNNI ([`int8_native`]) oneDNN still computes the product, more slowly and
+//! Without AVX-512 VNNI ([`docgraph::runtime::int8_native`]) oneDNN still computes the product, more slowly and
 //! with 16-bit intermediate sums that can saturate; `auto` never picks int8 there.
 //!
 //! Everything outside the linear layers (embeddings, attention, layer norms, activations and
@@ -26,9 +26,9 @@
 
 use std::sync::{Arc, OnceLock};
 
+use docgraph::runtime::int8_native;
+use docgraph::{Error, Result};
 use tch::{Device, Kind, Tensor};
-
-use crate::error::{Error, Result};
 
 /// `dnnl_gemm_u8s8s32`: `C = α (op(A) − ao)(op(B) − bo) + β C + co`, row-major.
 type GemmU8S8S32 = unsafe extern "C" fn(
@@ -67,22 +67,6 @@ fn gemm() -> Option<GemmU8S8S32> {
 /// Whether 8-bit products can run here: oneDNN is loaded.
 pub fn available() -> bool {
     gemm().is_some()
-}
-
-/// Whether this processor multiplies bytes natively (AVX-512 VNNI: Intel Cascade Lake and
-/// later Xeons, Ice Lake onwards; AMD Zen 4 onwards). Without it oneDNN still runs 8-bit
-/// products, but with 16-bit intermediate sums that can saturate, and no faster.
-pub fn int8_native() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx512vnni")
-            && std::arch::is_x86_feature_detected!("avx512bw")
-            && std::arch::is_x86_feature_detected!("avx512vl")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
 }
 
 /// Largest quantized magnitude (symmetric: −127..=127, so negation never overflows).

@@ -10,7 +10,7 @@
 //! `docgraph.json` (threshold, dev score).
 //!
 //! ```text
-//! cargo run --release --example train_relations -- --data ../shared/data/conll04 \
+//! cargo run --release -p docgraph-torch --example train_relations -- --data ../shared/data/conll04 \
 //!     --base models/ner-minilm-l6-conll03 --out models/relations-minilm-conll04
 //! ```
 
@@ -18,10 +18,9 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use docgraph::relations::eval::{read_conll04, GoldSentence, Scores};
-use docgraph::relations::model::{
-    decide, Batch, EncodedPair, ModelCard, PairEncoder, RelationNet, CARD_FILE,
-};
+use docgraph::relations::model::{decide, EncodedPair, ModelCard, PairEncoder, CARD_FILE};
 use docgraph::relations::schema::{Predicate, LABELS};
+use docgraph_torch::training::{Batch, RelationNet};
 use rust_bert::bert::BertConfig;
 use rust_bert::Config as _;
 use tch::nn::OptimizerConfig;

@@ -14,7 +14,7 @@
 //!
 //! [`Precision::Auto`] picks bfloat16 where the processor has AVX-512 BF16, else int8 where it
 //! has AVX-512 VNNI, else float32. Both faster precisions are held to float32's entity and
-//! relation F1 (`tests/relations.rs`, `tests/fixtures_pipeline.rs`); `float32` gives the same
+//! relation F1 (docgraph's `tests/relations.rs` and `tests/fixtures_pipeline.rs`); `float32` gives the same
 //! outputs on every processor.
 //!
 //! Weights are read from the rust-bert checkpoint (`rust_model.ot`, float32 or float16) by the
@@ -23,82 +23,12 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
+use docgraph::runtime::Precision;
+use docgraph::{Error, Result};
+use serde::Deserialize;
 use tch::{Kind, Tensor};
 
-use crate::error::{Error, Result};
-
 pub mod int8;
-
-/// Arithmetic of the encoder's linear layers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Precision {
-    /// bfloat16 where the processor multiplies it natively ([`bf16_native`]), else int8 where
-    /// it multiplies bytes natively ([`int8::int8_native`]), else float32.
-    #[default]
-    Auto,
-    /// float32 throughout: the arithmetic the models were trained in.
-    Float32,
-    /// bfloat16 products in the linear layers (float32 accumulation). On processors without
-    /// AVX-512 BF16 oneDNN emulates it, slower than float32.
-    BFloat16,
-    /// 8-bit integer products in the linear layers, with a scale per weight row and per token
-    /// ([`int8`]). Fast where the processor has AVX-512 VNNI ([`int8::int8_native`]).
-    Int8,
-}
-
-/// Whether this processor multiplies bfloat16 natively (AVX-512 BF16: Intel Cooper Lake and
-/// Sapphire Rapids onwards, AMD Zen 4 onwards).
-pub fn bf16_native() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx512bf16")
-            && std::arch::is_x86_feature_detected!("avx512bw")
-            && std::arch::is_x86_feature_detected!("avx512vl")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
-}
-
-impl Precision {
-    /// The precision that will run: [`Precision::Auto`] resolved for this processor.
-    pub fn effective(self) -> Precision {
-        match self {
-            Precision::Auto if bf16_native() => Precision::BFloat16,
-            Precision::Auto if int8::int8_native() && int8::available() => Precision::Int8,
-            Precision::Auto => Precision::Float32,
-            p => p,
-        }
-    }
-
-    /// Its name on the command line and in reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            Precision::Auto => "auto",
-            Precision::Float32 => "float32",
-            Precision::BFloat16 => "bfloat16",
-            Precision::Int8 => "int8",
-        }
-    }
-}
-
-impl std::str::FromStr for Precision {
-    type Err = String;
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
-        match s {
-            "auto" => Ok(Precision::Auto),
-            "float32" | "f32" => Ok(Precision::Float32),
-            "bfloat16" | "bf16" => Ok(Precision::BFloat16),
-            "int8" => Ok(Precision::Int8),
-            _ => Err(format!(
-                "unknown precision {s:?} (auto, float32, bfloat16 or int8)"
-            )),
-        }
-    }
-}
 
 /// A linear layer `y = x Wᵀ + b`, in one of the precisions.
 pub(crate) enum Linear {
@@ -426,38 +356,23 @@ impl Encoder {
     }
 }
 
-/// The uncased (lower-cased, accents stripped) BERT tokenizer of the vocabulary in `vocab`,
-/// with the ids of `[CLS]` and `[SEP]`.
-pub(crate) fn uncased_tokenizer(
-    vocab: &Path,
-) -> Result<(rust_tokenizers::tokenizer::BertTokenizer, i64, i64)> {
-    use rust_tokenizers::tokenizer::{BertTokenizer, Tokenizer};
-    use rust_tokenizers::vocab::{BertVocab, Vocab};
-    let tokenizer = BertTokenizer::from_file(&vocab.to_string_lossy(), true, true)
-        .map_err(|e| Error::Model(format!("reading {}: {e}", vocab.display())))?;
-    let v = tokenizer.vocab();
-    let (cls, sep) = (
-        v.token_to_id(BertVocab::cls_value()),
-        v.token_to_id(BertVocab::sep_value()),
-    );
-    Ok((tokenizer, cls, sep))
+/// Token ids and attention mask (`[rows, width]` each) of `inputs` padded to the longest
+/// (padding id 0, as in BERT vocabularies).
+pub fn pad(inputs: &[&[i64]]) -> (Tensor, Tensor) {
+    let (ids, lens, width) = docgraph::runtime::abi::pad(inputs);
+    tensors(&ids, &lens, width)
 }
 
-/// Token ids and attention mask of inputs padded to the longest (padding id 0, as in BERT
-/// vocabularies).
-pub(crate) fn pad(inputs: &[&[i64]]) -> (Tensor, Tensor) {
-    let width = inputs.iter().map(|p| p.len()).max().unwrap_or(1).max(1);
-    let mut ids = Vec::with_capacity(inputs.len() * width);
-    let mut mask = Vec::with_capacity(inputs.len() * width);
-    for p in inputs {
-        ids.extend_from_slice(p);
-        ids.resize(ids.len() + width - p.len(), 0);
-        mask.extend(std::iter::repeat_n(1i64, p.len()));
-        mask.extend(std::iter::repeat_n(0i64, width - p.len()));
-    }
-    let rows = inputs.len() as i64;
+/// Token ids and attention mask (`[rows, width]` each) of padded rows: `ids` row after row,
+/// `lens` the real tokens of each.
+pub fn tensors(ids: &[i64], lens: &[i64], width: usize) -> (Tensor, Tensor) {
+    let mask: Vec<i64> = lens
+        .iter()
+        .flat_map(|&n| (0..width as i64).map(move |k| i64::from(k < n)))
+        .collect();
+    let rows = lens.len() as i64;
     (
-        Tensor::of_slice(&ids).view([rows, width as i64]),
+        Tensor::of_slice(ids).view([rows, width as i64]),
         Tensor::of_slice(&mask).view([rows, width as i64]),
     )
 }
@@ -465,19 +380,6 @@ pub(crate) fn pad(inputs: &[&[i64]]) -> (Tensor, Tensor) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn precision_names_round_trip() {
-        for p in [
-            Precision::Auto,
-            Precision::Float32,
-            Precision::BFloat16,
-            Precision::Int8,
-        ] {
-            assert_eq!(p.name().parse::<Precision>(), Ok(p));
-        }
-        assert!("fp8".parse::<Precision>().is_err());
-    }
 
     #[test]
     fn padding_marks_real_tokens() {

@@ -1,0 +1,209 @@
+//! The exported interface (`docgraph::runtime::abi`): one entry point returning the table of
+//! functions. Every function catches panics (libtorch errors surface as panics in `tch`) and
+//! reports them as error messages; none unwinds into docgraph.
+
+use std::ffi::{c_char, CString};
+use std::os::unix::ffi::OsStrExt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+
+use docgraph::runtime::abi::{Api, RawModel, Rows, ABI_VERSION};
+use docgraph::runtime::Precision;
+use tch::Tensor;
+
+use crate::heads::HeadModel;
+
+static API: Api = Api {
+    abi: ABI_VERSION,
+    set_threads,
+    load,
+    share,
+    free,
+    tokens,
+    pairs,
+    free_error,
+};
+
+/// The entry point docgraph looks up (`docgraph::runtime::abi::ENTRY_POINT`).
+#[no_mangle]
+pub extern "C" fn docgraph_torch_api() -> *const Api {
+    &API
+}
+
+/// Runs `f`, turning its error or panic into a message in `*err`.
+fn guarded<T>(err: *mut *mut c_char, fail: T, f: impl FnOnce() -> Result<T, String>) -> T {
+    let message = match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(v)) => return v,
+        Ok(Err(e)) => e,
+        Err(panic) => panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "the model runtime panicked".into()),
+    };
+    if !err.is_null() {
+        let c = CString::new(message.replace('\0', " ")).expect("NULs replaced");
+        // SAFETY: the caller passes a valid slot for the message (see `Api`).
+        unsafe { *err = c.into_raw() };
+    }
+    fail
+}
+
+/// The model behind a handle.
+///
+/// # Safety
+/// `model` is a live handle made by [`load`] or [`share`].
+unsafe fn model<'a>(model: *const RawModel) -> Result<&'a HeadModel, String> {
+    // SAFETY: handles are `Box<HeadModel>` pointers (see `load`), alive until `free`.
+    unsafe { model.cast::<HeadModel>().as_ref() }.ok_or_else(|| "no model".into())
+}
+
+fn handle(model: HeadModel) -> *mut RawModel {
+    Box::into_raw(Box::new(model)).cast()
+}
+
+/// The token ids and mask of `rows` as tensors.
+///
+/// # Safety
+/// `rows` points to a valid [`Rows`] whose arrays hold what it says.
+unsafe fn inputs(rows: *const Rows) -> Result<(Tensor, Tensor, usize), String> {
+    // SAFETY: as the caller promises.
+    let r = unsafe { rows.as_ref() }.ok_or("no rows")?;
+    if r.rows == 0 || r.width == 0 || r.ids.is_null() || r.lens.is_null() {
+        return Err("empty batch".into());
+    }
+    // SAFETY: `ids` holds `rows × width` ids and `lens` `rows` lengths (see `Rows`).
+    let (ids, lens) = unsafe {
+        (
+            std::slice::from_raw_parts(r.ids, r.rows * r.width),
+            std::slice::from_raw_parts(r.lens, r.rows),
+        )
+    };
+    if lens.iter().any(|&n| n < 0 || n as usize > r.width) {
+        return Err("a row longer than the batch's width".into());
+    }
+    let (ids, mask) = crate::encoder::tensors(ids, lens, r.width);
+    Ok((ids, mask, r.rows))
+}
+
+unsafe extern "C" fn set_threads(threads: i32) {
+    let _ = catch_unwind(|| tch::set_num_threads(threads));
+}
+
+unsafe extern "C" fn load(
+    dir: *const u8,
+    dir_len: usize,
+    head: *const u8,
+    head_len: usize,
+    precision: u32,
+    err: *mut *mut c_char,
+) -> *mut RawModel {
+    guarded(err, std::ptr::null_mut(), || {
+        if dir.is_null() || head.is_null() {
+            return Err("no model folder or head name".into());
+        }
+        // SAFETY: byte strings with their lengths (see `Api::load`).
+        let (dir, head) = unsafe {
+            (
+                std::slice::from_raw_parts(dir, dir_len),
+                std::slice::from_raw_parts(head, head_len),
+            )
+        };
+        let dir = Path::new(std::ffi::OsStr::from_bytes(dir));
+        let head = std::str::from_utf8(head).map_err(|e| format!("head name: {e}"))?;
+        let precision =
+            Precision::from_code(precision).ok_or_else(|| format!("precision {precision}"))?;
+        HeadModel::load(dir, head, precision)
+            .map(handle)
+            .map_err(|e| e.to_string())
+    })
+}
+
+unsafe extern "C" fn share(m: *const RawModel, err: *mut *mut c_char) -> *mut RawModel {
+    // SAFETY: a live handle (see `Api::share`).
+    guarded(err, std::ptr::null_mut(), || {
+        Ok(handle(unsafe { model(m) }?.share()))
+    })
+}
+
+unsafe extern "C" fn free(m: *mut RawModel) {
+    if !m.is_null() {
+        // SAFETY: made by `handle` and freed once (see `Api::free`).
+        drop(unsafe { Box::from_raw(m.cast::<HeadModel>()) });
+    }
+}
+
+unsafe extern "C" fn tokens(
+    m: *const RawModel,
+    rows: *const Rows,
+    label: *mut i64,
+    score: *mut f32,
+    err: *mut *mut c_char,
+) -> bool {
+    guarded(err, false, || {
+        // SAFETY: a live handle and valid rows (see `Api::tokens`).
+        let (model, (ids, mask, _)) = unsafe { (model(m)?, inputs(rows)?) };
+        let (labels, scores) = model.tokens(&ids, &mask);
+        // SAFETY: the outputs hold `rows × width` values, as many as the model gave.
+        unsafe {
+            std::ptr::copy_nonoverlapping(labels.as_ptr(), label, labels.len());
+            std::ptr::copy_nonoverlapping(scores.as_ptr(), score, scores.len());
+        }
+        Ok(true)
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+unsafe extern "C" fn pairs(
+    m: *const RawModel,
+    rows: *const Rows,
+    head: *const i64,
+    tail: *const i64,
+    allowed: *const u8,
+    labels: usize,
+    probs: *mut f32,
+    err: *mut *mut c_char,
+) -> bool {
+    guarded(err, false, || {
+        // SAFETY: a live handle and valid rows (see `Api::pairs`).
+        let (model, (ids, mask, n)) = unsafe { (model(m)?, inputs(rows)?) };
+        if labels != model.labels() {
+            return Err(format!(
+                "{labels} labels asked of a head of {}",
+                model.labels()
+            ));
+        }
+        // SAFETY: `head` and `tail` hold `n` positions and `allowed` `n × labels` bytes.
+        let (head, tail, allowed) = unsafe {
+            (
+                std::slice::from_raw_parts(head, n),
+                std::slice::from_raw_parts(tail, n),
+                std::slice::from_raw_parts(allowed, n * labels),
+            )
+        };
+        let width = ids.size()[1];
+        if head.iter().chain(tail).any(|&p| p < 0 || p >= width) {
+            return Err("a marker position outside its row".into());
+        }
+        let allowed: Vec<bool> = allowed.iter().map(|&a| a != 0).collect();
+        let out = model
+            .pairs(
+                &ids,
+                &mask,
+                &Tensor::of_slice(head),
+                &Tensor::of_slice(tail),
+                &Tensor::of_slice(&allowed).view([n as i64, labels as i64]),
+            )
+            .map_err(|e| e.to_string())?;
+        // SAFETY: `probs` holds `n × labels` floats, as many as computed.
+        unsafe { std::ptr::copy_nonoverlapping(out.as_ptr(), probs, out.len()) };
+        Ok(true)
+    })
+}
+
+unsafe extern "C" fn free_error(e: *mut c_char) {
+    if !e.is_null() {
+        // SAFETY: made by `CString::into_raw` in `guarded`, freed once.
+        drop(unsafe { CString::from_raw(e) });
+    }
+}

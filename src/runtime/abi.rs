@@ -1,0 +1,134 @@
+//! The interface between docgraph and its libtorch plugin (`libdocgraph_torch.so`).
+//!
+//! The plugin exports one C function, [`ENTRY_POINT`], returning a pointer to an [`Api`]: a
+//! table of functions over plain C types. Both sides are built from this one definition (the
+//! plugin depends on this crate), and docgraph refuses a plugin whose [`Api::abi`] differs from
+//! [`ABI_VERSION`], so a stale library next to a newer executable is an error, not undefined
+//! behaviour.
+//!
+//! Conventions: paths and names are UTF-8 or raw bytes with a length; a function that can fail
+//! returns null or `false` and stores an error message, allocated by the plugin, in `*err`
+//! (freed with [`Api::free_error`]); no function unwinds across the boundary (panics become
+//! errors). A model is used by one thread at a time; [`Api::share`] makes another instance over
+//! the same weights for another thread.
+
+use std::ffi::c_char;
+
+/// Version of [`Api`]'s layout and meaning: a hash of this file's text, so that any change
+/// here makes a plugin built before it refuse to load (rather than be called wrongly).
+pub const ABI_VERSION: u32 = fnv1a(include_bytes!("abi.rs"));
+
+/// 32-bit FNV-1a of `bytes`, at compile time.
+const fn fnv1a(bytes: &[u8]) -> u32 {
+    let mut hash: u32 = 0x811c_9dc5;
+    let mut i = 0;
+    while i < bytes.len() {
+        hash ^= bytes[i] as u32;
+        hash = hash.wrapping_mul(0x0100_0193);
+        i += 1;
+    }
+    hash
+}
+
+/// The plugin's one exported symbol: `extern "C" fn() -> *const Api`.
+pub const ENTRY_POINT: &std::ffi::CStr = c"docgraph_torch_api";
+
+/// A model instance inside the plugin (opaque).
+#[repr(C)]
+pub struct RawModel {
+    _private: [u8; 0],
+}
+
+/// Rows of token ids padded to one width (padding id 0): `ids` holds `rows × width` ids, row
+/// `r` real up to `lens[r]`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct Rows {
+    /// `rows × width` token ids, row after row.
+    pub ids: *const i64,
+    /// Real tokens of each row (`rows` of them); the rest is padding.
+    pub lens: *const i64,
+    /// Number of rows.
+    pub rows: usize,
+    /// Tokens per row, padding included.
+    pub width: usize,
+}
+
+/// The plugin's functions.
+#[repr(C)]
+#[derive(Debug)]
+pub struct Api {
+    /// [`ABI_VERSION`] of the plugin.
+    pub abi: u32,
+    /// Sets libtorch's intra-op threads (process-wide).
+    pub set_threads: unsafe extern "C" fn(threads: i32),
+    /// Loads the encoder in the model folder `dir` (`dir_len` bytes) and the linear head whose
+    /// weights are `<head>.weight` and `<head>.bias`, the encoder's linear layers to run at
+    /// `precision` (a [`crate::runtime::Precision::code`], already resolved for this
+    /// processor). Null on error.
+    pub load: unsafe extern "C" fn(
+        dir: *const u8,
+        dir_len: usize,
+        head: *const u8,
+        head_len: usize,
+        precision: u32,
+        err: *mut *mut c_char,
+    ) -> *mut RawModel,
+    /// Another instance over the same weights (nothing copied). Null on error.
+    pub share: unsafe extern "C" fn(model: *const RawModel, err: *mut *mut c_char) -> *mut RawModel,
+    /// Frees an instance.
+    pub free: unsafe extern "C" fn(model: *mut RawModel),
+    /// Labels of the head per token: for each of `rows × width` positions the most probable
+    /// label (`label`) and its probability (`score`), both `rows × width` long.
+    pub tokens: unsafe extern "C" fn(
+        model: *const RawModel,
+        rows: *const Rows,
+        label: *mut i64,
+        score: *mut f32,
+        err: *mut *mut c_char,
+    ) -> bool,
+    /// Label probabilities of each row's pair: the head reads the encoder's vectors at
+    /// positions `head[r]` and `tail[r]` side by side; labels not `allowed` (`rows × labels`
+    /// bytes, 0 or 1) are masked out before the softmax. `probs` is `rows × labels` long;
+    /// `labels` must be the head's output width.
+    pub pairs: unsafe extern "C" fn(
+        model: *const RawModel,
+        rows: *const Rows,
+        head: *const i64,
+        tail: *const i64,
+        allowed: *const u8,
+        labels: usize,
+        probs: *mut f32,
+        err: *mut *mut c_char,
+    ) -> bool,
+    /// Frees an error message.
+    pub free_error: unsafe extern "C" fn(err: *mut c_char),
+}
+
+/// `inputs` padded to the longest (at least one token wide): the ids, row after row, the
+/// real length of each row, and the width.
+pub fn pad(inputs: &[&[i64]]) -> (Vec<i64>, Vec<i64>, usize) {
+    let width = inputs.iter().map(|p| p.len()).max().unwrap_or(1).max(1);
+    let mut ids = Vec::with_capacity(inputs.len() * width);
+    for p in inputs {
+        ids.extend_from_slice(p);
+        ids.resize(ids.len() + width - p.len(), 0);
+    }
+    let lens = inputs.iter().map(|p| p.len() as i64).collect();
+    (ids, lens, width)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn padding_keeps_rows_and_their_lengths() {
+        let (ids, lens, width) = pad(&[&[101, 7, 102], &[101, 102]]);
+        assert_eq!(ids, [101, 7, 102, 101, 102, 0]);
+        assert_eq!(lens, [3, 2]);
+        assert_eq!(width, 3);
+        let (ids, lens, width) = pad(&[&[]]);
+        assert_eq!((ids, lens, width), (vec![0], vec![0], 1));
+    }
+}

@@ -1,0 +1,171 @@
+//! The model runtime: which arithmetic the models run in, and the libtorch plugin that runs
+//! them.
+//!
+//! Both models (NER, stage 3; relations, stage 4) are BERT encoders with a small head, run by
+//! libtorch. libtorch and what it links (about 280 shared libraries on Debian) take half a
+//! second to load and register their operators; linked into the executable, that half second
+//! would pass before `main` on every start, serial, before any PDF is read. So the
+//! libtorch-dependent code lives in a separate library, `libdocgraph_torch.so` (the
+//! `docgraph-torch` package in `crates/torch`), loaded by [`plugin`] when the first model
+//! instance starts: in a parallel run on a background thread while the walk, the parsing and
+//! OCR go on; never at all by commands that need no model (`query`, `explore`, `--help`) or
+//! runs whose every document comes from the cache.
+//!
+//! The two sides meet in [`abi`]: plain C types (token ids in, label scores out), one table of
+//! functions, checked by version when the library loads.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+pub mod abi;
+pub(crate) mod plugin;
+
+pub use plugin::{library_path, load_library, LIBRARY_ENV, LIBRARY_FILE};
+
+/// Arithmetic of the encoder's linear layers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// bfloat16 where the processor multiplies it natively ([`bf16_native`]), else int8 where
+    /// it multiplies bytes natively ([`int8_native`]), else float32.
+    #[default]
+    Auto,
+    /// float32 throughout: the arithmetic the models were trained in.
+    Float32,
+    /// bfloat16 products in the linear layers (float32 accumulation). On processors without
+    /// AVX-512 BF16 oneDNN emulates it, slower than float32.
+    BFloat16,
+    /// 8-bit integer products in the linear layers, with a scale per weight row and per token
+    /// (`docgraph_torch::encoder::int8`). Fast where the processor has AVX-512 VNNI ([`int8_native`]).
+    Int8,
+}
+
+/// Whether this processor multiplies bfloat16 natively (AVX-512 BF16: Intel Cooper Lake and
+/// Sapphire Rapids onwards, AMD Zen 4 onwards).
+pub fn bf16_native() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx512bf16")
+            && std::arch::is_x86_feature_detected!("avx512bw")
+            && std::arch::is_x86_feature_detected!("avx512vl")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+impl Precision {
+    /// The precision that will run: [`Precision::Auto`] resolved for this processor.
+    pub fn effective(self) -> Precision {
+        match self {
+            Precision::Auto if bf16_native() => Precision::BFloat16,
+            Precision::Auto if int8_native() => Precision::Int8,
+            Precision::Auto => Precision::Float32,
+            p => p,
+        }
+    }
+
+    /// Its number in the plugin's interface ([`abi::Api::load`]).
+    pub fn code(self) -> u32 {
+        match self {
+            Precision::Auto => 0,
+            Precision::Float32 => 1,
+            Precision::BFloat16 => 2,
+            Precision::Int8 => 3,
+        }
+    }
+
+    /// The precision numbered `code` (see [`Precision::code`]).
+    pub fn from_code(code: u32) -> Option<Precision> {
+        [
+            Precision::Auto,
+            Precision::Float32,
+            Precision::BFloat16,
+            Precision::Int8,
+        ]
+        .into_iter()
+        .find(|p| p.code() == code)
+    }
+
+    /// Its name on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::Auto => "auto",
+            Precision::Float32 => "float32",
+            Precision::BFloat16 => "bfloat16",
+            Precision::Int8 => "int8",
+        }
+    }
+}
+
+impl std::str::FromStr for Precision {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "auto" => Ok(Precision::Auto),
+            "float32" | "f32" => Ok(Precision::Float32),
+            "bfloat16" | "bf16" => Ok(Precision::BFloat16),
+            "int8" => Ok(Precision::Int8),
+            _ => Err(format!(
+                "unknown precision {s:?} (auto, float32, bfloat16 or int8)"
+            )),
+        }
+    }
+}
+
+/// Whether this processor multiplies bytes natively (AVX-512 VNNI: Intel Cascade Lake and
+/// later Xeons, Ice Lake onwards; AMD Zen 4 onwards). Without it oneDNN still runs 8-bit
+/// products, but with 16-bit intermediate sums that can saturate, and no faster.
+pub fn int8_native() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx512vnni")
+            && std::arch::is_x86_feature_detected!("avx512bw")
+            && std::arch::is_x86_feature_detected!("avx512vl")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// The uncased (lower-cased, accents stripped) BERT tokenizer of the vocabulary in `vocab`,
+/// with the ids of `[CLS]` and `[SEP]`.
+pub(crate) fn uncased_tokenizer(
+    vocab: &Path,
+) -> Result<(rust_tokenizers::tokenizer::BertTokenizer, i64, i64)> {
+    use rust_tokenizers::tokenizer::{BertTokenizer, Tokenizer};
+    use rust_tokenizers::vocab::{BertVocab, Vocab};
+    let tokenizer = BertTokenizer::from_file(&vocab.to_string_lossy(), true, true)
+        .map_err(|e| Error::Model(format!("reading {}: {e}", vocab.display())))?;
+    let v = tokenizer.vocab();
+    let (cls, sep) = (
+        v.token_to_id(BertVocab::cls_value()),
+        v.token_to_id(BertVocab::sep_value()),
+    );
+    Ok((tokenizer, cls, sep))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn precision_names_round_trip() {
+        for p in [
+            Precision::Auto,
+            Precision::Float32,
+            Precision::BFloat16,
+            Precision::Int8,
+        ] {
+            assert_eq!(p.name().parse::<Precision>(), Ok(p));
+            assert_eq!(Precision::from_code(p.code()), Some(p));
+        }
+        assert!("fp8".parse::<Precision>().is_err());
+        assert_eq!(Precision::from_code(99), None);
+    }
+}
