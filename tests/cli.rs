@@ -687,7 +687,10 @@ fn without_the_relation_model_entities_and_cooccurrences_stay_and_typed_relation
 fn a_missing_model_runtime_is_said_up_front() {
     let out = tempfile::tempdir().unwrap();
     let run = docgraph()
-        .env("DOCGRAPH_TORCH_LIBRARY", "/nonexistent/libdocgraph_torch.so")
+        .env(
+            "DOCGRAPH_TORCH_LIBRARY",
+            "/nonexistent/libdocgraph_torch.so",
+        )
         .args(["ingest", "-q"])
         .arg(common::root().join("fixtures/corpus/relations"))
         .arg("-o")
@@ -696,7 +699,10 @@ fn a_missing_model_runtime_is_said_up_front() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(2), "{stderr}");
-    for part in ["/nonexistent/libdocgraph_torch.so", "DOCGRAPH_TORCH_LIBRARY"] {
+    for part in [
+        "/nonexistent/libdocgraph_torch.so",
+        "DOCGRAPH_TORCH_LIBRARY",
+    ] {
         assert!(stderr.contains(part), "{part} in: {stderr}");
     }
     assert!(!out.path().join("graph.json").exists(), "nothing written");

@@ -44,6 +44,8 @@ pub(crate) struct Engines {
     pub force: bool,
     /// The per-document time limit (also enforced inside parsing, see `parse_within`).
     pub doc_timeout: Option<std::time::Duration>,
+    /// Threads that parse under the time limit.
+    pub parsers: super::parsers::Parsers,
     /// Pages finished so far in the pipeline's life (for progress inside long documents).
     pub pages_done: std::sync::atomic::AtomicUsize,
     /// Start the models in the background as soon as a document will need them (parallel
@@ -193,10 +195,11 @@ pub(crate) fn analyze(
 }
 
 /// Parsing is the one step without checkpoints: a hostile file can keep lopdf's parser busy
-/// far past any limit. So it runs on a thread of its own, and the document waits for it until
-/// its deadline only; past it the document is `timed_out` and the parse thread is abandoned
-/// (it holds its memory until the parser returns, if ever). One such thread per timed-out
-/// document: a run tolerates as many as it has memory for, and each is named in the report.
+/// far past any limit. So it runs on a thread of its own ([`super::parsers`]), and the
+/// document waits for it until its deadline only; past it the document is `timed_out` and the
+/// parse thread is abandoned (it holds its memory until the parser returns, if ever). One such
+/// thread per timed-out document: a run tolerates as many as it has memory for, and each is
+/// named in the report.
 fn parse_within(
     engines: &Engines,
     file: &Discovered,
@@ -209,16 +212,12 @@ fn parse_within(
     let (tx, rx) = flume::bounded(1);
     let limits = engines.limits;
     let stall = stall_hook(&file.rel);
-    std::thread::Builder::new()
-        .name("docgraph-parse".into())
-        .stack_size(16 << 20)
-        .spawn(move || {
-            if stall {
-                std::thread::sleep(std::time::Duration::from_secs(3600));
-            }
-            let _ = tx.send(extract::parse(&bytes, &limits));
-        })
-        .map_err(|e| crate::error::Error::io("a parse thread", e))?;
+    engines.parsers.run(move || {
+        if stall {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        }
+        let _ = tx.send(extract::parse(&bytes, &limits));
+    })?;
     match rx.recv_timeout(limit.saturating_sub(started.elapsed())) {
         Ok(parsed) => parsed,
         Err(_) => Err(crate::error::Error::Timeout(limit)),

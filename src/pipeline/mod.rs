@@ -18,6 +18,7 @@
 
 mod config;
 mod document;
+mod parsers;
 mod progress;
 mod stages;
 
@@ -56,6 +57,16 @@ pub struct RunOutput {
     pub fingerprint: String,
     /// The shard processed, when the run was one.
     pub shard: Option<Shard>,
+}
+
+/// Documents processed concurrently under `config`: enough to keep every worker busy while
+/// another document is being loaded or waits for the writer.
+fn lanes(config: &Config) -> usize {
+    if config.sequential {
+        1
+    } else {
+        config.effective_workers() + 1
+    }
 }
 
 /// The pipeline with its loaded models and worker pool; reuse it for many runs.
@@ -144,6 +155,12 @@ impl Pipeline {
             pages_done: std::sync::atomic::AtomicUsize::new(0),
             prestart: !config.sequential,
             doc_timeout: config.doc_timeout,
+            // One per lane: what the documents in flight need (see `parsers` for why now).
+            parsers: parsers::Parsers::new(if config.doc_timeout.is_some() {
+                lanes(&config)
+            } else {
+                0
+            })?,
             limits: config.limits,
         });
         Ok(Pipeline {
@@ -177,14 +194,9 @@ impl Pipeline {
         &self.fingerprint
     }
 
-    /// Documents processed concurrently: enough to keep every worker busy while another
-    /// document is being loaded or waits for the writer.
+    /// Documents processed concurrently (see [`lanes`]).
     fn lanes(&self) -> usize {
-        if self.config.sequential {
-            1
-        } else {
-            self.config.effective_workers() + 1
-        }
+        lanes(&self.config)
     }
 
     /// Processes every PDF below `input` (a folder; or one file).

@@ -2,7 +2,7 @@
 //! them.
 //!
 //! Both models (NER, stage 3; relations, stage 4) are BERT encoders with a small head, run by
-//! libtorch. libtorch and what it links (about 280 shared libraries on Debian) take half a
+//! libtorch. libtorch and what it links (about 230 more shared libraries on Debian) take half a
 //! second to load and register their operators; linked into the executable, that half second
 //! would pass before `main` on every start, serial, before any PDF is read. So the
 //! libtorch-dependent code lives in a separate library, `libdocgraph_torch.so` (the
