@@ -6,7 +6,7 @@
 //! second to load and register their operators; linked into the executable, that half second
 //! would pass before `main` on every start, serial, before any PDF is read. So the
 //! libtorch-dependent code lives in a separate library, `libdocgraph_torch.so` (the
-//! `docgraph-torch` package in `crates/torch`), loaded by [`plugin`] when the first model
+//! `docgraph-torch` package in `crates/torch`), loaded by [`load_library`] when the first model
 //! instance starts: in a parallel run on a background thread while the walk, the parsing and
 //! OCR go on; never at all by commands that need no model (`query`, `explore`, `--help`) or
 //! runs whose every document comes from the cache.
