@@ -8,7 +8,7 @@
 //! libtorch-dependent code lives in a separate library, `libdocgraph_torch.so` (the
 //! `docgraph-torch` package in `crates/torch`), loaded by [`load_library`] when the first model
 //! instance starts: in a parallel run on a background thread while the walk, the parsing and
-//! OCR go on; never at all by commands that need no model (`query`, `explore`, `--help`) or
+//! OCR go on; never at all by commands that need no model (`query`, `merge`, `--help`) or
 //! runs whose every document comes from the cache.
 //!
 //! The two sides meet in [`abi`]: plain C types (token ids in, label scores out), one table of
