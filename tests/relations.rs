@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use common::root;
 use docgraph::record::EntityType;
-use docgraph::relations::eval::{read_conll04, Counts, GoldSentence, Scores};
+use docgraph::relations::eval::{read_conll04_dev, Counts, GoldSentence, Scores};
 use docgraph::relations::model::{decide, read_card, EncodedPair, PairEncoder, RelationClassifier};
 use docgraph::relations::schema::Predicate;
 use docgraph::runtime::Precision;
@@ -24,16 +24,7 @@ const MIN_GOLD_ENTITY_F1: f64 = 0.65;
 const MIN_END_TO_END_F1: f64 = 0.30;
 
 fn dev_split() -> Vec<GoldSentence> {
-    let dir = std::env::var_os("DOCGRAPH_CONLL04")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("../shared/data/conll04"));
-    let path = dir.join("conll04_dev.json");
-    assert!(
-        path.is_file(),
-        "{} is missing: the relation tests need CoNLL04's development split (set DOCGRAPH_CONLL04)",
-        path.display()
-    );
-    read_conll04(&path).unwrap()
+    read_conll04_dev(root()).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn model_dir() -> PathBuf {

@@ -106,6 +106,26 @@ fn conll04_type(t: &str) -> Option<EntityType> {
     }
 }
 
+/// Environment variable naming the folder that holds CoNLL04's splits (for the tests that
+/// score the relation model; the data is not shipped with docgraph).
+pub const CONLL04_ENV: &str = "DOCGRAPH_CONLL04";
+
+/// CoNLL04's development split, from the folder in [`CONLL04_ENV`], else from
+/// `../shared/data/conll04` beside the repository at `repo`; an error says where it looked.
+pub fn read_conll04_dev(repo: &Path) -> Result<Vec<GoldSentence>> {
+    let dir = std::env::var_os(CONLL04_ENV)
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| repo.join("../shared/data/conll04"));
+    let path = dir.join("conll04_dev.json");
+    if !path.is_file() {
+        return Err(Error::Config(format!(
+            "{} is missing: CoNLL04's development split is needed here (set {CONLL04_ENV})",
+            path.display()
+        )));
+    }
+    read_conll04(&path)
+}
+
 /// Reads a CoNLL04 split (`tokens`, BILOU `tags`, `relations` per sentence).
 pub fn read_conll04(path: &Path) -> Result<Vec<GoldSentence>> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use docgraph::relations::eval::{read_conll04, GoldSentence};
+use docgraph::relations::eval::{read_conll04_dev, GoldSentence};
 use docgraph::relations::model::{decide, read_card, EncodedPair, PairEncoder, RelationClassifier};
 use docgraph::runtime::Precision;
 use docgraph_torch::training::{Batch, RelationNet};
@@ -15,16 +15,7 @@ fn root() -> PathBuf {
 }
 
 fn dev_split() -> Vec<GoldSentence> {
-    let dir = std::env::var_os("DOCGRAPH_CONLL04")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("../shared/data/conll04"));
-    let path = dir.join("conll04_dev.json");
-    assert!(
-        path.is_file(),
-        "{} is missing: this test needs CoNLL04's development split (set DOCGRAPH_CONLL04)",
-        path.display()
-    );
-    read_conll04(&path).unwrap()
+    read_conll04_dev(&root()).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn model_dir() -> PathBuf {
