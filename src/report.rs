@@ -144,6 +144,10 @@ pub struct EngineSeconds {
     pub relations: f64,
     /// Tesseract engines.
     pub ocr: f64,
+    /// Loading the model runtime (`libdocgraph_torch.so` and libtorch), when this run loaded
+    /// it: part of the first model start's time above, not in addition to it.
+    #[serde(default)]
+    pub runtime: f64,
 }
 
 /// How the run was set up, as the report states it.

@@ -443,6 +443,11 @@ fn an_unchanged_rerun_loads_no_model_and_starts_no_ocr() {
         first["engines_started"]["ocr"].as_u64().unwrap() >= 1,
         "a scan was OCR'd"
     );
+    // The model runtime was loaded (its own process), inside the first model start's time.
+    let engines = &first["timing"]["engines"];
+    let runtime = engines["runtime"].as_f64().unwrap();
+    let models = engines["ner"].as_f64().unwrap() + engines["relations"].as_f64().unwrap();
+    assert!(runtime > 0.0 && runtime <= models, "{engines}");
     let graph = std::fs::read(out.path().join("graph.json")).unwrap();
     let second = run();
     assert_eq!(second["summary"]["reused"], 2);
@@ -450,6 +455,10 @@ fn an_unchanged_rerun_loads_no_model_and_starts_no_ocr() {
         second["engines_started"],
         serde_json::json!({"ner": 0, "relations": 0, "ocr": 0}),
         "everything came from the cache"
+    );
+    assert_eq!(
+        second["timing"]["engines"]["runtime"], 0.0,
+        "the model runtime was not even loaded"
     );
     assert_eq!(std::fs::read(out.path().join("graph.json")).unwrap(), graph);
 }

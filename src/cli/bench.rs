@@ -239,13 +239,15 @@ pub fn time_split(m: &ModeResult) -> String {
     let rest = m.process_seconds - before_main - setup - m.report.seconds;
     format!(
         "before main {before_main:.2} + set-up {setup:.2} + walk {:.2} + documents {:.2} \
-         (engines started in them {engines:.2}: NER {:.2}, relations {:.2}, OCR {:.2}) \
+         (engines started in them {engines:.2}: NER {:.2}, relations {:.2}, OCR {:.2}; \
+         of it loading the model runtime {:.2}) \
          + assemble {:.2} + outputs and exit {rest:.2} = {:.2} s",
         t.walk,
         t.documents,
         t.engines.ner,
         t.engines.relations,
         t.engines.ocr,
+        t.engines.runtime,
         t.assemble,
         m.process_seconds
     )

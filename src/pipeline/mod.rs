@@ -307,6 +307,7 @@ impl Pipeline {
                     .as_ref()
                     .map_or(0.0, |r| r.pool().start_time().as_secs_f64()),
                 ocr: pools.ocr.pool().start_time().as_secs_f64(),
+                runtime: crate::runtime::load_seconds_since(started).unwrap_or(0.0),
             },
         };
         report.seconds = started.elapsed().as_secs_f64();

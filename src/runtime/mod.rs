@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 pub mod abi;
 pub(crate) mod plugin;
 
-pub use plugin::{library_path, load_library, LIBRARY_ENV, LIBRARY_FILE};
+pub use plugin::{library_path, load_library, load_seconds_since, LIBRARY_ENV, LIBRARY_FILE};
 
 /// Arithmetic of the encoder's linear layers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]

@@ -12,6 +12,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::ptr::NonNull;
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use super::abi::{Api, RawModel, Rows, ABI_VERSION, ENTRY_POINT};
 use super::Precision;
@@ -63,6 +64,8 @@ pub fn library_path() -> Result<PathBuf> {
 pub fn load_library() -> Result<&'static Api> {
     static API: OnceLock<std::result::Result<&'static Api, String>> = OnceLock::new();
     API.get_or_init(|| {
+        let began = Instant::now();
+        let _record = Recorder(began);
         let path = library_path().map_err(|e| e.to_string())?;
         let api = open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         // libtorch has just loaded OpenBLAS, whose pool would compete with the workers.
@@ -72,6 +75,26 @@ pub fn load_library() -> Result<&'static Api> {
     .as_ref()
     .copied()
     .map_err(|e| Error::Model(e.clone()))
+}
+
+/// When the library was loaded and how long that took, once it has been.
+static LOADED: OnceLock<(Instant, Duration)> = OnceLock::new();
+
+/// Records the load's time when dropped (at the end of the attempt, also a failed one).
+struct Recorder(Instant);
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        let _ = LOADED.set((self.0, self.0.elapsed()));
+    }
+}
+
+/// Seconds spent loading the library, if it was loaded (or tried) after `since`.
+pub fn load_seconds_since(since: Instant) -> Option<f64> {
+    LOADED
+        .get()
+        .filter(|(began, _)| *began >= since)
+        .map(|(_, took)| took.as_secs_f64())
 }
 
 fn open(path: &Path) -> std::result::Result<&'static Api, String> {
