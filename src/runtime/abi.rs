@@ -105,9 +105,31 @@ pub struct Api {
     pub free_error: unsafe extern "C" fn(err: *mut c_char),
 }
 
-/// `inputs` padded to the longest (at least one token wide): the ids, row after row, the
-/// real length of each row, and the width.
-pub fn pad(inputs: &[&[i64]]) -> (Vec<i64>, Vec<i64>, usize) {
+/// Rows of token ids padded to one width, owned; [`Padded::rows`] lends them to the plugin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Padded {
+    /// `rows × width` token ids, row after row (padding id 0).
+    pub ids: Vec<i64>,
+    /// Real tokens of each row.
+    pub lens: Vec<i64>,
+    /// Tokens per row, padding included (at least 1).
+    pub width: usize,
+}
+
+impl Padded {
+    /// The ids as the plugin reads them; valid while `self` lives.
+    pub fn rows(&self) -> Rows {
+        Rows {
+            ids: self.ids.as_ptr(),
+            lens: self.lens.as_ptr(),
+            rows: self.lens.len(),
+            width: self.width,
+        }
+    }
+}
+
+/// `inputs` padded to the longest (at least one token wide).
+pub fn pad(inputs: &[&[i64]]) -> Padded {
     let width = inputs.iter().map(|p| p.len()).max().unwrap_or(1).max(1);
     let mut ids = Vec::with_capacity(inputs.len() * width);
     for p in inputs {
@@ -115,7 +137,7 @@ pub fn pad(inputs: &[&[i64]]) -> (Vec<i64>, Vec<i64>, usize) {
         ids.resize(ids.len() + width - p.len(), 0);
     }
     let lens = inputs.iter().map(|p| p.len() as i64).collect();
-    (ids, lens, width)
+    Padded { ids, lens, width }
 }
 
 #[cfg(test)]
@@ -124,11 +146,11 @@ mod tests {
 
     #[test]
     fn padding_keeps_rows_and_their_lengths() {
-        let (ids, lens, width) = pad(&[&[101, 7, 102], &[101, 102]]);
-        assert_eq!(ids, [101, 7, 102, 101, 102, 0]);
-        assert_eq!(lens, [3, 2]);
-        assert_eq!(width, 3);
-        let (ids, lens, width) = pad(&[&[]]);
-        assert_eq!((ids, lens, width), (vec![0], vec![0], 1));
+        let p = pad(&[&[101, 7, 102], &[101, 102]]);
+        assert_eq!(p.ids, [101, 7, 102, 101, 102, 0]);
+        assert_eq!(p.lens, [3, 2]);
+        assert_eq!((p.width, p.rows().rows, p.rows().width), (3, 2, 3));
+        let p = pad(&[&[]]);
+        assert_eq!((p.ids, p.lens, p.width), (vec![0], vec![0], 1));
     }
 }

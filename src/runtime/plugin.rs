@@ -14,7 +14,7 @@ use std::ptr::NonNull;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use super::abi::{Api, RawModel, Rows, ABI_VERSION, ENTRY_POINT};
+use super::abi::{Api, RawModel, ABI_VERSION, ENTRY_POINT};
 use super::Precision;
 use crate::error::{Error, Result};
 
@@ -219,17 +219,12 @@ impl Model {
     /// For each position of the padded `inputs` (row `r`, token `k` at `r × width + k`), the
     /// most probable label and its probability; and the width.
     pub fn tokens(&self, inputs: &[&[i64]]) -> Result<(Vec<i64>, Vec<f32>, usize)> {
-        let (ids, lens, width) = super::abi::pad(inputs);
-        let rows = Rows {
-            ids: ids.as_ptr(),
-            lens: lens.as_ptr(),
-            rows: inputs.len(),
-            width,
-        };
-        let mut label = vec![0i64; ids.len()];
-        let mut score = vec![0f32; ids.len()];
+        let padded = super::abi::pad(inputs);
+        let rows = padded.rows();
+        let mut label = vec![0i64; padded.ids.len()];
+        let mut score = vec![0f32; padded.ids.len()];
         let mut err = std::ptr::null_mut();
-        // SAFETY: `rows` points into `ids` and `lens`, alive for the call; the outputs are
+        // SAFETY: `rows` points into `padded`, alive for the call; the outputs are
         // `rows × width` long, as `Api::tokens` writes.
         let ok = unsafe {
             (self.api.tokens)(
@@ -243,7 +238,7 @@ impl Model {
         if !ok {
             return Err(take_error(self.api, err, "running the model"));
         }
-        Ok((label, score, width))
+        Ok((label, score, padded.width))
     }
 
     /// Label probabilities (`L` of them) for each input's pair at positions `head[r]` and
@@ -261,13 +256,8 @@ impl Model {
                 "pairs: ids, positions and allowed labels differ in number".into(),
             ));
         }
-        let (ids, lens, width) = super::abi::pad(inputs);
-        let rows = Rows {
-            ids: ids.as_ptr(),
-            lens: lens.as_ptr(),
-            rows: n,
-            width,
-        };
+        let padded = super::abi::pad(inputs);
+        let rows = padded.rows();
         let allowed: Vec<u8> = allowed.iter().flatten().map(|&a| u8::from(a)).collect();
         let mut probs = vec![[0f32; L]; n];
         let mut err = std::ptr::null_mut();

@@ -359,8 +359,8 @@ impl Encoder {
 /// Token ids and attention mask (`[rows, width]` each) of `inputs` padded to the longest
 /// (padding id 0, as in BERT vocabularies).
 pub fn pad(inputs: &[&[i64]]) -> (Tensor, Tensor) {
-    let (ids, lens, width) = docgraph::runtime::abi::pad(inputs);
-    tensors(&ids, &lens, width)
+    let p = docgraph::runtime::abi::pad(inputs);
+    tensors(&p.ids, &p.lens, p.width)
 }
 
 /// Token ids and attention mask (`[rows, width]` each) of padded rows: `ids` row after row,
