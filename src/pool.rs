@@ -30,6 +30,8 @@ struct Shared<T> {
     started: AtomicUsize,
     /// Time spent creating them, nanoseconds.
     start_nanos: AtomicU64,
+    /// Set while [`Pool::prestart`]'s thread is creating the first engine.
+    loading: AtomicBool,
     make: Factory<T>,
 }
 
@@ -84,6 +86,7 @@ impl<T: Send + 'static> Pool<T> {
                 rx,
                 started: AtomicUsize::new(0),
                 start_nanos: AtomicU64::new(0),
+                loading: AtomicBool::new(false),
                 make: Box::new(make),
             }),
             size,
@@ -138,6 +141,12 @@ impl<T: Send + 'static> Pool<T> {
         Duration::from_nanos(self.shared.start_nanos.load(Ordering::Relaxed))
     }
 
+    /// Whether [`Pool::prestart`]'s engine is still being created (a [`Pool::get`] now would
+    /// wait for it, or for the model it shares).
+    pub fn loading(&self) -> bool {
+        self.shared.loading.load(Ordering::Acquire)
+    }
+
     /// Starts the first engine on a thread of its own, once, unless one exists or the pool
     /// is full; returns at once. A failure is not reported here: the slot stays empty and
     /// the next [`Pool::get`] tries again and returns the error.
@@ -146,11 +155,15 @@ impl<T: Send + 'static> Pool<T> {
             return;
         }
         let shared = self.shared.clone();
+        self.shared.loading.store(true, Ordering::Release);
         let spawned = std::thread::Builder::new()
             .name("docgraph-engine-start".into())
             .spawn(move || {
                 crate::threads::limit_openmp_here();
                 let engine = shared.make().ok();
+                // Cleared first: whoever sees it cleared and asks finds the slot or waits
+                // the instant until it arrives.
+                shared.loading.store(false, Ordering::Release);
                 let _ = shared.tx.send(engine);
             });
         match spawned {
@@ -161,6 +174,7 @@ impl<T: Send + 'static> Pool<T> {
             }
             // No thread: the slot goes back empty, and the first user makes the engine.
             Err(_) => {
+                self.shared.loading.store(false, Ordering::Release);
                 let _ = self.shared.tx.send(None);
             }
         }
@@ -266,6 +280,8 @@ pub(crate) trait Pooled {
     fn start_time(&self) -> Duration;
     /// Starts the first engine in the background.
     fn prestart(&self);
+    /// Whether that first engine is still being created.
+    fn loading(&self) -> bool;
     /// Creates every missing engine now.
     fn warm(&self) -> Result<()>;
 }
@@ -282,6 +298,9 @@ impl<T: Send + 'static> Pooled for Pool<T> {
     }
     fn prestart(&self) {
         Pool::prestart(self)
+    }
+    fn loading(&self) -> bool {
+        Pool::loading(self)
     }
     fn warm(&self) -> Result<()> {
         Pool::warm(self)
@@ -421,6 +440,7 @@ mod tests {
             0,
             "prestart returns before the engine exists"
         );
+        assert!(pool.loading(), "the engine is being made");
         go.send(()).unwrap();
         assert_eq!(
             *pool.get().unwrap(),
@@ -428,6 +448,7 @@ mod tests {
             "get waited for the prestarted engine"
         );
         assert_eq!(pool.started(), 1, "a second prestart made nothing");
+        assert!(!pool.loading(), "made, and handed over");
         assert_eq!(
             *made_on.lock().unwrap(),
             vec![Some("docgraph-engine-start".to_string())]
@@ -444,6 +465,7 @@ mod tests {
         });
         pool.prestart();
         assert!(pool.get().is_err());
+        assert!(!pool.loading(), "a failure ends the loading too");
         assert_eq!(tries.load(Ordering::SeqCst), 2, "get tried again");
     }
 

@@ -656,6 +656,57 @@ fn a_long_document_shows_progress_while_it_is_read() {
 }
 
 #[test]
+fn documents_are_read_while_the_models_load() {
+    let fixtures = [
+        "fpdf/wind-report.pdf",
+        "ghostscript/github-letter.pdf",
+        "producers/chromium-series.pdf",
+        "producers/latex-prize.pdf",
+        "producers/libreoffice-deal.pdf",
+        "reportlab/siemens-munich.pdf",
+        "relations/fpdf-court.pdf",
+        "relations/ghostscript-mayor.pdf",
+    ];
+    let named: Vec<(&str, String)> = fixtures
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (*f, format!("{i}.pdf")))
+        .collect();
+    let named: Vec<(&str, &str)> = named.iter().map(|(f, n)| (*f, n.as_str())).collect();
+    let input = folder_with(&named);
+    let out = tempfile::tempdir().unwrap();
+    let run = docgraph()
+        .args(["ingest", "--progress", "json", "--no-cache", "-j", "2"])
+        .arg(input.path())
+        .arg("-o")
+        .arg(out.path())
+        .env("DOCGRAPH_TEST_SLOW_MODEL_LOAD", "3")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    let pages: u64 = report(out.path())["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["pages"].as_u64().unwrap())
+        .sum();
+    let events: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // While the NER model takes 3 s to load, no document can finish; the two workers read
+    // all eight meanwhile (not only the few a worker each would hold waiting for the model).
+    let before_first_document = events
+        .iter()
+        .take_while(|e| e["event"] != "document")
+        .filter(|e| e["event"] == "pages")
+        .map(|e| e["pages_done"].as_u64().unwrap())
+        .max();
+    assert_eq!(before_first_document, Some(pages), "{stderr}");
+}
+
+#[test]
 fn without_the_relation_model_entities_and_cooccurrences_stay_and_typed_relations_go() {
     let input = folder_with(&[("relations/reportlab-staff.pdf", "staff.pdf")]);
     let (with, without) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());

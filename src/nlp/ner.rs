@@ -48,6 +48,17 @@ impl std::fmt::Debug for NerModels {
     }
 }
 
+/// Test hook: loading the NER model takes `$DOCGRAPH_TEST_SLOW_MODEL_LOAD` seconds more (for the
+/// test that documents are read while the models load; unset in normal use).
+fn slow_load_hook() {
+    if let Some(secs) = std::env::var("DOCGRAPH_TEST_SLOW_MODEL_LOAD")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+    {
+        std::thread::sleep(std::time::Duration::from_secs_f64(secs.clamp(0.0, 60.0)));
+    }
+}
+
 /// Checks that `dir` holds a usable model, naming the first missing file.
 pub fn check_model_dir(dir: &Path) -> Result<()> {
     Error::require_model_files(dir, &MODEL_FILES, "model", "--model-dir")
@@ -222,6 +233,7 @@ impl NerModels {
             size,
             crate::pool::sharing(
                 move || {
+                    slow_load_hook();
                     runtime::plugin::set_threads(1)?;
                     NerModel::load(&dir, precision)
                 },

@@ -5,8 +5,11 @@
 //!      ─▶ sentences ─▶ NER batches ∥ ─▶ names ─▶ relation batches ∥ ─▶ DocumentResult
 //! ```
 //!
-//! Runs on the rayon pool; pages and model batches run in parallel and check the [`Stop`]
-//! between items, so a timed-out or cancelled document stops within one page or one batch.
+//! In two parts, both on the rayon pool: [`read`] (up to the page texts, no model needed) and
+//! [`finish`] (the language stages), so that while the models load, workers read other
+//! documents instead of waiting (the orchestrator holds a read document until they are
+//! ready). Pages and model batches run in parallel and check the [`Stop`] between items, so
+//! a timed-out or cancelled document stops within one page or one batch.
 //! Each stage's work lives in its own module; this file only sequences them and keeps the
 //! document's report.
 
@@ -64,33 +67,92 @@ impl Engines {
                 .map_or(Default::default(), |r| r.pool().start_time())
             + self.ocr.pool().start_time()
     }
+
+    /// Whether a model is still loading in the background ([`Engines::prestart`]): a
+    /// document's language stages would wait for it.
+    pub fn models_loading(&self) -> bool {
+        self.ner.pool().loading() || self.relations.as_ref().is_some_and(|r| r.pool().loading())
+    }
 }
 
-/// Processes one document. Failures of the whole document come back as a failed result;
-/// failures of one page are warnings in it.
-pub(crate) fn process(engines: &Engines, file: &Discovered, stop: &Stop) -> DocumentResult {
+/// A document after its first part ([`read`]): finished (from the cache, or failed), or its
+/// page texts waiting for the models ([`finish`]).
+pub(crate) enum Read {
+    /// Nothing left to do.
+    Done(Box<DocumentResult>),
+    /// Page texts for the language stages.
+    Texts(Box<Texts>),
+}
+
+/// What [`read`] hands to [`finish`]: plain data, no parsed PDF, no page image.
+pub(crate) struct Texts {
+    texts: Vec<PageText>,
+    report: DocumentReport,
+    stages: StageSeconds,
+    sha256: String,
+    /// Seconds spent on the document so far.
+    seconds: f64,
+}
+
+/// The first part of a document, which needs no model: its bytes, the cache, the page tree and
+/// each page's text, extracted or OCR'd. Failures of the whole document come back as a
+/// failed result; failures of one page are warnings in it.
+pub(crate) fn read(engines: &Engines, file: &Discovered, stop: &Stop) -> Read {
     let started = Instant::now();
     let mut stages = StageSeconds::default();
     let mut sha256 = None;
-    let mut result = match run_stages(engines, file, stop, &mut stages, &mut sha256) {
-        Ok(result) => result,
-        Err(e) => DocumentResult::failed(&file.rel, file.size, &e, 0.0),
-    };
-    result.report.seconds = started.elapsed().as_secs_f64();
-    if !result.report.reused {
-        result.report.stages = stages;
+    let read = read_texts(engines, file, stop, &mut stages, &mut sha256);
+    let seconds = started.elapsed().as_secs_f64();
+    match read {
+        Ok(Read::Texts(mut t)) => {
+            t.stages = stages;
+            t.seconds = seconds;
+            Read::Texts(t)
+        }
+        Ok(Read::Done(mut hit)) => {
+            hit.report.seconds = seconds;
+            hit.report.sha256 = sha256;
+            Read::Done(hit)
+        }
+        Err(e) => {
+            let mut failed = DocumentResult::failed(&file.rel, file.size, &e, seconds);
+            failed.report.stages = stages;
+            failed.report.sha256 = sha256;
+            Read::Done(Box::new(failed))
+        }
     }
-    result.report.sha256 = sha256;
+}
+
+/// The second part: the language stages over [`read`]'s page texts.
+pub(crate) fn finish(
+    engines: &Engines,
+    file: &Discovered,
+    read: Texts,
+    stop: &Stop,
+) -> DocumentResult {
+    let started = Instant::now();
+    let Texts {
+        texts,
+        report,
+        mut stages,
+        sha256,
+        seconds,
+    } = read;
+    let mut result = analyze(engines, texts, report, &mut stages, stop)
+        .unwrap_or_else(|e| DocumentResult::failed(&file.rel, file.size, &e, 0.0));
+    result.report.seconds = seconds + started.elapsed().as_secs_f64();
+    result.report.stages = stages;
+    result.report.sha256 = Some(sha256);
     result
 }
 
-fn run_stages(
+fn read_texts(
     engines: &Engines,
     file: &Discovered,
     stop: &Stop,
     stages: &mut StageSeconds,
     sha256: &mut Option<String>,
-) -> Result<DocumentResult> {
+) -> Result<Read> {
     // Load: the bytes, their hash (a cached result ends the work here), the page tree.
     let t = Instant::now();
     let bytes = extract::read_pdf(&file.path, &engines.limits)?;
@@ -103,7 +165,7 @@ fn run_stages(
                 // Same bytes, maybe another name: the result is this file's now.
                 hit.report.path = file.rel.clone();
                 hit.report.reused = true;
-                return Ok(*hit);
+                return Ok(Read::Done(hit));
             }
             Lookup::Invalid(why) => {
                 cache_warning = Some(format!("cached result not used, processed again: {why}"))
@@ -142,8 +204,13 @@ fn run_stages(
     report.pages = pages.len();
     report.warnings.extend(cache_warning);
     let texts = page_texts(outcomes, &mut report, stages);
-
-    analyze(engines, texts, report, stages, stop)
+    Ok(Read::Texts(Box::new(Texts {
+        texts,
+        report,
+        stages: StageSeconds::default(),
+        sha256: hash,
+        seconds: 0.0,
+    })))
 }
 
 /// The language stages over a document's page texts: sentences, entities, relations.

@@ -1,17 +1,19 @@
 //! The orchestrator: an async (`smol`) run that owns every task it starts.
 //!
 //! ```text
-//!  discover ─▶ [bounded: jobs] ─▶ N lanes ─ each spawns one document on rayon, awaits it with
-//!                                  │         the document's time limit ─▶ [bounded: results]
+//!  discover ─▶ [bounded: jobs] ─▶ N lanes ─ each takes one document through its two parts on
+//!                                  │         rayon, under the document's time limit
+//!                                  │                                   ─▶ [bounded: results]
 //!                                  ▼                                        │
-//!                                 rayon pool: pages ∥ (extract or OCR), NER batches ∥
-//!                                                                          ▼
+//!     rayon pool: read (pages ∥ extract or OCR) ─ (waits while a model loads) ─▶
+//!                 finish (NER batches ∥, relation batches ∥)                 ▼
 //!                                                       one writer: collects, reports progress
 //!                                                                          ▼
 //!                                                        graph assembled, outputs written
 //! ```
 //! Both channels are bounded, so a slow writer slows the lanes and the lanes slow discovery:
-//! memory holds at most `lanes` documents in flight whatever the folder size. Every task is
+//! memory holds at most `lanes` documents in flight whatever the folder size, of which at
+//! most `readers` hold a PDF and its page images; the others hold text. Every task is
 //! awaited before `run` returns (also on cancellation), and a document past its time limit is
 //! recorded as timed out and told to stop; its lane waits for the work to end, so nothing
 //! outlives the run.
@@ -40,7 +42,7 @@ use crate::relations::RelationModels;
 use crate::report::{EngineSeconds, RunReport, RunSetup, Timing};
 use crate::shard::Shard;
 pub use config::{default_model_dir, Config};
-use document::Engines;
+use document::{Engines, Read};
 pub use progress::Progress;
 
 /// What a run produced.
@@ -59,13 +61,25 @@ pub struct RunOutput {
     pub shard: Option<Shard>,
 }
 
-/// Documents processed concurrently under `config`: enough to keep every worker busy while
-/// another document is being loaded or waits for the writer.
-fn lanes(config: &Config) -> usize {
+/// Documents read at once under `config` (each holds its bytes, parsed PDF and page images):
+/// enough to keep every worker busy while another document is being loaded or waits for the
+/// writer.
+fn readers(config: &Config) -> usize {
     if config.sequential {
         1
     } else {
         config.effective_workers() + 1
+    }
+}
+
+/// Documents in flight under `config`: the ones being read, and read ones (page texts only)
+/// waiting for the models to load, for a worker or for the writer. A parallel run loads its
+/// models while the first documents are read; the workers read on until this many wait.
+fn lanes(config: &Config) -> usize {
+    if config.sequential {
+        1
+    } else {
+        4 * readers(config)
     }
 }
 
@@ -155,9 +169,9 @@ impl Pipeline {
             pages_done: std::sync::atomic::AtomicUsize::new(0),
             prestart: !config.sequential,
             doc_timeout: config.doc_timeout,
-            // One per lane: what the documents in flight need (see `parsers` for why now).
+            // One per reader: what the documents being read need (see `parsers` for why now).
             parsers: parsers::Parsers::new(if config.doc_timeout.is_some() {
-                lanes(&config)
+                readers(&config)
             } else {
                 0
             })?,
@@ -375,6 +389,8 @@ impl Pipeline {
                 });
             }
         };
+        let readers = Arc::new(smol::lock::Semaphore::new(readers(&self.config)));
+        let readers = &readers;
         stages::drive(
             files.iter().cloned(),
             self.lanes(),
@@ -384,7 +400,7 @@ impl Pipeline {
                 if cancel.is_cancelled() {
                     DocumentResult::failed(&file.rel, file.size, &Error::Cancelled, 0.0)
                 } else {
-                    self.one_document(&file, cancel).await
+                    self.one_document(&file, cancel, readers).await
                 }
             },
             |i, mut r: DocumentResult| {
@@ -476,72 +492,144 @@ impl Pipeline {
         Arc::strong_count(&self.engines) - 1
     }
 
-    async fn one_document(&self, file: &Discovered, cancel: &CancelFlag) -> DocumentResult {
-        let doc_stop = Arc::new(AtomicBool::new(false));
-        let (began_tx, began_rx) = flume::bounded::<Instant>(1);
-        let (tx, rx) = flume::bounded(1);
-        {
-            let engines = self.engines.clone();
-            let file = file.clone();
-            let run_stop = cancel.as_arc();
-            let doc_stop = doc_stop.clone();
-            self.pool.spawn(move || {
-                // The document's time starts here, when a worker takes it up, not while it
-                // waited behind other documents.
-                let started = Instant::now();
-                let _ = began_tx.send(started);
-                let stop = Stop {
-                    run: &run_stop,
-                    doc: &doc_stop,
-                };
-                let r = guarded(&file, started, || document::process(&engines, &file, &stop));
-                // Let go of the engines before reporting, so that once every result is in,
-                // nothing of the run holds them.
-                drop(engines);
-                let _ = tx.send(r);
-            });
-        }
+    /// One document: [`document::read`] on the pool, then, once no model is loading in the
+    /// background, [`document::finish`] on the pool, under the document's time limit.
+    async fn one_document(
+        &self,
+        file: &Discovered,
+        cancel: &CancelFlag,
+        readers: &Arc<smol::lock::Semaphore>,
+    ) -> DocumentResult {
+        let flags = Flags {
+            run: cancel.as_arc(),
+            doc: Arc::new(AtomicBool::new(false)),
+        };
+        let clock = Arc::new(WorkClock::default());
+        // Few documents are read at once (each holds its PDF and page images); a read one
+        // waiting below holds only its text.
+        let permit = readers.acquire_arc().await;
+        let read = {
+            let (file, flags) = (file.clone(), flags.clone());
+            self.on_pool(&clock, move |engines| {
+                let _permit = permit;
+                guarded(
+                    &file,
+                    || document::read(engines, &file, &flags.stop()),
+                    |failed| Read::Done(Box::new(failed)),
+                )
+            })
+        };
+        let work = async {
+            let texts = match read.await? {
+                Read::Done(r) => return Some(*r),
+                Read::Texts(texts) => texts,
+            };
+            // While a model loads, the document waits here rather than on a worker, which
+            // reads the next documents meanwhile.
+            while self.engines.models_loading() && !flags.doc.load(Ordering::Relaxed) {
+                smol::Timer::after(Duration::from_millis(5)).await;
+            }
+            if flags.doc.load(Ordering::Relaxed) {
+                return None; // out of time meanwhile: its result is the time-out
+            }
+            let (file, flags) = (file.clone(), flags.clone());
+            self.on_pool(&clock, move |engines| {
+                guarded(
+                    &file,
+                    || document::finish(engines, &file, *texts, &flags.stop()),
+                    |failed| failed,
+                )
+            })
+            .await
+        };
+        let mut work = std::pin::pin!(work);
         let engines_before = self.engines.start_time();
         let limited = within_limit(
-            async { began_rx.recv_async().await.ok() },
-            async { rx.recv_async().await.ok() },
+            work.as_mut(),
             self.config.doc_timeout,
+            &|| clock.spent(),
             &|| self.engines.start_time().saturating_sub(engines_before),
         )
         .await;
-        let (started, outcome) = match limited {
-            Limited::NeverBegan => {
-                return DocumentResult::failed(
-                    &file.rel,
-                    file.size,
-                    &Error::Panic("the worker pool did not take the document".into()),
-                    0.0,
-                )
-            }
-            Limited::Done(started, r) => (started, Some(r)),
-            Limited::TimedOut(started) => (started, None),
+        let failed = |e: &Error| {
+            DocumentResult::failed(&file.rel, file.size, e, clock.spent().as_secs_f64())
         };
-        match outcome {
+        match limited {
             Some(Some(r)) => r,
-            Some(None) => DocumentResult::failed(
-                &file.rel,
-                file.size,
-                &Error::Panic("worker ended without a result".into()),
-                started.elapsed().as_secs_f64(),
-            ),
+            Some(None) => failed(&Error::Panic("worker ended without a result".into())),
             None => {
-                let limit = self.config.doc_timeout.unwrap_or_default();
-                doc_stop.store(true, Ordering::SeqCst);
+                flags.doc.store(true, Ordering::SeqCst);
                 // Wait for the work to notice and end, so it does not outlive the run.
-                let _ = rx.recv_async().await;
-                DocumentResult::failed(
-                    &file.rel,
-                    file.size,
-                    &Error::Timeout(limit),
-                    started.elapsed().as_secs_f64(),
-                )
+                let _ = work.await;
+                failed(&Error::Timeout(self.config.doc_timeout.unwrap_or_default()))
             }
         }
+    }
+
+    /// Runs `part` of a document on the worker pool, timed on `clock`; its result, or `None`
+    /// if the worker ended without one.
+    fn on_pool<R: Send + 'static>(
+        &self,
+        clock: &Arc<WorkClock>,
+        part: impl FnOnce(&Engines) -> R + Send + 'static,
+    ) -> impl std::future::Future<Output = Option<R>> {
+        let (tx, rx) = flume::bounded(1);
+        let (engines, clock) = (self.engines.clone(), clock.clone());
+        self.pool.spawn(move || {
+            clock.begin();
+            let r = part(&engines);
+            clock.end();
+            // Let go of the engines before reporting, so that once every result is in,
+            // nothing of the run holds them.
+            drop(engines);
+            let _ = tx.send(r);
+        });
+        async move { rx.recv_async().await.ok() }
+    }
+}
+
+/// A document's stop flags, owned, for its parts on the pool.
+#[derive(Clone)]
+struct Flags {
+    run: Arc<AtomicBool>,
+    doc: Arc<AtomicBool>,
+}
+
+impl Flags {
+    fn stop(&self) -> Stop<'_> {
+        Stop {
+            run: &self.run,
+            doc: &self.doc,
+        }
+    }
+}
+
+/// A document's own working time: its parts on the workers, not the waits before and between
+/// them (behind other documents, or for a model to load).
+#[derive(Debug, Default)]
+struct WorkClock(std::sync::Mutex<(Duration, Option<Instant>)>);
+
+impl WorkClock {
+    fn state(&self) -> std::sync::MutexGuard<'_, (Duration, Option<Instant>)> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+    /// A part starts.
+    fn begin(&self) {
+        self.state().1 = Some(Instant::now());
+    }
+    /// It ends.
+    fn end(&self) {
+        let mut s = self.state();
+        if let Some(t) = s.1.take() {
+            s.0 += t.elapsed();
+        }
+    }
+    /// Working time so far.
+    fn spent(&self) -> Duration {
+        let s = self.state();
+        s.0 + s.1.map_or(Duration::ZERO, |t| t.elapsed())
     }
 }
 
@@ -568,59 +656,47 @@ fn relativize(root: &Path, results: &mut [DocumentResult], walk_warnings: &mut [
     walk_warnings.iter_mut().for_each(strip);
 }
 
-/// How waiting for a piece of work under a time limit ended.
-#[derive(Debug, PartialEq)]
-enum Limited<T> {
-    /// The work never began.
-    NeverBegan,
-    /// It finished; when it began.
-    Done(Instant, T),
-    /// The limit passed; when it began.
-    TimedOut(Instant),
-}
-
-/// Waits for `finished` under `limit`, counted from the instant the work began (what `began`
-/// yields), not from the call: time spent queued behind other work does not count, nor does
-/// the time `grace` reports (engines started meanwhile: the first documents load the models).
+/// Waits for `finished` under `limit` of working time (what `spent` says: time queued
+/// behind other work does not count), plus the time `grace` reports (engines started
+/// meanwhile: the first documents load the models). `None` when the limit passed first.
 async fn within_limit<T>(
-    began: impl std::future::Future<Output = Option<Instant>>,
     finished: impl std::future::Future<Output = T>,
     limit: Option<Duration>,
+    spent: &dyn Fn() -> Duration,
     grace: &dyn Fn() -> Duration,
-) -> Limited<T> {
-    let Some(started) = began.await else {
-        return Limited::NeverBegan;
-    };
+) -> Option<T> {
     match limit {
         Some(limit) => {
             let timer = async {
                 loop {
-                    let left = (limit + grace()).saturating_sub(started.elapsed());
+                    let left = (limit + grace()).saturating_sub(spent());
                     if left.is_zero() {
-                        return Limited::TimedOut(started);
+                        return None;
                     }
                     smol::Timer::after(left).await;
                 }
             };
-            smol::future::or(async { Limited::Done(started, finished.await) }, timer).await
+            smol::future::or(async { Some(finished.await) }, timer).await
         }
-        None => Limited::Done(started, finished.await),
+        None => Some(finished.await),
     }
 }
 
-/// Runs one document's work so that a panic in any stage becomes that document's error.
-fn guarded(
+/// Runs part of a document's work so that a panic in any stage becomes that document's error
+/// (the failed result, as `failed` makes it the part's outcome).
+fn guarded<R>(
     file: &Discovered,
-    started: Instant,
-    work: impl FnOnce() -> DocumentResult,
-) -> DocumentResult {
+    work: impl FnOnce() -> R,
+    failed: impl FnOnce(DocumentResult) -> R,
+) -> R {
+    let started = Instant::now();
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|p| {
-        DocumentResult::failed(
+        failed(DocumentResult::failed(
             &file.rel,
             file.size,
             &Error::from_panic(p),
             started.elapsed().as_secs_f64(),
-        )
+        ))
     })
 }
 
@@ -628,21 +704,27 @@ fn guarded(
 mod tests {
     use super::*;
 
-    /// Work on another thread, as on the pool: queued for `queued`, then busy for `busy`, of
-    /// which `grace` was spent starting engines.
-    fn work(queued: Duration, busy: Duration, grace: Duration) -> Limited<&'static str> {
-        let (began_tx, began_rx) = flume::bounded(1);
+    /// Work on another thread, as on the pool: parts of `busy` each, after waits of `queued`
+    /// each (behind other documents, or for a model), the first `grace` of it spent starting
+    /// engines; under a limit of 250 ms.
+    fn work(parts: &[(Duration, Duration)], grace: Duration) -> Option<&'static str> {
+        let clock = Arc::new(WorkClock::default());
         let (tx, rx) = flume::bounded(1);
+        let parts = parts.to_vec();
+        let c = clock.clone();
         let worker = std::thread::spawn(move || {
-            std::thread::sleep(queued);
-            let _ = began_tx.send(Instant::now());
-            std::thread::sleep(busy);
+            for (queued, busy) in parts {
+                std::thread::sleep(queued);
+                c.begin();
+                std::thread::sleep(busy);
+                c.end();
+            }
             let _ = tx.send("done");
         });
         let r = smol::block_on(within_limit(
-            async { began_rx.recv_async().await.ok() },
             async { rx.recv_async().await.unwrap() },
             Some(Duration::from_millis(250)),
+            &|| clock.spent(),
             &|| grace,
         ));
         worker.join().unwrap();
@@ -650,23 +732,21 @@ mod tests {
     }
 
     #[test]
-    fn the_time_limit_counts_from_when_the_work_began_not_from_the_queue() {
+    fn the_time_limit_counts_the_documents_own_work_not_its_waits() {
         let ms = Duration::from_millis;
         // Queued for 400 ms behind other work, then 50 ms of its own, under 250 ms: on time.
-        assert!(matches!(
-            work(ms(400), ms(50), ms(0)),
-            Limited::Done(_, "done")
-        ));
+        assert_eq!(work(&[(ms(400), ms(50))], ms(0)), Some("done"));
+        // Read in 150 ms, 300 ms waiting for the models, 50 ms of language stages: on time.
+        assert_eq!(
+            work(&[(ms(0), ms(150)), (ms(300), ms(50))], ms(0)),
+            Some("done")
+        );
         // 600 ms of its own under 250 ms: timed out.
-        assert!(matches!(work(ms(0), ms(600), ms(0)), Limited::TimedOut(_)));
+        assert_eq!(work(&[(ms(0), ms(600))], ms(0)), None);
+        // Two parts of 200 ms each: timed out in the second.
+        assert_eq!(work(&[(ms(0), ms(200)), (ms(100), ms(200))], ms(0)), None);
         // 400 ms of which 300 ms loading a model, under 250 ms: on time.
-        assert!(matches!(
-            work(ms(0), ms(400), ms(300)),
-            Limited::Done(_, "done")
-        ));
-        let never: Limited<()> =
-            smol::block_on(within_limit(async { None }, async {}, None, &|| ms(0)));
-        assert_eq!(never, Limited::NeverBegan);
+        assert_eq!(work(&[(ms(0), ms(400))], ms(300)), Some("done"));
     }
 
     #[test]
@@ -676,7 +756,11 @@ mod tests {
             rel: "x.pdf".into(),
             size: 1,
         };
-        let r = guarded(&file, Instant::now(), || panic!("glyph table out of range"));
+        let r = guarded(
+            &file,
+            || -> DocumentResult { panic!("glyph table out of range") },
+            |failed| failed,
+        );
         assert_eq!(r.report.status, crate::record::DocStatus::Failed);
         assert_eq!(r.report.error_kind, Some(crate::error::ErrorKind::Panic));
         assert!(r.report.error.unwrap().contains("glyph table out of range"));
