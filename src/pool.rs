@@ -241,20 +241,37 @@ pub(crate) fn sharing<T: Send>(
     }
 }
 
-/// A stage's busy time in one document: the time its steps took, summed over the threads that
-/// ran them, each timed from when it holds its engine. In a parallel run a thread waiting on a
-/// nested parallel step works on other documents meanwhile, so wall time around a step
-/// overstates it; this does not, and so a stage's rate per busy core means the same in
-/// sequential and parallel runs.
+/// A stage's busy time in one document: the processor time its steps took on the threads that
+/// ran them, summed, each timed from when it holds its engine. Processor time, not wall time:
+/// in a parallel run a thread waiting on a nested parallel step works on other documents
+/// meanwhile, and a thread may wait for a core while another thread (a model loading in the
+/// background) has it; neither is this stage's work. So a stage's rate per busy core means the
+/// same in sequential and parallel runs. (Every engine runs its step on the calling thread:
+/// one libtorch thread, OpenMP kept on the caller, see `crate::threads`.)
 #[derive(Debug, Default)]
 pub(crate) struct BusyTime(AtomicU64);
 
+/// The calling thread's processor time so far.
+fn thread_time() -> Duration {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `t` is a valid timespec to write to; the clock exists on every Linux.
+    let ok = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) } == 0;
+    if ok {
+        Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+    } else {
+        Duration::ZERO
+    }
+}
+
 impl BusyTime {
-    /// Runs `f`, adding its time.
+    /// Runs `f`, adding the processor time it took on this thread.
     pub fn time<R>(&self, f: impl FnOnce() -> R) -> R {
-        let t = Instant::now();
+        let t = thread_time();
         let r = f();
-        self.add(t.elapsed());
+        self.add(thread_time().saturating_sub(t));
         r
     }
 
@@ -470,11 +487,18 @@ mod tests {
     }
 
     #[test]
-    fn busy_time_adds_up_across_threads() {
+    fn busy_time_adds_up_work_across_threads_and_leaves_waiting_out() {
+        /// 20 ms of this thread's processor time.
+        fn work() {
+            let start = thread_time();
+            while thread_time() - start < Duration::from_millis(20) {
+                std::hint::black_box(0u64);
+            }
+        }
         let busy = BusyTime::default();
         std::thread::scope(|s| {
             for _ in 0..2 {
-                s.spawn(|| busy.time(|| std::thread::sleep(Duration::from_millis(20))));
+                s.spawn(|| busy.time(work));
             }
         });
         assert_eq!(busy.time(|| 5), 5);
@@ -482,6 +506,13 @@ mod tests {
             busy.seconds() >= 0.040,
             "both threads' time: {}",
             busy.seconds()
+        );
+        let waiting = BusyTime::default();
+        waiting.time(|| std::thread::sleep(Duration::from_millis(50)));
+        assert!(
+            waiting.seconds() < 0.025,
+            "a thread that waits is not busy: {}",
+            waiting.seconds()
         );
     }
 

@@ -217,8 +217,10 @@ pub struct OcrPage {
 }
 
 /// Seconds each stage was busy, summed over the threads that worked on it (so they can exceed
-/// wall time). Time spent waiting is left out: for a model to load, for an instance to come
-/// free, and for other documents' work a thread took on while a nested parallel step finished.
+/// wall time): processor time of the OCR, NER and relation steps (load and extract are wall
+/// time, and small). Time spent waiting is left out: for a model to load, for an instance to
+/// come free, for a core another thread held, and for other documents' work a thread took on
+/// while a nested parallel step finished.
 /// So a stage's rate per busy core (items / seconds) means the same in sequential and
 /// parallel runs.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
