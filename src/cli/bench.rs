@@ -31,6 +31,8 @@ pub struct ModeResult {
     pub graph_json: String,
     /// Wall-clock seconds of the whole `docgraph ingest` process, start to exit.
     pub process_seconds: f64,
+    /// Processor seconds (user and system, all threads) of that process.
+    pub cpu_seconds: f64,
 }
 
 impl ModeResult {
@@ -41,6 +43,24 @@ impl ModeResult {
     /// Pages per second.
     pub fn pages_per_s(&self) -> f64 {
         self.report.summary.pages as f64 / self.report.seconds.max(1e-9)
+    }
+
+    /// The share of its workers' cores the process kept busy, start to exit.
+    pub fn busy(&self) -> f64 {
+        self.cpu_seconds / (self.report.workers.max(1) as f64 * self.process_seconds.max(1e-9))
+    }
+
+    /// Processor time as a line: `4.37 s, 94% of 2 cores × 2.33 s (0.29 core-s idle)`.
+    pub fn cores_line(&self) -> String {
+        let cores = self.report.workers.max(1);
+        format!(
+            "{:.2} s, {:.0}% of {cores} core{} × {:.2} s ({:.2} core-s idle)",
+            self.cpu_seconds,
+            100.0 * self.busy(),
+            if cores == 1 { "" } else { "s" },
+            self.process_seconds,
+            (cores as f64 * self.process_seconds - self.cpu_seconds).max(0.0),
+        )
     }
 }
 
@@ -105,6 +125,9 @@ impl BenchResult {
         );
         for m in [&self.sequential, &self.parallel] {
             let _ = writeln!(s, "time ({}): {}", m.mode, time_split(m));
+        }
+        for m in [&self.sequential, &self.parallel] {
+            let _ = writeln!(s, "processor time ({}): {}", m.mode, m.cores_line());
         }
         let _ = writeln!(
             s,
@@ -203,6 +226,13 @@ pub fn spreads(rounds: &[BenchResult]) -> String {
         of(&|r| r.sequential.process_seconds, 2),
         of(&|r| r.parallel.process_seconds, 2),
     );
+    let _ = writeln!(
+        s,
+        "  processor seconds sequential {}, parallel {}; parallel cores busy {}",
+        of(&|r| r.sequential.cpu_seconds, 2),
+        of(&|r| r.parallel.cpu_seconds, 2),
+        of_in(&|r| 100.0 * r.parallel.busy(), 0, "%"),
+    );
     for (mode, pick) in [
         (
             "sequential",
@@ -282,6 +312,7 @@ fn run_mode(exe: &Path, dir: &Path, sequential: bool, extra: &[String]) -> Resul
     let _ = std::fs::remove_dir_all(&out.0);
     errln!("docgraph bench: {mode} run…");
     let started = std::time::Instant::now();
+    let cpu_before = children_cpu_seconds();
     let mut cmd = Command::new(exe);
     cmd.arg("ingest")
         .arg(dir)
@@ -299,6 +330,7 @@ fn run_mode(exe: &Path, dir: &Path, sequential: bool, extra: &[String]) -> Resul
         .status()
         .map_err(|e| Error::io(exe, e))?;
     let process_seconds = started.elapsed().as_secs_f64();
+    let cpu_seconds = children_cpu_seconds() - cpu_before;
     // 0: all documents ok; 3: some failed (a bench folder may hold broken files on purpose).
     if !matches!(status.code(), Some(0 | 3)) {
         return Err(Error::Config(format!(
@@ -326,7 +358,19 @@ fn run_mode(exe: &Path, dir: &Path, sequential: bool, extra: &[String]) -> Resul
         report,
         graph_json,
         process_seconds,
+        cpu_seconds,
     })
+}
+
+/// Processor seconds (user and system) of the child processes waited for so far.
+fn children_cpu_seconds() -> f64 {
+    // SAFETY: an all-zero rusage is valid, and getrusage only writes into it.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) } != 0 {
+        return 0.0;
+    }
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
 }
 
 /// Runs `exe ingest` on `dir` sequentially, then in parallel, with `extra` arguments.
