@@ -392,18 +392,19 @@ impl Pipeline {
         let readers = Arc::new(smol::lock::Semaphore::new(readers(&self.config)));
         let readers = &readers;
         stages::drive(
-            files.iter().cloned(),
+            largest_first(files),
             self.lanes(),
             &|| cancel.is_cancelled(),
             &tick,
-            |_, file| async move {
-                if cancel.is_cancelled() {
+            |_, (i, file): (usize, &Discovered)| async move {
+                let r = if cancel.is_cancelled() {
                     DocumentResult::failed(&file.rel, file.size, &Error::Cancelled, 0.0)
                 } else {
-                    self.one_document(&file, cancel, readers).await
-                }
+                    self.one_document(file, cancel, readers).await
+                };
+                (i, r)
             },
-            |i, mut r: DocumentResult| {
+            |_, (i, mut r): (usize, DocumentResult)| {
                 done += 1;
                 done_now.set(done);
                 pages += r.report.pages;
@@ -633,6 +634,16 @@ impl WorkClock {
     }
 }
 
+/// The files with their index, largest first (ties in their order): in a parallel run the
+/// longest work starts first, so the last documents, which one core may finish while the other
+/// has nothing left, are the small ones; and scans, large files, are OCR'd while the models
+/// load. (Size is only a guess at work, but it costs nothing: the walk measured it.)
+fn largest_first(files: &[Discovered]) -> Vec<(usize, &Discovered)> {
+    let mut order: Vec<(usize, &Discovered)> = files.iter().enumerate().collect();
+    order.sort_by_key(|(_, f)| std::cmp::Reverse(f.size));
+    order
+}
+
 /// Paths in errors and warnings relative to the input folder, as documents are named: no
 /// machine's folder layout in the outputs.
 fn relativize(root: &Path, results: &mut [DocumentResult], walk_warnings: &mut [String]) {
@@ -747,6 +758,21 @@ mod tests {
         assert_eq!(work(&[(ms(0), ms(200)), (ms(100), ms(200))], ms(0)), None);
         // 400 ms of which 300 ms loading a model, under 250 ms: on time.
         assert_eq!(work(&[(ms(0), ms(400))], ms(300)), Some("done"));
+    }
+
+    #[test]
+    fn documents_start_largest_first_ties_in_path_order() {
+        let files: Vec<Discovered> = [3, 10, 3, 7]
+            .iter()
+            .enumerate()
+            .map(|(i, &size)| Discovered {
+                path: format!("{i}.pdf").into(),
+                rel: format!("{i}.pdf"),
+                size,
+            })
+            .collect();
+        let order: Vec<usize> = largest_first(&files).iter().map(|(i, _)| *i).collect();
+        assert_eq!(order, [1, 3, 0, 2]);
     }
 
     #[test]
