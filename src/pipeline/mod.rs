@@ -16,7 +16,8 @@
 //! most `readers` hold a PDF and its page images; the others hold text. Every task is
 //! awaited before `run` returns (also on cancellation), and a document past its time limit is
 //! recorded as timed out and told to stop; its lane waits for the work to end, so nothing
-//! outlives the run.
+//! outlives the run. Documents are fed largest first ([`largest_first`]); results come back in
+//! path order.
 
 mod config;
 mod document;
