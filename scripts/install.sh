@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs docgraph under a prefix: the binary in PREFIX/bin, its model runtime in
-# PREFIX/lib/docgraph, both models in
+# Installs docgraph under a prefix: the binary in PREFIX/bin, its model runtime (and the
+# libtesseract scripts/build_tesseract.sh built) in PREFIX/lib/docgraph, both models in
 # PREFIX/share/docgraph/models, where the installed binary looks for them (or set
 # DOCGRAPH_MODEL_DIR to the NER model folder; the relation model is its sibling folder).
 #
@@ -13,6 +13,10 @@ cargo build --release --locked
 # The executable and its model runtime (loaded from ../lib/docgraph beside bin/).
 install -D -m 755 target/release/docgraph "$prefix/bin/docgraph"
 install -D -m 755 target/release/libdocgraph_torch.so "$prefix/lib/docgraph/libdocgraph_torch.so"
+# The faster libtesseract setup built, if it did (the executable looks in ../lib/docgraph first).
+if [ -f target/tesseract/lib/libtesseract.so.5 ]; then
+  install -D -m 755 target/tesseract/lib/libtesseract.so.5 "$prefix/lib/docgraph/libtesseract.so.5"
+fi
 mkdir -p "$prefix/share/docgraph/models"
 for m in models/*/; do
   name=$(basename "$m")

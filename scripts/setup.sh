@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the system packages docgraph builds and runs against (Debian 12), once.
+# Installs the system packages docgraph builds and runs against (Debian 12), once, and builds
+# the faster libtesseract docgraph uses when present (scripts/build_tesseract.sh).
 # Idempotent: packages already present are not fetched again.
 set -euo pipefail
 
@@ -8,6 +9,7 @@ PKGS=(
   libtesseract-dev libleptonica-dev tesseract-ocr-eng   # OCR
   libtorch-dev libopenblas0-pthread  # rust-bert's libtorch (1.13.1) and a fast BLAS
   chromium                           # headless, for the test of the HTML explorer
+  curl ca-certificates cmake make g++ # to build libtesseract (scripts/build_tesseract.sh)
 )
 
 missing=()
@@ -25,3 +27,7 @@ if ((${#missing[@]})); then
 else
   echo "setup: system packages present" >&2
 fi
+
+# A faster build of the same libtesseract, used by docgraph when present (see the script).
+bash "$(dirname "$0")/build_tesseract.sh" ||
+  echo "setup: building libtesseract failed; docgraph will use Debian's (same text, slower OCR)" >&2

@@ -57,6 +57,10 @@ pub struct RunReport {
     /// Arithmetic of the models' linear layers (`float32`, `bfloat16` or `int8`); absent for a merge.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precision: Option<String>,
+    /// The libtesseract the process loaded: the faster build `scripts/build_tesseract.sh`
+    /// makes, or the system's; `null` for a merge, or where it cannot be told.
+    #[serde(default)]
+    pub tesseract_library: Option<String>,
     /// Engines started (models loaded, Tesseract started) by the pipeline so far.
     #[serde(default)]
     pub engines_started: EnginesStarted,
@@ -209,6 +213,10 @@ impl RunReport {
             workers: setup.workers,
             ner_instances: setup.ner_instances,
             precision: setup.precision.map(|p| p.name().to_string()),
+            tesseract_library: (setup.mode != "merge")
+                .then(crate::ocr::loaded_library)
+                .flatten()
+                .map(|p| p.display().to_string()),
             engines_started: setup.engines_started,
             cancelled,
             seconds: elapsed.as_secs_f64(),

@@ -767,3 +767,57 @@ fn a_missing_model_runtime_is_said_up_front() {
     }
     assert!(!out.path().join("graph.json").exists(), "nothing written");
 }
+
+/// `scripts/build_tesseract.sh` (run by the setup script) builds libtesseract into
+/// `target/tesseract/lib`; the executable loads that one before Debian's (its RUNPATH, set in
+/// `build.rs`). Where it was not built, Debian's is used and this is said; under CI it must be
+/// there.
+#[test]
+fn the_executable_loads_the_libtesseract_setup_built() {
+    let exe = Path::new(env!("CARGO_BIN_EXE_docgraph"));
+    let built = exe
+        .parent()
+        .unwrap()
+        .join("../tesseract/lib/libtesseract.so.5");
+    if !built.exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{} is missing: scripts/build_tesseract.sh did not run or failed",
+            built.display()
+        );
+        eprintln!(
+            "{} not built: Debian's libtesseract is in use",
+            built.display()
+        );
+        return;
+    }
+    // The dynamic loader lists what it would load, without running the program.
+    let run = Command::new(exe)
+        .env("LD_TRACE_LOADED_OBJECTS", "1")
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&run.stdout);
+    let loaded = listing
+        .lines()
+        .find(|l| l.trim_start().starts_with("libtesseract"))
+        .and_then(|l| l.split("=> ").nth(1))
+        .and_then(|l| l.split(" (").next())
+        .unwrap_or_else(|| panic!("no libtesseract in:\n{listing}"));
+    assert_eq!(
+        Path::new(loaded).canonicalize().unwrap(),
+        built.canonicalize().unwrap(),
+        "{listing}"
+    );
+    // And the run report says so.
+    let (input, out) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let run = ingest(input.path(), out.path(), &[]);
+    assert!(run.status.success(), "{run:?}");
+    let said = report(out.path())["tesseract_library"]
+        .as_str()
+        .expect("tesseract_library in report.json")
+        .to_string();
+    assert_eq!(
+        Path::new(&said).canonicalize().unwrap(),
+        built.canonicalize().unwrap()
+    );
+}

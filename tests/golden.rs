@@ -19,7 +19,7 @@ use common::root;
 use serde_json::Value;
 
 /// Fields of `report.json` that change from run to run or machine to machine.
-const VOLATILE: [&str; 7] = [
+const VOLATILE: [&str; 8] = [
     "seconds",
     "timing",
     "peak_rss_mib",
@@ -27,6 +27,7 @@ const VOLATILE: [&str; 7] = [
     "workers",
     "ner_instances",
     "engines_started",
+    "tesseract_library",
 ];
 
 fn stable_report(text: &str) -> Value {

@@ -21,6 +21,30 @@ use prepare::Prepared;
 /// Where Debian's Tesseract keeps its language data.
 pub const DEFAULT_TESSDATA: &str = "/usr/share/tesseract-ocr/5/tessdata";
 
+/// The libtesseract this process loaded (the faster build `scripts/build_tesseract.sh` makes, or
+/// the system's), read from the process's memory map; `None` where that cannot be read.
+pub fn loaded_library() -> Option<std::path::PathBuf> {
+    let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
+    library_in_maps(&maps)
+}
+
+/// The first mapped file whose name starts with `libtesseract`.
+fn library_in_maps(maps: &str) -> Option<std::path::PathBuf> {
+    maps.lines()
+        .map(|line| {
+            line.split_whitespace()
+                .skip(5)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .map(std::path::PathBuf::from)
+        .find(|path| {
+            path.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("libtesseract"))
+        })
+}
+
 /// A pool of Tesseract engines for one language.
 pub(crate) struct OcrEngines {
     pool: Pool<Tesseract>,
@@ -135,4 +159,24 @@ fn read(engine: Tesseract, prepared: &Prepared, dpi: u32) -> Result<(String, Tes
         .get_text()
         .map_err(|e| Error::Ocr(format!("reading the result: {e}")))?;
     Ok((text, engine))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tesseract_library_is_read_from_the_memory_map() {
+        let maps = "\
+55d0a000-55d0b000 r--p 00000000 08:01 1234 /usr/bin/docgraph
+7f00a000-7f00b000 r--p 00000000 08:01 99 /opt/my libs/libtesseract.so.5
+7f00c000-7f00d000 r--p 00000000 08:01 98 /usr/lib/x86_64-linux-gnu/libtesseract.so.5
+7f00e000-7f00f000 rw-p 00000000 00:00 0
+";
+        assert_eq!(
+            library_in_maps(maps),
+            Some(std::path::PathBuf::from("/opt/my libs/libtesseract.so.5"))
+        );
+        assert_eq!(library_in_maps("7f00e000-7f00f000 rw-p 0 00:00 0\n"), None);
+    }
 }
