@@ -6,7 +6,7 @@
 #
 # Why: Debian's build (autotools, -O2, OpenMP, every helper exported from the shared library)
 # spends much of Tesseract's time in small functions it cannot inline. The same source built
-# this way OCRs the same pages 1.3-1.4x faster with the same text (README, "Speed and memory").
+# this way OCRs the same pages about 1.25x faster with the same text (README, "Speed and memory").
 # Nothing here is specific to the processor: no -march=native; Tesseract picks its SIMD code at
 # run time, as Debian's build does.
 #
