@@ -114,6 +114,7 @@ pub fn merge(inputs: &[PathBuf], options: &MergeOptions) -> Result<RunOutput> {
         workers: rayon::current_num_threads(),
         ner_instances: 0,
         precision: None,
+        tesseract_library: None,
         engines_started: EnginesStarted::default(),
     };
     let mut report = RunReport::build(

@@ -165,6 +165,8 @@ pub(crate) struct RunSetup {
     pub ner_instances: usize,
     /// Precision the models ran at (`None` for a merge).
     pub precision: Option<crate::runtime::Precision>,
+    /// The libtesseract the process loaded (`None` for a merge, which runs no OCR).
+    pub tesseract_library: Option<std::path::PathBuf>,
     /// Engines started so far in the pipeline's life.
     pub engines_started: EnginesStarted,
 }
@@ -213,9 +215,9 @@ impl RunReport {
             workers: setup.workers,
             ner_instances: setup.ner_instances,
             precision: setup.precision.map(|p| p.name().to_string()),
-            tesseract_library: (setup.mode != "merge")
-                .then(crate::ocr::loaded_library)
-                .flatten()
+            tesseract_library: setup
+                .tesseract_library
+                .as_ref()
                 .map(|p| p.display().to_string()),
             engines_started: setup.engines_started,
             cancelled,

@@ -28,21 +28,17 @@ pub fn loaded_library() -> Option<std::path::PathBuf> {
     library_in_maps(&maps)
 }
 
-/// The first mapped file whose name starts with `libtesseract`.
+/// The first mapped file whose name starts with `libtesseract` (a line's path is everything
+/// from its first `/`).
 fn library_in_maps(maps: &str) -> Option<std::path::PathBuf> {
     maps.lines()
-        .map(|line| {
-            line.split_whitespace()
-                .skip(5)
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .map(std::path::PathBuf::from)
+        .filter_map(|line| line.find('/').map(|i| std::path::Path::new(&line[i..])))
         .find(|path| {
             path.file_name()
                 .and_then(|n| n.to_str())
                 .is_some_and(|n| n.starts_with("libtesseract"))
         })
+        .map(std::path::Path::to_path_buf)
 }
 
 /// A pool of Tesseract engines for one language.

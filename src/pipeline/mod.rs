@@ -291,6 +291,7 @@ impl Pipeline {
             workers: self.config.effective_workers(),
             ner_instances: self.engines.ner.pool().size(),
             precision: Some(self.config.precision.effective()),
+            tesseract_library: crate::ocr::loaded_library(),
             engines_started: crate::report::EnginesStarted {
                 ner: self.engines.ner.pool().started(),
                 relations: self
