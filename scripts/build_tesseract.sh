@@ -10,6 +10,15 @@
 # Nothing here is specific to the processor: no -march=native; Tesseract picks its SIMD code at
 # run time, as Debian's build does.
 #
+# docgraph's own addition (scripts/tesseract/): AVX-512 forms of the LSTM's per-step loops (the
+# gate non-linearities, the int8 quantisation of a time step), an AVX-512 VNNI integer matrix
+# product, the max-pool step, and the convolution's neighbour walk without an index object and
+# a call per neighbour; chosen at run time where the processor has the instructions,
+# Tesseract's own code elsewhere. Each gives bit for bit what the code it replaces gives;
+# check_simd.cpp, built and run here against the objects just compiled, confirms it, and the
+# library is not installed if it does not.
+# On the news corpus's 16 dense scans OCR takes about 1.7x less time, the text identical.
+#
 # Idempotent (a stamp file names the version built) and best effort: scripts/setup.sh carries
 # on with Debian's library if this fails.
 set -euo pipefail
@@ -22,8 +31,10 @@ URLS=(
   "http://deb.debian.org/debian/pool/main/t/tesseract/${TARBALL}"
   "https://snapshot.debian.org/archive/debian/20250520T000000Z/pool/main/t/tesseract/${TARBALL}"
 )
+OURS="$(pwd)/scripts/tesseract"
 DEST="${CARGO_TARGET_DIR:-target}/tesseract/lib"
-STAMP="$DEST/.built-${VERSION}"
+# Names the additions too, so a library built before them is built again.
+STAMP="$DEST/.built-${VERSION}-simd2"
 
 if [ -f "$STAMP" ]; then
   echo "setup: libtesseract ${VERSION} already built in $DEST" >&2
@@ -45,7 +56,10 @@ echo "$SHA256  $work/$TARBALL" | sha256sum -c --quiet -
 
 echo "setup: building libtesseract ${VERSION} (a few minutes, once)" >&2
 tar -xzf "$work/$TARBALL" -C "$work"
-cmake -S "$work/tesseract-${VERSION}" -B "$work/build" -Wno-dev \
+src="$work/tesseract-${VERSION}"
+cp "$OURS/docgraph_simd.h" "$OURS/docgraph_simd.cpp" "$src/src/lstm/"
+patch -s -p1 -d "$src" <"$OURS/docgraph-simd.patch"
+cmake -S "$src" -B "$work/build" -Wno-dev \
   -DCMAKE_BUILD_TYPE=Release \
   -DBUILD_SHARED_LIBS=ON \
   -DBUILD_TRAINING_TOOLS=OFF -DBUILD_TESTS=OFF \
@@ -56,10 +70,22 @@ cmake -S "$work/tesseract-${VERSION}" -B "$work/build" -Wno-dev \
 cmake --build "$work/build" --target libtesseract -j "$(nproc)" >"$work/build.log" 2>&1 ||
   { tail -20 "$work/build.log" >&2; exit 1; }
 
+# The additions against Tesseract's own code, on this processor, with the objects just built.
+objects="$work/build/CMakeFiles/libtesseract.dir/src/lstm"
+g++ -O2 -std=gnu++17 -DHAVE_CONFIG_H -DNDEBUG -ffp-contract=off \
+  -I"$work/build" -I"$work/build/include" -I"$src/include" \
+  -I"$src/src/ccutil" -I"$src/src/ccstruct" -I"$src/src/lstm" -I"$src/src/arch" \
+  "$OURS/check_simd.cpp" "$objects/docgraph_simd.cpp.o" "$objects/functions.cpp.o" \
+  -L"$work/build" -ltesseract -Wl,-rpath,"$work/build" -o "$work/check_simd" ||
+  { echo "setup: could not build the check of docgraph's Tesseract additions" >&2; exit 1; }
+"$work/check_simd" >&2 ||
+  { echo "setup: docgraph's Tesseract additions differ from Tesseract's own code; not installed" >&2; exit 1; }
+
 # Into place atomically: the library under its Debian name (the name docgraph was linked
 # against), then the stamp.
 mkdir -p "$DEST"
 cp "$work/build/libtesseract.so.${VERSION}" "$DEST/.libtesseract.so.5.tmp"
 mv "$DEST/.libtesseract.so.5.tmp" "$DEST/libtesseract.so.5"
+rm -f "$DEST"/.built-*
 echo "$fetched" >"$STAMP"
 echo "setup: libtesseract ${VERSION} built in $DEST" >&2

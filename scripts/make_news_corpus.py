@@ -10,6 +10,7 @@ this script, with a fixed seed, so the corpus is the same on every machine. Not 
     pip install reportlab==5.1.0 pillow==13.0.0   # and fonts-dejavu-core from Debian
     python3 scripts/make_news_corpus.py /tmp/news40            # 30 sentences a page
     python3 scripts/make_news_corpus.py /tmp/news40-light 12   # 12 (scans 9)
+    python3 scripts/make_news_corpus.py /tmp/news40-600 30 600 # scans at 600 dpi
     docgraph bench /tmp/news40
 
 Beside the PDFs it writes entities.json: the entities each document names, by construction,
@@ -125,6 +126,8 @@ def main():
     # Sentences on a text page (a scanned page holds three quarters of them); 30 by default,
     # fewer for a lighter corpus (e.g. 12).
     per_page = int(sys.argv[2]) if len(sys.argv) > 2 else 30
+    # Resolution of the scans; 300 by default, finer (e.g. 600) as archives scan.
+    scan_dpi = int(sys.argv[3]) if len(sys.argv) > 3 else 300
     os.makedirs(out, exist_ok=True)
     rng = random.Random(SEED)
     docs = ["text"] * 24 + ["scan"] * 16
@@ -136,7 +139,7 @@ def main():
         path = os.path.join(out, name)
         entities = set()
         if kind == "scan":
-            scan_pdf(path, page_text(rng, entities, sentences=per_page * 3 // 4))
+            scan_pdf(path, page_text(rng, entities, sentences=per_page * 3 // 4), scan_dpi)
         else:
             pages = 2 if i == two_pages else 1
             text_pdf(path, [page_text(rng, entities, per_page) for _ in range(pages)])

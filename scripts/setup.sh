@@ -9,7 +9,7 @@ PKGS=(
   libtesseract-dev libleptonica-dev tesseract-ocr-eng   # OCR
   libtorch-dev libopenblas0-pthread  # rust-bert's libtorch (1.13.1) and a fast BLAS
   chromium                           # headless, for the test of the HTML explorer
-  curl ca-certificates cmake make g++ # to build libtesseract (scripts/build_tesseract.sh)
+  curl ca-certificates cmake make g++ patch # to build libtesseract (scripts/build_tesseract.sh)
 )
 
 missing=()

@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 # The build first: the tests load the model runtime (libdocgraph_torch.so) it makes.
 cargo build --release --locked
-cargo test --release --locked
+# Every test binary runs even after a failure, so one run shows every failing test.
+cargo test --release --locked --no-fail-fast

@@ -6,9 +6,10 @@
 //! is), processes new and changed files, and, since the graph is built from the files found now,
 //! drops removed ones; their entries are pruned at the end of a complete run. A run killed
 //! half-way resumes where it stopped. The fingerprint covers everything that changes results
-//! (docgraph's version, the models, OCR language, relation options), so a change there starts
-//! afresh. Entries hold the page texts whether or not a run asks for them, so `--keep-text`
-//! can be switched without processing anything again.
+//! (docgraph's version and results revision, the models, OCR language and image handling,
+//! relation options, precision), so a change there starts afresh. Entries hold the page texts
+//! whether or not a run asks for them, so `--keep-text` can be switched without processing
+//! anything again.
 //!
 //! Nothing in the cache is trusted blindly: an entry is a header line (the document's content
 //! hash, the fingerprint, a SHA-256 of the body) followed by the result. An entry whose header
@@ -22,6 +23,11 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::record::{DocStatus, DocumentResult};
+
+/// Raised by every change that alters a document's result for the same file and options
+/// between releases of one version, so that results an older build kept are not taken for this
+/// one's. 2: scans finer than 300 dpi are read at 300, and OCR'd pages give their resolution.
+const RESULTS_REVISION: u32 = 2;
 
 /// The cache of one configuration.
 #[derive(Debug, Clone)]
@@ -143,11 +149,12 @@ impl ResultCache {
         })
     }
 
-    /// A fingerprint of what determines a document's result: docgraph's version and `parts`
-    /// (models, options).
+    /// A fingerprint of what determines a document's result: docgraph's version and results
+    /// revision, and `parts` (models, options).
     pub fn fingerprint(parts: &[&str]) -> String {
         let mut h = Sha256::new();
         h.update(env!("CARGO_PKG_VERSION").as_bytes());
+        h.update(RESULTS_REVISION.to_le_bytes());
         for p in parts {
             h.update((p.len() as u64).to_le_bytes());
             h.update(p.as_bytes());

@@ -36,6 +36,7 @@
 
 mod cache;
 mod cancel;
+mod clock;
 mod discover;
 pub mod error;
 pub mod explore;

@@ -94,7 +94,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            errln!("docgraph: error: {e}");
+            cli::messages::say(cli::messages::Level::Error, &e);
             // A configuration the run cannot start with is a usage error, like bad arguments.
             ExitCode::from(if e.kind() == docgraph::ErrorKind::Config {
                 EXIT_USAGE

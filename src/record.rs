@@ -214,6 +214,19 @@ pub struct OcrPage {
     /// What went wrong, if OCR produced nothing.
     #[serde(default)]
     pub error: Option<String>,
+    /// The resolution of the page's scan, where an image was read.
+    #[serde(default)]
+    pub dpi: Option<Resolution>,
+}
+
+/// The resolution of a scanned page: as drawn, and as Tesseract read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resolution {
+    /// Pixels per inch of the page image as drawn (the finest, where a page has several).
+    pub image: u32,
+    /// Pixels per inch Tesseract was given: the same, or 300 for scans finer than 360 dpi
+    /// (averaged down, see [`crate::ocr::prepare`]).
+    pub read: u32,
 }
 
 /// Seconds each stage was busy, summed over the threads that worked on it (so they can exceed

@@ -338,7 +338,7 @@ fn switching_keep_text_reuses_every_result_and_leaves_no_stale_texts() {
 fn workers_are_capped_by_the_machine_and_say_so() {
     let out = tempfile::tempdir().unwrap();
     let run = docgraph()
-        .args(["ingest", "-q", "-j", "1000"])
+        .args(["ingest", "--progress", "json", "-j", "1000"])
         .arg(corpus().join("reportlab"))
         .arg("-o")
         .arg(out.path())
@@ -346,7 +346,21 @@ fn workers_are_capped_by_the_machine_and_say_so() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("1000 workers capped to"), "{stderr}");
+    // In the JSON progress stream, the note is an event of it like the rest.
+    let notes: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l:?}")))
+        .filter(|e: &serde_json::Value| e["event"] == "message")
+        .collect();
+    assert_eq!(notes.len(), 1, "{stderr}");
+    assert_eq!(notes[0]["level"], "note");
+    assert!(
+        notes[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("1000 workers capped to"),
+        "{stderr}"
+    );
     let report = report(out.path());
     let cores = std::thread::available_parallelism().unwrap().get() as u64;
     assert!(report["workers"].as_u64().unwrap() <= cores);

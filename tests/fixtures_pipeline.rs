@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use common::{char_similarity, expected, fixture_run, kind_name};
 use docgraph::graph::entity_key;
-use docgraph::record::{DocumentResult, EntityType, OcrReason, PageSource};
+use docgraph::record::{DocumentResult, EntityType, OcrReason, PageSource, Resolution};
 use docgraph::relations::schema::Predicate;
 use docgraph::DocStatus;
 
@@ -126,7 +126,7 @@ const F1_BEFORE: f64 = 0.9209;
 /// See [`F1_BEFORE`].
 const F1_TOLERANCE: f64 = 0.005;
 
-/// The precision that runs by default (bfloat16 on processors with AVX-512 BF16) against
+/// The precision that runs by default (int8 on processors with AVX-512 VNNI) against
 /// float32, the arithmetic the model was trained in: entity F1 on the fixtures within 0.005 of
 /// each other and of the figure before (rust-bert's own pipeline).
 #[test]
@@ -150,21 +150,38 @@ fn faster_arithmetic_keeps_entity_f1() {
     );
 }
 
-/// The same for int8 (`--precision int8`), on processors where it is fast (AVX-512 VNNI) but
-/// not the default (where it is, the test above covers it).
+/// The same for the other fast precisions this processor has (int8 with AVX-512 VNNI,
+/// bfloat16 with AVX-512 BF16) that are not the default (the test above covers that one).
 #[test]
-fn int8_keeps_entity_f1() {
-    use docgraph::runtime::{int8_native, Precision};
-    if !int8_native() || Precision::Auto.effective() == Precision::Int8 {
+fn other_fast_precisions_keep_entity_f1() {
+    use docgraph::runtime::{bf16_native, int8_native, Precision};
+    let default = Precision::Auto.effective();
+    let others: Vec<Precision> = [
+        (Precision::Int8, int8_native()),
+        (Precision::BFloat16, bf16_native()),
+    ]
+    .into_iter()
+    .filter(|&(p, fast)| fast && p != default)
+    .map(|(p, _)| p)
+    .collect();
+    if others.is_empty() {
         println!(
-            "int8 is not fast here, or is the default (tested above): not run again; default {}",
-            Precision::Auto.effective().name()
+            "no fast precision here besides the default ({}): nothing more to run",
+            default.name()
         );
-        return;
     }
-    let (p, r, f1) = entity_scores(&common::run_at(Precision::Int8));
-    println!("entity F1 on the fixtures at int8: P {p:.4} R {r:.4} F1 {f1:.4}; before {F1_BEFORE}");
-    assert!((f1 - F1_BEFORE).abs() <= F1_TOLERANCE, "int8 F1 {f1:.4}");
+    for precision in others {
+        let (p, r, f1) = entity_scores(&common::run_at(precision));
+        println!(
+            "entity F1 on the fixtures at {}: P {p:.4} R {r:.4} F1 {f1:.4}; before {F1_BEFORE}",
+            precision.name()
+        );
+        assert!(
+            (f1 - F1_BEFORE).abs() <= F1_TOLERANCE,
+            "{} F1 {f1:.4}",
+            precision.name()
+        );
+    }
 }
 
 /// pdftotext's text of one page, when poppler-utils is installed (for comparison only).
@@ -239,6 +256,93 @@ fn page_text_matches_the_source_text() {
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// `scans/toyota-png.pdf` made a 600 dpi scan: its page image with every pixel doubled each
+/// way, drawn at the same size on a new page.
+fn toyota_at_600_dpi(path: &std::path::Path) {
+    use lopdf::{dictionary, Document, Object, Stream};
+    let original = Document::load(common::corpus().join("scans/toyota-png.pdf")).unwrap();
+    let stream = original
+        .objects
+        .values()
+        .filter_map(|o| o.as_stream().ok())
+        .find(|s| s.dict.get(b"Subtype").and_then(Object::as_name).ok() == Some(b"Image"))
+        .expect("the scan's page image");
+    let docgraph::ocr::OcrImage::Gray {
+        width,
+        height,
+        pixels,
+    } = docgraph::ocr::decode_image(&original, stream, 1 << 30).unwrap()
+    else {
+        panic!("a PNG-like scan decodes to grey pixels");
+    };
+    let (w, h) = (width as usize, height as usize);
+    let mut fine = Vec::with_capacity(4 * w * h);
+    for row in pixels.chunks_exact(w) {
+        let doubled: Vec<u8> = row.iter().flat_map(|&p| [p, p]).collect();
+        fine.extend_from_slice(&doubled);
+        fine.extend_from_slice(&doubled);
+    }
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let mut image = Stream::new(
+        dictionary! {
+            "Type" => "XObject", "Subtype" => "Image", "Width" => 2 * width as i64,
+            "Height" => 2 * height as i64, "ColorSpace" => "DeviceGray", "BitsPerComponent" => 8,
+        },
+        fine,
+    );
+    image.compress().unwrap();
+    let image_id = doc.add_object(image);
+    // The page the original is drawn on: Letter, the image covering it.
+    let content = doc.add_object(Stream::new(
+        dictionary! {},
+        b"q 612 0 0 792 0 0 cm /Im0 Do Q".to_vec(),
+    ));
+    let page_id = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => pages_id, "Contents" => content,
+        "MediaBox" => vec![0.into(), 0.into(), 612.into(), 792.into()],
+        "Resources" => dictionary! { "XObject" => dictionary! { "Im0" => image_id } },
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! {
+            "Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1,
+        }),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog);
+    doc.save(path).unwrap();
+}
+
+/// Scans finer than 300 dpi are averaged down to 300 before Tesseract (speed; see
+/// `ocr::prepare`): a 600 dpi scan of a page reads exactly as the 300 dpi scan does.
+#[test]
+fn a_600_dpi_scan_reads_as_the_same_page_at_300_dpi() {
+    let dir = tempfile::tempdir().unwrap();
+    toyota_at_600_dpi(&dir.path().join("toyota-600.pdf"));
+    let run = docgraph::Pipeline::new(common::config())
+        .unwrap()
+        .run(dir.path(), None, &docgraph::CancelFlag::new(), &|_| {})
+        .unwrap();
+    let fine = &run.results[0];
+    assert_eq!(fine.report.status, DocStatus::Ok, "{:?}", fine.report);
+    assert_eq!(fine.report.ocr_pages.len(), 1, "{:?}", fine.report);
+    let source = expected()["documents"]["scans/toyota-png.pdf"]["pages"][0]
+        .as_str()
+        .unwrap();
+    let original = result("scans/toyota-png.pdf");
+    let read = |image, read| Some(Resolution { image, read });
+    assert_eq!(original.report.ocr_pages[0].dpi, read(300, 300));
+    assert_eq!(fine.report.ocr_pages[0].dpi, read(600, 300));
+    let at_300 = &original.pages[0].text;
+    println!(
+        "similarity to the source: 600 dpi {:.4}, 300 dpi {:.4}",
+        char_similarity(&fine.pages[0].text, source),
+        char_similarity(at_300, source)
+    );
+    assert_eq!(&fine.pages[0].text, at_300);
 }
 
 #[test]

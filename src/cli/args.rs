@@ -162,7 +162,7 @@ pub struct PipelineArgs {
     #[arg(long, value_name = "P", value_parser = probability)]
     pub relation_threshold: Option<f32>,
     /// Do not run the relation model: entities, and co-occurrences unless --no-cooccurrence,
-    /// but no typed relations. Saves the model's time and memory: about a quarter of a run on
+    /// but no typed relations. Saves the model's time and memory: about a third of a run on
     /// folders of scans, where OCR dominates, and up to two thirds on born-digital text.
     #[arg(long)]
     pub no_relation_model: bool,
@@ -186,7 +186,8 @@ pub struct PipelineArgs {
     /// for comparison; not with -j or --ner-instances).
     #[arg(long, conflicts_with_all = ["workers", "ner_instances"])]
     pub sequential: bool,
-    /// Seconds one document may take before it is recorded as timed out (0: no limit).
+    /// Seconds of work one document may take before it is recorded as timed out (0: no
+    /// limit). Waiting for a worker and loading a model do not count.
     #[arg(long, value_name = "SECS", default_value_t = 600)]
     pub doc_timeout: u64,
     /// Skip files larger than this many MiB (at least 1).
@@ -195,9 +196,9 @@ pub struct PipelineArgs {
     /// Skip documents with more pages than this (at least 1).
     #[arg(long, value_name = "N", default_value_t = 5000, value_parser = at_least_one)]
     pub max_pages: usize,
-    /// Arithmetic of the models' linear layers: auto (bfloat16 where the processor has
-    /// AVX-512 BF16, else int8 where it has AVX-512 VNNI, else float32), float32 (as trained:
-    /// the same outputs on every processor), bfloat16 or int8.
+    /// Arithmetic of the models' linear layers: auto (int8 where the processor has AVX-512
+    /// VNNI, bfloat16 where it has AMX or only AVX-512 BF16, else float32), float32 (as
+    /// trained: the same outputs on every processor), bfloat16 or int8.
     #[arg(long, value_name = "P", default_value = "auto")]
     pub precision: Precision,
     /// The speed of docgraph before its throughput work, for `bench` comparisons: float32

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use docgraph::{CancelFlag, DocStatus, Pipeline, Progress};
 
 use super::args::{PipelineArgs, ProgressMode, SummaryMode};
+use super::messages::{self, say, Level};
 use super::progress::{draw_progress, progress_json};
 use super::{EXIT_CANCELLED, EXIT_OK, EXIT_SOME_FAILED};
 
@@ -54,8 +55,16 @@ pub fn ingest(
         .map(|s| s.resolve())
         .transpose()
         .map_err(|e| docgraph::Error::Config(format!("--shard: {e}")))?;
+    let progress = match progress {
+        ProgressMode::Auto if std::io::stderr().is_terminal() => ProgressMode::Bar,
+        ProgressMode::Auto => ProgressMode::Json,
+        other => other,
+    };
+    if progress == ProgressMode::Json {
+        messages::stream_json();
+    }
     if let (_, Some(why)) = config.worker_cap() {
-        errln!("docgraph: note: {why}");
+        say(Level::Note, why);
     }
     config.keep_text = keep_text;
     config.force = force;
@@ -77,11 +86,6 @@ pub fn ingest(
     docgraph::output::remove_stale_temporaries(&out);
     let cancel = CancelFlag::new();
     install_signal_handlers(&cancel);
-    let progress = match progress {
-        ProgressMode::Auto if std::io::stderr().is_terminal() => ProgressMode::Bar,
-        ProgressMode::Auto => ProgressMode::Json,
-        other => other,
-    };
     let show = progress == ProgressMode::Bar;
     // Native libraries' messages, passed on in the progress format from here on.
     let native = super::native::capture(move |line| match progress {
@@ -120,11 +124,14 @@ pub fn ingest(
         // A cancelled run never replaces fuller outputs with emptier ones.
         if let Some(before) = processed_in(&out.join("report.json")) {
             if before > output.report.summary.ok {
-                errln!(
-                    "docgraph: cancelled after {} of {} documents; the earlier outputs in {} ({before} documents) were kept",
-                    output.report.summary.ok,
-                    output.report.summary.documents,
-                    out.display()
+                say(
+                    Level::Note,
+                    format_args!(
+                        "cancelled after {} of {} documents; the earlier outputs in {} ({before} documents) were kept",
+                        output.report.summary.ok,
+                        output.report.summary.documents,
+                        out.display()
+                    ),
                 );
                 return Ok(EXIT_CANCELLED);
             }
@@ -145,7 +152,10 @@ pub fn ingest(
         },
     )?;
     if output.report.summary.documents == 0 && output.shard.is_none() {
-        errln!("docgraph: warning: no PDF files found in {}", dir.display());
+        say(
+            Level::Warning,
+            format_args!("no PDF files found in {}", dir.display()),
+        );
     }
     print_closing(&output, &files, summary, started.elapsed());
     let code = if output.report.cancelled {
@@ -196,15 +206,18 @@ pub fn merge(
     )?;
     if let Some(m) = &output.report.merge {
         if m.duplicates > 0 {
-            errln!(
-                "docgraph: note: {} found in more than one input, counted once",
-                count(m.duplicates, "document", "documents")
+            say(
+                Level::Note,
+                format_args!(
+                    "{} found in more than one input, counted once",
+                    count(m.duplicates, "document", "documents")
+                ),
             );
         }
         if !m.missing_shards.is_empty() {
-            errln!(
-                "docgraph: warning: merged without shards {:?} (--partial)",
-                m.missing_shards
+            say(
+                Level::Warning,
+                format_args!("merged without shards {:?} (--partial)", m.missing_shards),
             );
         }
     }

@@ -29,6 +29,7 @@ macro_rules! err {
 pub mod args;
 pub mod bench;
 pub mod ingest;
+pub mod messages;
 pub mod native;
 mod progress;
 pub mod query;

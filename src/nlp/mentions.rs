@@ -70,12 +70,13 @@ pub(crate) fn find(
         .collect();
     order.sort_by_key(|&i| (sentences[i].text.len(), i));
     let batches: Vec<&[usize]> = order.chunks(BATCH_SIZE).collect();
+    let clock = crate::clock::Carried::here();
     let tagged: Vec<Vec<RawMention>> = batches
         .par_iter()
         .map(|batch| {
             stop.check()?;
             let inputs: Vec<&str> = batch.iter().map(|&i| sentences[i].text.as_str()).collect();
-            let words = ner.tag(&inputs, busy)?;
+            let words = clock.within(|| ner.tag(&inputs, busy))?;
             Ok(batch
                 .iter()
                 .zip(words)

@@ -111,39 +111,61 @@ impl OcrEngines {
     }
 
     /// Recognises the text of one image drawn at `dpi` (see [`prepare`] for what Tesseract
-    /// is given); an image with nothing to read gives no text. The time spent preparing and
+    /// is given); `None` for an image with nothing to read. The time spent preparing and
     /// recognising is added to `busy` (waiting for an engine, or for one to start, is not).
-    pub fn recognize(&self, image: &OcrImage, dpi: u32, busy: &BusyTime) -> Result<String> {
+    pub fn recognize(
+        &self,
+        image: &OcrImage,
+        dpi: u32,
+        busy: &BusyTime,
+    ) -> Result<Option<Reading>> {
         let prepared = busy.time(|| {
             if self.crop {
                 prepare::prepare(image, dpi)
             } else {
-                prepare::whole(image)
+                prepare::whole(image, dpi)
             }
         });
         if let Prepared::Nothing(_) = prepared {
-            return Ok(String::new());
+            return Ok(None);
         }
         let mut lease = self.pool.get()?;
         // Tesseract's API consumes the engine at each step; one that fails is not put back.
         let engine = lease.take();
-        let (text, engine) = busy.time(|| read(engine, &prepared, dpi))?;
+        let (reading, engine) = busy.time(|| read(engine, &prepared, dpi))?;
         lease.put(engine);
-        Ok(text)
+        Ok(Some(reading))
     }
 }
 
-/// Tesseract's text of a prepared image, and the engine for the next one.
-fn read(engine: Tesseract, prepared: &Prepared, dpi: u32) -> Result<(String, Tesseract)> {
-    let loaded = match prepared {
-        Prepared::Encoded(bytes) => engine.set_image_from_mem(bytes).map_err(|e| e.to_string()),
+/// What Tesseract read in one image.
+#[derive(Debug)]
+pub(crate) struct Reading {
+    /// Its text, as Tesseract gives it.
+    pub text: String,
+    /// The resolution it was given the image at.
+    pub dpi: u32,
+}
+
+/// Tesseract's text of a prepared image (an encoded one drawn at `dpi`), and the engine for
+/// the next one.
+fn read(engine: Tesseract, prepared: &Prepared, dpi: u32) -> Result<(Reading, Tesseract)> {
+    let (loaded, dpi) = match prepared {
+        Prepared::Encoded(bytes) => (
+            engine.set_image_from_mem(bytes).map_err(|e| e.to_string()),
+            dpi,
+        ),
         Prepared::Gray {
             width,
             height,
             pixels,
-        } => engine
-            .set_frame(pixels, *width as i32, *height as i32, 1, *width as i32)
-            .map_err(|e| e.to_string()),
+            dpi,
+        } => (
+            engine
+                .set_frame(pixels, *width as i32, *height as i32, 1, *width as i32)
+                .map_err(|e| e.to_string()),
+            *dpi,
+        ),
         Prepared::Nothing(_) => unreachable!("`recognize` reads nothing for it"),
     };
     let engine = loaded.map_err(|e| Error::Ocr(format!("image not accepted: {e}")))?;
@@ -154,7 +176,7 @@ fn read(engine: Tesseract, prepared: &Prepared, dpi: u32) -> Result<(String, Tes
     let text = engine
         .get_text()
         .map_err(|e| Error::Ocr(format!("reading the result: {e}")))?;
-    Ok((text, engine))
+    Ok((Reading { text, dpi }, engine))
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use super::{images, OcrEngines};
 use crate::extract::{self, ExtractedPage, ImageRef, TextVerdict};
 use crate::pool::BusyTime;
-use crate::record::{OcrPage, OcrReason, PageSource, PageText};
+use crate::record::{OcrPage, OcrReason, PageSource, PageText, Resolution};
 
 /// Images smaller than this (pixels, either side) hold no readable text.
 const MIN_OCR_SIDE: u32 = 32;
@@ -73,7 +73,7 @@ pub(crate) fn read_page(
         };
     }
     let busy = BusyTime::default();
-    let (ocr_text, errors) = recognize_images(engines, doc, &page, max_stream_bytes, &busy);
+    let (ocr_text, errors, dpi) = recognize_images(engines, doc, &page, max_stream_bytes, &busy);
     // Short text layers (a page number, a header) are kept when OCR had nothing to add;
     // garbage never is.
     let text = if ocr_text.trim().is_empty()
@@ -91,6 +91,7 @@ pub(crate) fn read_page(
             reason: reason.clone(),
             chars,
             error: (chars == 0 && !errors.is_empty()).then(|| errors.join("; ")),
+            dpi,
         }),
         text: PageText {
             page: number,
@@ -104,17 +105,19 @@ pub(crate) fn read_page(
 }
 
 /// Decodes and recognises every image of the page large enough to hold text; returns the
-/// text, paragraphs apart, and what went wrong on the way.
+/// text, paragraphs apart, what went wrong on the way, and the resolution of the finest image
+/// read.
 fn recognize_images(
     engines: &OcrEngines,
     doc: &lopdf::Document,
     page: &ExtractedPage,
     max_stream_bytes: usize,
     busy: &BusyTime,
-) -> (String, Vec<String>) {
+) -> (String, Vec<String>, Option<Resolution>) {
     let page_size = extract::page_size(doc, page.id);
     let mut text = String::new();
     let mut errors = Vec::new();
+    let mut resolution = None;
     for placement in &page.images {
         let stream = match &placement.image {
             ImageRef::Object(oid) => match doc.get_object(*oid).and_then(|o| o.as_stream()) {
@@ -146,8 +149,16 @@ fn recognize_images(
         } / 72.0;
         let dpi = (w as f32 / drawn_in).round() as u32;
         match engines.recognize(&image, dpi, busy) {
-            Ok(t) => {
-                let t = tidy_ocr_text(&t);
+            Ok(None) => {}
+            Ok(Some(reading)) => {
+                // The finest image read stands for the page.
+                if resolution.is_none_or(|r: Resolution| r.image < dpi) {
+                    resolution = Some(Resolution {
+                        image: dpi,
+                        read: reading.dpi,
+                    });
+                }
+                let t = tidy_ocr_text(&reading.text);
                 if !t.is_empty() {
                     if !text.is_empty() {
                         text.push_str("\n\n");
@@ -158,7 +169,7 @@ fn recognize_images(
             Err(e) => errors.push(e.to_string()),
         }
     }
-    (text, errors)
+    (text, errors, resolution)
 }
 
 /// Tesseract's text tidied like extracted text: trailing spaces gone, words hyphenated at line

@@ -57,17 +57,6 @@ pub(crate) struct Engines {
 }
 
 impl Engines {
-    /// Time spent starting engines (loading models, starting Tesseract) so far: a document's
-    /// time limit does not count the engines started while it runs.
-    pub fn start_time(&self) -> std::time::Duration {
-        self.ner.pool().start_time()
-            + self
-                .relations
-                .as_ref()
-                .map_or(Default::default(), |r| r.pool().start_time())
-            + self.ocr.pool().start_time()
-    }
-
     /// Whether a model is still loading in the background ([`Engines::prestart`]): a
     /// document's language stages would wait for it.
     pub fn models_loading(&self) -> bool {
@@ -187,12 +176,13 @@ fn read_texts(
 
     // Text: each page's own, or OCR's where that is unusable.
     let max_stream = engines.limits.max_stream_bytes;
+    let clock = crate::clock::Carried::here();
     let outcomes: Vec<PageOutcome> = pages
         .par_iter()
         .map(|&(number, id)| {
             stop.check()?;
             let page = extract::extract_page(&doc, number, id, &engines.limits);
-            let outcome = ocr::read_page(&engines.ocr, &doc, page, max_stream);
+            let outcome = clock.within(|| ocr::read_page(&engines.ocr, &doc, page, max_stream));
             engines
                 .pages_done
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);

@@ -28,49 +28,18 @@ impl Flags {
     }
 }
 
-/// A document's own working time: its parts on the workers, not the waits before and between
-/// them (behind other documents, or for a model to load).
-#[derive(Debug, Default)]
-pub(super) struct WorkClock(std::sync::Mutex<(Duration, Option<Instant>)>);
-
-impl WorkClock {
-    fn state(&self) -> std::sync::MutexGuard<'_, (Duration, Option<Instant>)> {
-        self.0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-    /// A part starts.
-    pub fn begin(&self) {
-        self.state().1 = Some(Instant::now());
-    }
-    /// It ends.
-    pub fn end(&self) {
-        let mut s = self.state();
-        if let Some(t) = s.1.take() {
-            s.0 += t.elapsed();
-        }
-    }
-    /// Working time so far.
-    pub fn spent(&self) -> Duration {
-        let s = self.state();
-        s.0 + s.1.map_or(Duration::ZERO, |t| t.elapsed())
-    }
-}
-
-/// Waits for `finished` under `limit` of working time (what `spent` says: time queued
-/// behind other work does not count), plus the time `grace` reports (engines started
-/// meanwhile: the first documents load the models). `None` when the limit passed first.
+/// Waits for `finished` under `limit` of working time (what `spent` says: see
+/// [`crate::clock::WorkClock`]). `None` when the limit passed first.
 pub(super) async fn within_limit<T>(
     finished: impl std::future::Future<Output = T>,
     limit: Option<Duration>,
     spent: &dyn Fn() -> Duration,
-    grace: &dyn Fn() -> Duration,
 ) -> Option<T> {
     match limit {
         Some(limit) => {
             let timer = async {
                 loop {
-                    let left = (limit + grace()).saturating_sub(spent());
+                    let left = limit.saturating_sub(spent());
                     if left.is_zero() {
                         return None;
                     }
@@ -104,11 +73,12 @@ pub(super) fn guarded<R>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::WorkClock;
 
     /// Work on another thread, as on the pool: parts of `busy` each, after waits of `queued`
-    /// each (behind other documents, or for a model), the first `grace` of it spent starting
-    /// engines; under a limit of 250 ms.
-    fn work(parts: &[(Duration, Duration)], grace: Duration) -> Option<&'static str> {
+    /// each (behind other documents, or for a model), the first `engine` of each part spent
+    /// taking or starting an engine; under a limit of 250 ms.
+    fn work(parts: &[(Duration, Duration)], engine: Duration) -> Option<&'static str> {
         let clock = Arc::new(WorkClock::default());
         let (tx, rx) = flume::bounded(1);
         let parts = parts.to_vec();
@@ -116,9 +86,10 @@ mod tests {
         let worker = std::thread::spawn(move || {
             for (queued, busy) in parts {
                 std::thread::sleep(queued);
-                c.begin();
-                std::thread::sleep(busy);
-                c.end();
+                c.run(|| {
+                    crate::clock::off_the_clock(|| std::thread::sleep(engine));
+                    std::thread::sleep(busy.saturating_sub(engine));
+                });
             }
             let _ = tx.send("done");
         });
@@ -126,7 +97,6 @@ mod tests {
             async { rx.recv_async().await.unwrap() },
             Some(Duration::from_millis(250)),
             &|| clock.spent(),
-            &|| grace,
         ));
         worker.join().unwrap();
         r
@@ -146,7 +116,7 @@ mod tests {
         assert_eq!(work(&[(ms(0), ms(600))], ms(0)), None);
         // Two parts of 200 ms each: timed out in the second.
         assert_eq!(work(&[(ms(0), ms(200)), (ms(100), ms(200))], ms(0)), None);
-        // 400 ms of which 300 ms loading a model, under 250 ms: on time.
+        // 400 ms of which 300 ms starting a model, under 250 ms: on time.
         assert_eq!(work(&[(ms(0), ms(400))], ms(300)), Some("done"));
     }
 

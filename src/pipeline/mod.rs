@@ -32,6 +32,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::cancel::{CancelFlag, Stop};
+use crate::clock::WorkClock;
 use crate::discover::{self, Discovered};
 use crate::error::{Error, Result};
 use crate::graph::KnowledgeGraph;
@@ -45,7 +46,7 @@ use crate::report::{EngineSeconds, RunReport, RunSetup, Timing};
 use crate::shard::Shard;
 pub use config::{default_model_dir, Config};
 use document::{Engines, Read};
-use limits::{guarded, within_limit, Flags, WorkClock};
+use limits::{guarded, within_limit, Flags};
 pub use progress::Progress;
 
 /// What a run produced.
@@ -155,6 +156,10 @@ impl Pipeline {
         // Only when off, so that results kept by runs with the model stay valid.
         if !config.relation_model {
             parts.push("no relation model".into());
+        }
+        // Likewise: whole page images (for comparisons) can give other OCR text.
+        if !config.ocr_crop {
+            parts.push("whole page images".into());
         }
         let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
         let fingerprint = crate::cache::ResultCache::fingerprint(&parts);
@@ -548,14 +553,7 @@ impl Pipeline {
             .await
         };
         let mut work = std::pin::pin!(work);
-        let engines_before = self.engines.start_time();
-        let limited = within_limit(
-            work.as_mut(),
-            self.config.doc_timeout,
-            &|| clock.spent(),
-            &|| self.engines.start_time().saturating_sub(engines_before),
-        )
-        .await;
+        let limited = within_limit(work.as_mut(), self.config.doc_timeout, &|| clock.spent()).await;
         let failed = |e: &Error| {
             DocumentResult::failed(&file.rel, file.size, e, clock.spent().as_secs_f64())
         };
@@ -581,9 +579,7 @@ impl Pipeline {
         let (tx, rx) = flume::bounded(1);
         let (engines, clock) = (self.engines.clone(), clock.clone());
         self.pool.spawn(move || {
-            clock.begin();
-            let r = part(&engines);
-            clock.end();
+            let r = clock.run(|| part(&engines));
             // Let go of the engines before reporting, so that once every result is in,
             // nothing of the run holds them.
             drop(engines);

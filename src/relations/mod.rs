@@ -207,6 +207,7 @@ fn typed_relations(
     // parallel runs give the model identical batches.
     let mut order: Vec<usize> = (0..candidates.len()).collect();
     order.sort_by_key(|&i| (candidates[i].input.ids.len(), i));
+    let clock = crate::clock::Carried::here();
     let scored: Vec<Vec<(usize, [f32; LABELS])>> = order
         .chunks(BATCH_SIZE)
         .collect::<Vec<_>>()
@@ -214,7 +215,7 @@ fn typed_relations(
         .map(|batch| {
             stop.check()?;
             let inputs: Vec<&EncodedPair> = batch.iter().map(|&i| &candidates[i].input).collect();
-            let model = models.pool.get()?;
+            let model = clock.within(|| models.pool.get())?;
             let probabilities = busy.time(|| model.probabilities(&inputs))?;
             models.scored.fetch_add(inputs.len(), Ordering::Relaxed);
             Ok(batch.iter().copied().zip(probabilities).collect())
