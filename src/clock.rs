@@ -23,8 +23,9 @@ struct State {
     spent: Duration,
     /// Start of the stretch under way, if the clock runs.
     since: Option<Instant>,
-    /// A part of the document is running.
-    running: bool,
+    /// Parts of the document running (a part on a worker and its parse on a parse thread
+    /// may overlap for an instant).
+    running: u32,
     /// Threads of the document taking or starting an engine.
     off: u32,
 }
@@ -32,7 +33,7 @@ struct State {
 impl State {
     /// Starts or stops the stretch as `running` and `off` say.
     fn update(&mut self) {
-        match (self.running && self.off == 0, self.since) {
+        match (self.running > 0 && self.off == 0, self.since) {
             (true, None) => self.since = Some(Instant::now()),
             (false, Some(t)) => {
                 self.spent += t.elapsed();
@@ -69,17 +70,30 @@ impl WorkClock {
 
     /// Runs `part` of the document on this thread with the clock running (but for what
     /// [`off_the_clock`] keeps off it).
+    ///
+    /// A thread waiting inside one document's part (a rayon join over its pages or batches)
+    /// may pick up another document's part and run it there, nested: that time is the other
+    /// document's work, so the clock of the part it interrupts stops meanwhile. (Without this,
+    /// a document whose worker had taken up a document stuck in its parser was timed out with
+    /// it.)
     pub fn run<R>(self: &Arc<Self>, part: impl FnOnce() -> R) -> R {
-        /// Stops the clock and puts back the thread's earlier one, even on a panic.
+        /// Stops the clock, restarts the interrupted one and puts it back as the thread's,
+        /// even on a panic.
         struct Running(Arc<WorkClock>, Option<Arc<WorkClock>>);
         impl Drop for Running {
             fn drop(&mut self) {
-                self.0.set(|s| s.running = false);
+                self.0.set(|s| s.running -= 1);
+                if let Some(outer) = self.1.as_ref().filter(|o| !Arc::ptr_eq(o, &self.0)) {
+                    outer.set(|s| s.off -= 1);
+                }
                 CURRENT.with(|c| *c.borrow_mut() = self.1.take());
             }
         }
-        self.set(|s| s.running = true);
         let earlier = CURRENT.with(|c| c.borrow_mut().replace(self.clone()));
+        if let Some(outer) = earlier.as_ref().filter(|o| !Arc::ptr_eq(o, self)) {
+            outer.set(|s| s.off += 1);
+        }
+        self.set(|s| s.running += 1);
         let _running = Running(self.clone(), earlier);
         part()
     }
@@ -94,6 +108,15 @@ impl Carried {
     /// The clock of the part running on this thread, if any.
     pub fn here() -> Self {
         Carried(CURRENT.with(|c| c.borrow().clone()))
+    }
+
+    /// Runs `f` (on whichever thread) as a part of the document of its own, with the clock
+    /// running: for work the part hands to a thread outside the pool (its parse).
+    pub fn run<R>(&self, f: impl FnOnce() -> R) -> R {
+        match &self.0 {
+            Some(clock) => clock.run(f),
+            None => f(),
+        }
     }
 
     /// Runs `f` (on whichever thread) as work of that part.
@@ -175,6 +198,25 @@ mod tests {
         let spent = clock.spent();
         assert!(spent >= ms(30), "{spent:?}");
         assert!(spent < ms(400), "{spent:?}");
+    }
+
+    #[test]
+    fn another_documents_part_run_nested_on_the_thread_is_off_the_interrupted_clock() {
+        let ms = Duration::from_millis;
+        let (outer, inner) = (
+            Arc::new(WorkClock::default()),
+            Arc::new(WorkClock::default()),
+        );
+        outer.run(|| {
+            std::thread::sleep(ms(30));
+            // As a rayon worker waiting in a join takes up another document's part.
+            inner.run(|| std::thread::sleep(ms(400)));
+            std::thread::sleep(ms(30));
+        });
+        let (o, i) = (outer.spent(), inner.spent());
+        assert!(o >= ms(60) && o < ms(400), "{o:?}");
+        assert!(i >= ms(400), "{i:?}");
+        assert!(CURRENT.with(|c| c.borrow().is_none()));
     }
 
     #[test]

@@ -52,6 +52,10 @@ pub enum Error {
     /// The document parsed but has no pages.
     #[error("no readable pages: the page tree is empty, broken or circular")]
     NoPages,
+    /// The document has pages, but not one of them gave text: no usable text layer and nothing
+    /// OCR could read. It is reported as failed, never `ok` with nothing in it.
+    #[error("no text: {0}")]
+    NoText(String),
     /// Tesseract could not be started or failed on a page.
     #[error("OCR: {0}")]
     Ocr(String),
@@ -107,6 +111,8 @@ pub enum ErrorKind {
     MalformedPdf,
     /// See [`Error::NoPages`].
     NoPages,
+    /// See [`Error::NoText`].
+    NoText,
     /// See [`Error::Ocr`].
     Ocr,
     /// See [`Error::Model`].
@@ -156,6 +162,7 @@ impl Error {
             Error::PasswordRequired => ErrorKind::PasswordRequired,
             Error::MalformedPdf(_) => ErrorKind::MalformedPdf,
             Error::NoPages => ErrorKind::NoPages,
+            Error::NoText(_) => ErrorKind::NoText,
             Error::Ocr(_) => ErrorKind::Ocr,
             Error::Model(_) => ErrorKind::Model,
             Error::Timeout(_) => ErrorKind::Timeout,

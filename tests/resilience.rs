@@ -599,7 +599,12 @@ fn a_document_stuck_inside_the_parser_is_timed_out_and_the_run_goes_on() {
         stalled.seconds < 5.0 + 2.0,
         "reported within the limit + 2 s"
     );
-    assert_eq!(report.summary.ok, 2, "the others finished");
+    let others: Vec<String> = report
+        .documents
+        .iter()
+        .map(|d| format!("{} {:?} {:?} {:.2}s", d.path, d.status, d.error, d.seconds))
+        .collect();
+    assert_eq!(report.summary.ok, 2, "the others finished: {others:?}");
     assert!(
         wall < Duration::from_secs(30),
         "the run did not wait for the parser"

@@ -5,10 +5,12 @@
 //!      ─▶ sentences ─▶ NER batches ∥ ─▶ names ─▶ relation batches ∥ ─▶ DocumentResult
 //! ```
 //!
-//! In two parts, both on the rayon pool: [`read`] (up to the page texts, no model needed) and
-//! [`finish`] (the language stages), so that while the models load, workers read other
-//! documents instead of waiting (the orchestrator holds a read document until they are
-//! ready). Pages and model batches run in parallel and check the [`Stop`] between items, so
+//! In three parts on the rayon pool: [`open`] (bytes, hash, cache), [`read`] (the page texts,
+//! no model needed) and [`finish`] (the language stages), so that while the models load,
+//! workers read other documents instead of waiting (the orchestrator holds a read document
+//! until they are ready). Under a time limit the parse between `open` and `read` runs on a
+//! parse thread of its own and the orchestrator waits for it: no worker ever blocks on a
+//! parser that may never return. Pages and model batches run in parallel and check the [`Stop`] between items, so
 //! a timed-out or cancelled document stops within one page or one batch.
 //! Each stage's work lives in its own module; this file only sequences them and keeps the
 //! document's report.
@@ -45,7 +47,7 @@ pub(crate) struct Engines {
     pub cache: Option<ResultCache>,
     /// Ignore earlier results (they are still replaced by the new ones).
     pub force: bool,
-    /// The per-document time limit (also enforced inside parsing, see `parse_within`).
+    /// The per-document time limit (the parse too runs under it: see `open`).
     pub doc_timeout: Option<std::time::Duration>,
     /// Threads that parse under the time limit.
     pub parsers: super::parsers::Parsers,
@@ -64,8 +66,41 @@ impl Engines {
     }
 }
 
-/// A document after its first part ([`read`]): finished (from the cache, or failed), or its
-/// page texts waiting for the models ([`finish`]).
+/// A document after its first part ([`open`]): finished (from the cache, or failed), or its
+/// PDF parsed or being parsed, for [`read`].
+pub(crate) enum Opened {
+    /// Nothing left to do.
+    Done(Box<DocumentResult>),
+    /// Parsed on the worker (no time limit).
+    Parsed(Box<Open>, Box<Parse>),
+    /// Being parsed on a parse thread ([`super::parsers`]), under the document's clock: the
+    /// orchestrator waits for it, not a worker, so a parse that never returns holds up no
+    /// worker and no other document (a worker blocked on it would also hold up whichever
+    /// document's parallel pages it had been helping with).
+    Parsing(Box<Open>, flume::Receiver<Parse>),
+}
+
+/// A parse's outcome and the seconds it took.
+pub(crate) type Parse = (Result<lopdf::Document>, f64);
+
+/// Parses the bytes, timed.
+fn parse(bytes: &[u8], limits: &Limits) -> Parse {
+    let t = Instant::now();
+    let parsed = extract::parse(bytes, limits);
+    (parsed, t.elapsed().as_secs_f64())
+}
+
+/// What [`open`] learnt of a document, for [`read`].
+pub(crate) struct Open {
+    sha256: String,
+    cache_warning: Option<String>,
+    stages: StageSeconds,
+    /// When the document's work began.
+    started: Instant,
+}
+
+/// A document after [`read`]: finished (from the cache, or failed), or its page texts
+/// waiting for the models ([`finish`]).
 pub(crate) enum Read {
     /// Nothing left to do.
     Done(Box<DocumentResult>),
@@ -83,30 +118,124 @@ pub(crate) struct Texts {
     seconds: f64,
 }
 
-/// The first part of a document, which needs no model: its bytes, the cache, the page tree and
-/// each page's text, extracted or OCR'd. Failures of the whole document come back as a
-/// failed result; failures of one page are warnings in it.
-pub(crate) fn read(engines: &Engines, file: &Discovered, stop: &Stop) -> Read {
+/// The first part of a document: its bytes, their hash and the cache; then its parse, on the
+/// worker without a time limit, else started on a parse thread. A failure of the whole
+/// document comes back as a failed result.
+pub(crate) fn open(engines: &Engines, file: &Discovered) -> Opened {
     let started = Instant::now();
-    let mut stages = StageSeconds::default();
-    let mut sha256 = None;
-    let read = read_texts(engines, file, stop, &mut stages, &mut sha256);
+    let read = extract::read_pdf(&file.path, &engines.limits);
+    let mut stages = StageSeconds {
+        load: started.elapsed().as_secs_f64(),
+        ..StageSeconds::default()
+    };
+    let bytes = match read {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            let seconds = started.elapsed().as_secs_f64();
+            return Opened::Done(Box::new(DocumentResult::failed(
+                &file.rel, file.size, &e, seconds,
+            )));
+        }
+    };
+    let sha256 = crate::cache::sha256_hex(&bytes);
+    let mut cache_warning = None;
+    if let Some(cache) = engines.cache.as_ref().filter(|_| !engines.force) {
+        match cache.get(&sha256) {
+            Lookup::Hit(mut hit) => {
+                // Same bytes, maybe another name: the result is this file's now.
+                hit.report.path = file.rel.clone();
+                hit.report.reused = true;
+                hit.report.seconds = started.elapsed().as_secs_f64();
+                hit.report.sha256 = Some(sha256);
+                return Opened::Done(hit);
+            }
+            Lookup::Invalid(why) => {
+                cache_warning = Some(format!("cached result not used, processed again: {why}"))
+            }
+            Lookup::Miss => {}
+        }
+    }
+    if engines.prestart {
+        // This document will need the models: load them while its pages are read.
+        engines.ner.pool().prestart();
+        if let Some(relations) = &engines.relations {
+            relations.pool().prestart();
+        }
+    }
+    let open = Box::new(Open {
+        sha256,
+        cache_warning,
+        stages: std::mem::take(&mut stages),
+        started,
+    });
+    if engines.doc_timeout.is_none() {
+        return Opened::Parsed(open, Box::new(parse(&bytes, &engines.limits)));
+    }
+    // Parsing is the one step without checkpoints: a hostile file can keep lopdf's parser busy
+    // far past any limit. So it runs on a thread of its own, on the document's clock; past
+    // the limit the document is `timed_out` and the thread is abandoned (it holds its memory
+    // until the parser returns, if ever). One such thread per timed-out document: a run
+    // tolerates as many as it has memory for, and each is named in the report.
+    let (tx, rx) = flume::bounded(1);
+    let limits = engines.limits;
+    let stall = stall_hook(&file.rel);
+    let clock = crate::clock::Carried::here();
+    let job = move || {
+        let parsed = clock.run(|| {
+            if stall {
+                std::thread::sleep(std::time::Duration::from_secs(3600));
+            }
+            parse(&bytes, &limits)
+        });
+        let _ = tx.send(parsed);
+    };
+    match engines.parsers.run(job) {
+        Ok(()) => Opened::Parsing(open, rx),
+        Err(e) => Opened::Parsed(open, Box::new((Err(e), 0.0))),
+    }
+}
+
+/// The second part, which needs no model: each page's text, extracted or OCR'd, from the
+/// parse [`open`] made (`None`: the parser ended without a result). Failures of the whole
+/// document come back as a failed result; failures of one page are warnings in it.
+pub(crate) fn read(
+    engines: &Engines,
+    file: &Discovered,
+    open: Open,
+    parsed: Option<Parse>,
+    stop: &Stop,
+) -> Read {
+    let Open {
+        sha256,
+        cache_warning,
+        mut stages,
+        started,
+    } = open;
+    let (parsed, parse_s) = parsed.unwrap_or_else(|| {
+        let ended = "the PDF parser ended without a result";
+        (Err(crate::error::Error::Panic(ended.into())), 0.0)
+    });
+    stages.load += parse_s;
+    let read =
+        parsed.and_then(|doc| read_texts(engines, file, doc, cache_warning, stop, &mut stages));
     let seconds = started.elapsed().as_secs_f64();
     match read {
         Ok(Read::Texts(mut t)) => {
             t.stages = stages;
             t.seconds = seconds;
+            t.sha256 = sha256;
             Read::Texts(t)
         }
-        Ok(Read::Done(mut hit)) => {
-            hit.report.seconds = seconds;
-            hit.report.sha256 = sha256;
-            Read::Done(hit)
+        Ok(Read::Done(mut done)) => {
+            done.report.seconds = seconds;
+            done.report.stages = stages;
+            done.report.sha256 = Some(sha256);
+            Read::Done(done)
         }
         Err(e) => {
             let mut failed = DocumentResult::failed(&file.rel, file.size, &e, seconds);
             failed.report.stages = stages;
-            failed.report.sha256 = sha256;
+            failed.report.sha256 = Some(sha256);
             Read::Done(Box::new(failed))
         }
     }
@@ -138,40 +267,14 @@ pub(crate) fn finish(
 fn read_texts(
     engines: &Engines,
     file: &Discovered,
+    doc: lopdf::Document,
+    cache_warning: Option<String>,
     stop: &Stop,
     stages: &mut StageSeconds,
-    sha256: &mut Option<String>,
 ) -> Result<Read> {
-    // Load: the bytes, their hash (a cached result ends the work here), the page tree.
     let t = Instant::now();
-    let bytes = extract::read_pdf(&file.path, &engines.limits)?;
-    let hash = crate::cache::sha256_hex(&bytes);
-    *sha256 = Some(hash.clone());
-    let mut cache_warning = None;
-    if let Some(cache) = engines.cache.as_ref().filter(|_| !engines.force) {
-        match cache.get(&hash) {
-            Lookup::Hit(mut hit) => {
-                // Same bytes, maybe another name: the result is this file's now.
-                hit.report.path = file.rel.clone();
-                hit.report.reused = true;
-                return Ok(Read::Done(hit));
-            }
-            Lookup::Invalid(why) => {
-                cache_warning = Some(format!("cached result not used, processed again: {why}"))
-            }
-            Lookup::Miss => {}
-        }
-    }
-    if engines.prestart {
-        // This document will need the models: load them while its pages are read.
-        engines.ner.pool().prestart();
-        if let Some(relations) = &engines.relations {
-            relations.pool().prestart();
-        }
-    }
-    let doc = parse_within(engines, file, bytes, t)?;
     let pages = extract::pages(&doc, &engines.limits)?;
-    stages.load = t.elapsed().as_secs_f64();
+    stages.load += t.elapsed().as_secs_f64();
     stop.check()?;
 
     // Text: each page's own, or OCR's where that is unusable.
@@ -194,11 +297,21 @@ fn read_texts(
     report.pages = pages.len();
     report.warnings.extend(cache_warning);
     let texts = page_texts(outcomes, &mut report, stages);
+    if let Some(why) = no_text(&texts, &report) {
+        // Failed, with what each page gave kept in the report.
+        report.fail(&crate::error::Error::NoText(why));
+        return Ok(Read::Done(Box::new(DocumentResult {
+            report,
+            mentions: Vec::new(),
+            relations: Vec::new(),
+            pages: Vec::new(),
+        })));
+    }
     Ok(Read::Texts(Box::new(Texts {
         texts,
         report,
         stages: StageSeconds::default(),
-        sha256: hash,
+        sha256: String::new(),
         seconds: 0.0,
     })))
 }
@@ -251,40 +364,39 @@ pub(crate) fn analyze(
     })
 }
 
-/// Parsing is the one step without checkpoints: a hostile file can keep lopdf's parser busy
-/// far past any limit. So it runs on a thread of its own ([`super::parsers`]), and the
-/// document waits for it until its deadline only; past it the document is `timed_out` and the
-/// parse thread is abandoned (it holds its memory until the parser returns, if ever). One such
-/// thread per timed-out document: a run tolerates as many as it has memory for, and each is
-/// named in the report.
-fn parse_within(
-    engines: &Engines,
-    file: &Discovered,
-    bytes: Vec<u8>,
-    started: Instant,
-) -> Result<lopdf::Document> {
-    let Some(limit) = engines.doc_timeout else {
-        return extract::parse(&bytes, &engines.limits);
-    };
-    let (tx, rx) = flume::bounded(1);
-    let limits = engines.limits;
-    let stall = stall_hook(&file.rel);
-    engines.parsers.run(move || {
-        if stall {
-            std::thread::sleep(std::time::Duration::from_secs(3600));
-        }
-        let _ = tx.send(extract::parse(&bytes, &limits));
-    })?;
-    match rx.recv_timeout(limit.saturating_sub(started.elapsed())) {
-        Ok(parsed) => parsed,
-        Err(_) => Err(crate::error::Error::Timeout(limit)),
-    }
-}
-
 /// Test hook: a document whose name contains `$DOCGRAPH_TEST_STALL_PARSE` never finishes
 /// parsing (used by the test of the hard time limit; unset in normal use).
 fn stall_hook(name: &str) -> bool {
     std::env::var("DOCGRAPH_TEST_STALL_PARSE").is_ok_and(|s| !s.is_empty() && name.contains(&s))
+}
+
+/// Why a document with pages gave no text at all, if it gave none: then it is not `ok` with
+/// nothing in it, but failed with this reason (per page: what extraction and OCR made of it).
+fn no_text(texts: &[PageText], report: &DocumentReport) -> Option<String> {
+    if texts.is_empty() || texts.iter().any(|t| !t.text.trim().is_empty()) {
+        return None;
+    }
+    let mut reasons: std::collections::BTreeMap<String, usize> = Default::default();
+    for p in &report.ocr_pages {
+        let why = match &p.error {
+            Some(e) => format!("{}; OCR: {e}", p.reason),
+            None => format!("{}; OCR read nothing", p.reason),
+        };
+        *reasons.entry(why).or_default() += 1;
+    }
+    let blank = texts.len() - report.ocr_pages.len();
+    if blank > 0 {
+        reasons.insert("blank".into(), blank);
+    }
+    let listed: Vec<String> = reasons
+        .into_iter()
+        .map(|(why, n)| format!("{n} × {why}"))
+        .collect();
+    Some(format!(
+        "none of its {} page(s) gave text ({})",
+        texts.len(),
+        listed.join(", ")
+    ))
 }
 
 /// Records each page's outcome in the report and stage times; returns the page texts.

@@ -45,7 +45,7 @@ use crate::relations::RelationModels;
 use crate::report::{EngineSeconds, RunReport, RunSetup, Timing};
 use crate::shard::Shard;
 pub use config::{default_model_dir, Config};
-use document::{Engines, Read};
+use document::{Engines, Opened, Read};
 use limits::{guarded, within_limit, Flags};
 pub use progress::Progress;
 
@@ -502,7 +502,8 @@ impl Pipeline {
         Arc::strong_count(&self.engines) - 1
     }
 
-    /// One document: [`document::read`] on the pool, then, once no model is loading in the
+    /// One document: [`document::open`] on the pool, its parse (awaited here when it runs on
+    /// a parse thread), [`document::read`] on the pool, then, once no model is loading in the
     /// background, [`document::finish`] on the pool, under the document's time limit.
     async fn one_document(
         &self,
@@ -518,18 +519,48 @@ impl Pipeline {
         // Few documents are read at once (each holds its PDF and page images); a read one
         // waiting below holds only its text.
         let permit = readers.acquire_arc().await;
-        let read = {
-            let (file, flags) = (file.clone(), flags.clone());
-            self.on_pool(&clock, move |engines| {
-                let _permit = permit;
-                guarded(
-                    &file,
-                    || document::read(engines, &file, &flags.stop()),
-                    |failed| Read::Done(Box::new(failed)),
-                )
-            })
-        };
         let work = async {
+            let opened = self
+                .on_pool(&clock, {
+                    let file = file.clone();
+                    move |engines| {
+                        guarded(
+                            &file,
+                            || document::open(engines, &file),
+                            |failed| Opened::Done(Box::new(failed)),
+                        )
+                    }
+                })
+                .await?;
+            let (open, parsed) = match opened {
+                Opened::Done(r) => return Some(*r),
+                Opened::Parsed(open, parsed) => (open, Some(*parsed)),
+                // The parse runs on a parse thread under the document's clock; the wait is
+                // here, and ends with the document's time.
+                Opened::Parsing(open, rx) => {
+                    let done = async {
+                        while !flags.doc.load(Ordering::Relaxed) {
+                            smol::Timer::after(Duration::from_millis(5)).await;
+                        }
+                        None
+                    };
+                    let parsed = smol::future::or(async { Some(rx.recv_async().await.ok()) }, done);
+                    (open, parsed.await?)
+                }
+            };
+            let read = {
+                let (file, flags) = (file.clone(), flags.clone());
+                self.on_pool(&clock, move |engines| {
+                    // Few documents are read at once (each holds its PDF and page images); a
+                    // read one waiting below holds only its text.
+                    let _permit = permit;
+                    guarded(
+                        &file,
+                        || document::read(engines, &file, *open, parsed, &flags.stop()),
+                        |failed| Read::Done(Box::new(failed)),
+                    )
+                })
+            };
             let texts = match read.await? {
                 Read::Done(r) => return Some(*r),
                 Read::Texts(texts) => texts,

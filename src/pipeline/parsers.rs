@@ -1,4 +1,4 @@
-//! Long-lived threads for parsing PDFs under a time limit (see `document::parse_within`).
+//! Long-lived threads for parsing PDFs under a time limit (see `document::open`).
 //!
 //! Parsing runs off the worker thread so that a document can stop waiting for a parser that
 //! never returns. The threads are kept between documents rather than started per document:
