@@ -14,6 +14,8 @@ use lopdf::content::Content;
 use lopdf::Encoding;
 use lopdf::{Dictionary, Document, Object, ObjectId};
 
+use super::cmap::ToUnicode;
+
 /// An affine matrix `[a b c d e f]` as PDF writes it.
 type Matrix = [f32; 6];
 const IDENTITY: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
@@ -89,6 +91,10 @@ impl Widths {
 }
 
 struct Font<'a> {
+    /// The font's `ToUnicode` map, read by docgraph ([`super::cmap`]); it comes first, as the
+    /// PDF specification says it does for text extraction.
+    to_unicode: Option<ToUnicode>,
+    /// lopdf's reading of the font's encoding, for codes the map lacks.
     encoding: Option<Encoding<'a>>,
     two_byte: bool,
     widths: Widths,
@@ -116,10 +122,14 @@ fn dict_get<'a>(doc: &'a Document, d: &'a Dictionary, key: &[u8]) -> Option<&'a 
     d.get(key).ok().map(|o| deref(doc, o))
 }
 
-fn load_font<'a>(doc: &'a Document, font: &'a Dictionary) -> Font<'a> {
+fn load_font<'a>(doc: &'a Document, font: &'a Dictionary, max_bytes: usize) -> Font<'a> {
     let subtype = dict_get(doc, font, b"Subtype").and_then(|o| o.as_name().ok());
     let two_byte = subtype == Some(b"Type0");
-    let encoding = font.get_font_encoding(doc).ok();
+    let to_unicode = dict_get(doc, font, b"ToUnicode")
+        .and_then(|o| o.as_stream().ok())
+        .and_then(|s| s.decompressed_content_with_limit(max_bytes).ok())
+        .and_then(|content| ToUnicode::parse(&content));
+    let encoding = font.get_font_encoding_with_limit(doc, max_bytes).ok();
     let widths = if two_byte {
         let desc = dict_get(doc, font, b"DescendantFonts")
             .and_then(|o| o.as_array().ok())
@@ -162,6 +172,7 @@ fn load_font<'a>(doc: &'a Document, font: &'a Dictionary) -> Font<'a> {
         }
     };
     Font {
+        to_unicode,
         encoding,
         two_byte,
         widths,
@@ -279,7 +290,7 @@ impl<'a> Interpreter<'a> {
                 return Some(f.clone());
             }
         }
-        let f = Rc::new(load_font(self.doc, dict));
+        let f = Rc::new(load_font(self.doc, dict, self.max_bytes));
         if let Some(id) = id {
             self.font_cache.insert(*id, f.clone());
         }
@@ -477,9 +488,13 @@ impl<'a> Interpreter<'a> {
         let step = if font.two_byte { 2 } else { 1 };
         for chunk in bytes.chunks(step) {
             let code = chunk.iter().fold(0u32, |acc, b| acc * 256 + *b as u32);
-            let text = match &font.encoding {
-                Some(enc) => enc.bytes_to_string(chunk).unwrap_or_default(),
-                None => String::new(),
+            let text = match (
+                font.to_unicode.as_ref().and_then(|m| m.get(code)),
+                &font.encoding,
+            ) {
+                (Some(text), _) => text,
+                (None, Some(enc)) => enc.bytes_to_string(chunk).unwrap_or_default(),
+                (None, None) => String::new(),
             };
             let w0 = font.widths.get(code) / 1000.0;
             let word_space = if step == 1 && code == 32 {

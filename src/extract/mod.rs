@@ -4,11 +4,13 @@
 //! - [`reading_order`]: glyphs laid out as text (lines, columns, hyphenation);
 //! - `quality`: is the text real, or should the page go to OCR (`crate::ocr` decides what
 //!   to do about it);
-//! - `inline`: inline images, which lopdf does not parse.
+//! - `inline`: inline images, which lopdf does not parse;
+//! - `cmap`: fonts' `ToUnicode` maps, read entry by entry.
 //!
 //! The functions here are public for tools built on docgraph's extraction (the fuzz target,
 //! the `glyphs` example); the pipeline uses them through `extract_page`.
 
+mod cmap;
 mod inline;
 pub mod interpret;
 mod quality;
