@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 
+use super::boundaries::whole_names;
 use super::entities::{display_name, entity_key, is_junk_name, merge_bio, surname_links};
 use super::ner::{NerModels, BATCH_SIZE};
 use super::sentences::{chunk_span, split_sentences};
@@ -81,14 +82,17 @@ pub(crate) fn find(
                 .iter()
                 .zip(words)
                 .flat_map(|(&i, w)| {
-                    merge_bio(&w).into_iter().map(move |s| RawMention {
-                        sentence: i,
-                        start: s.start,
-                        end: s.end,
-                        entity_type: s.entity_type,
-                        score: s.score,
-                        inferred: false,
-                    })
+                    let text = sentences[i].text.as_str();
+                    whole_names(merge_bio(&w), &w, text)
+                        .into_iter()
+                        .map(move |s| RawMention {
+                            sentence: i,
+                            start: s.start,
+                            end: s.end,
+                            entity_type: s.entity_type,
+                            score: s.score,
+                            inferred: false,
+                        })
                 })
                 .collect())
         })

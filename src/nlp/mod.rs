@@ -3,8 +3,10 @@
 //! - [`sentences`]: sentence splitting with character offsets;
 //! - [`ner`]: the NER model pool;
 //! - [`entities`]: entity spans from token labels, names normalised into merge keys;
+//! - [`boundaries`]: span edges moved to whole names (head words, initials, particles);
 //! - [`mentions`]: a document's mentions: batching through the pool, propagation, naming.
 
+pub(crate) mod boundaries;
 pub(crate) mod entities;
 pub(crate) mod mentions;
 pub(crate) mod ner;

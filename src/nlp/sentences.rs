@@ -33,9 +33,22 @@ pub fn split_sentences(text: &str) -> Vec<SentenceSpan> {
     let n = chars.len();
     let mut out = Vec::new();
     let mut start = 0usize;
+    // Whether the sentence under way has not reached its first word yet.
+    let mut fresh = true;
     let mut i = 0usize;
     while i < n {
         let c = chars[i];
+        if fresh && !c.is_whitespace() {
+            fresh = false;
+            // "BERLIN, Germany (AP) — ": the dateline is a sentence of its own.
+            if let Some(end) = dateline_end(&chars, i) {
+                push_trimmed(&chars, start, end, &mut out);
+                start = end;
+                fresh = true;
+                i = end;
+                continue;
+            }
+        }
         // Paragraph break: a newline, optional spaces, another newline.
         if c == '\n' {
             let mut j = i + 1;
@@ -45,7 +58,16 @@ pub fn split_sentences(text: &str) -> Vec<SentenceSpan> {
             if j < n && chars[j] == '\n' {
                 push_trimmed(&chars, start, i, &mut out);
                 start = j + 1;
+                fresh = true;
                 i = j + 1;
+                continue;
+            }
+            // A headline on the first line of a paragraph, the story on the next.
+            if j < n && chars[j].is_uppercase() && is_headline(&chars, start, i) {
+                push_trimmed(&chars, start, i, &mut out);
+                start = i + 1;
+                fresh = true;
+                i += 1;
                 continue;
             }
         }
@@ -73,6 +95,7 @@ pub fn split_sentences(text: &str) -> Vec<SentenceSpan> {
                 if starts_sentence && !(c == '.' && is_abbreviation(&chars, start, i)) {
                     push_trimmed(&chars, start, end, &mut out);
                     start = end;
+                    fresh = true;
                     i = end;
                     continue;
                 }
@@ -82,6 +105,119 @@ pub fn split_sentences(text: &str) -> Vec<SentenceSpan> {
     }
     push_trimmed(&chars, start, n, &mut out);
     out
+}
+
+/// Where a news dateline that starts at `at` ends (after its dash and the white space after
+/// it): a place in capitals ("BERLIN", "ST. LOUIS"), maybe a region after a comma and an agency
+/// in brackets, then a dash, then a capitalised sentence. `None` for anything else.
+fn dateline_end(chars: &[char], at: usize) -> Option<usize> {
+    let n = chars.len();
+    let mut i = at;
+    // The place: capital words (letters, and . ' - inside), one space apart, up to four.
+    let mut longest = 0;
+    for word in 0..4 {
+        let from = i;
+        while i < n && (chars[i].is_uppercase() || matches!(chars[i], '.' | '\'' | '-')) {
+            i += 1;
+        }
+        let letters = chars[from..i].iter().filter(|c| c.is_alphabetic()).count();
+        if letters == 0 || (i < n && chars[i].is_lowercase()) {
+            return None;
+        }
+        longest = longest.max(letters);
+        if word < 3 && i + 1 < n && chars[i] == ' ' && chars[i + 1].is_uppercase() {
+            i += 1;
+            continue;
+        }
+        break;
+    }
+    if longest < 3 {
+        return None;
+    }
+    // ", Region": capitalised words up to the bracket or the dash.
+    if i < n && chars[i] == ',' {
+        i += 1;
+        let mut words = 0;
+        while i < n && chars[i] == ' ' && i + 1 < n && chars[i + 1].is_uppercase() && words < 4 {
+            i += 1;
+            while i < n && (chars[i].is_alphabetic() || chars[i] == '.') {
+                i += 1;
+            }
+            words += 1;
+        }
+        if words == 0 {
+            return None;
+        }
+    }
+    // " (AP)": an agency in brackets.
+    let mut j = i;
+    while j < n && chars[j] == ' ' {
+        j += 1;
+    }
+    if j < n && chars[j] == '(' {
+        let close = (j + 1..n.min(j + 32)).find(|&k| chars[k] == ')')?;
+        i = close + 1;
+    }
+    // The dash, white space, and a capitalised sentence.
+    while i < n && chars[i] == ' ' {
+        i += 1;
+    }
+    let dashes = (i..n)
+        .take_while(|&k| matches!(chars[k], '—' | '–' | '-' | '_'))
+        .count();
+    if dashes == 0 || dashes > 2 {
+        return None;
+    }
+    let mut end = i + dashes;
+    if end >= n || !chars[end].is_whitespace() {
+        return None;
+    }
+    while end < n && chars[end].is_whitespace() {
+        end += 1;
+    }
+    let next = *chars.get(end)?;
+    (next.is_uppercase() || next.is_ascii_digit() || matches!(next, '"' | '“' | '\''))
+        .then_some(end)
+}
+
+/// Is the text from `start` to the line break at `br` a headline: the first line of a
+/// paragraph, short, without a comma or closing punctuation, its words capitalised but for
+/// function words ("Siemens Opens Research Centre in Munich")?
+fn is_headline(chars: &[char], start: usize, br: usize) -> bool {
+    let mut s = start;
+    while s < br && chars[s].is_whitespace() {
+        s += 1;
+    }
+    // The first line of a paragraph: nothing but white space back to a blank line or the
+    // start of the text.
+    let mut k = s;
+    let mut breaks = 0;
+    while k > 0 && chars[k - 1].is_whitespace() {
+        breaks += usize::from(chars[k - 1] == '\n');
+        k -= 1;
+    }
+    if k > 0 && breaks < 2 {
+        return false;
+    }
+    let line: String = chars[s..br].iter().collect();
+    let line = line.trim_end();
+    if line.is_empty() || line.contains(',') || line.ends_with(['.', '!', '?', ';', ':', '-']) {
+        return false;
+    }
+    let words: Vec<&str> = line.split_whitespace().collect();
+    if words.len() > 12 {
+        return false;
+    }
+    let content: Vec<&&str> = words
+        .iter()
+        .filter(|w| w.chars().any(char::is_alphabetic))
+        .filter(|w| !crate::extract::FUNCTION_WORDS.contains(&w.to_lowercase().as_str()))
+        .collect();
+    let capitalised = content
+        .iter()
+        .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
+        .count();
+    !content.is_empty() && capitalised * 10 >= content.len() * 8
 }
 
 /// Is the word that ends at the period at `dot` an abbreviation or an initial?
@@ -179,6 +315,50 @@ mod tests {
                 "The company grew\nin Spain and Portugal.",
                 "Profits rose."
             ]
+        );
+    }
+
+    #[test]
+    fn datelines_and_headlines_are_sentences_of_their_own() {
+        assert_eq!(
+            texts("BERLIN, Germany (AP) — Siemens opened a plant. It employs 400."),
+            vec![
+                "BERLIN, Germany (AP) —",
+                "Siemens opened a plant.",
+                "It employs 400."
+            ]
+        );
+        assert_eq!(
+            texts("ST. LOUIS (Reuters) - Boeing said on Monday it would hire."),
+            vec![
+                "ST. LOUIS (Reuters) -",
+                "Boeing said on Monday it would hire."
+            ]
+        );
+        assert_eq!(
+            texts("Siemens Opens Research Centre in Munich\nRoland Busch said the site will grow."),
+            vec![
+                "Siemens Opens Research Centre in Munich",
+                "Roland Busch said the site will grow."
+            ]
+        );
+        // Not datelines: an acronym in a sentence, a dash followed by lowercase.
+        assert_eq!(
+            texts("NATO - the alliance - met in Brussels."),
+            vec!["NATO - the alliance - met in Brussels."]
+        );
+        assert_eq!(texts("IBM said so."), vec!["IBM said so."]);
+        // Not headlines: a line inside a paragraph, a line with a comma, a prose line.
+        assert_eq!(
+            texts("The board met.\nDeutsche Bank, Commerzbank and Allianz\nSigned the deal."),
+            vec![
+                "The board met.",
+                "Deutsche Bank, Commerzbank and Allianz\nSigned the deal."
+            ]
+        );
+        assert_eq!(
+            texts("The chancellor met with Angela\nMerkel in Berlin."),
+            vec!["The chancellor met with Angela\nMerkel in Berlin."]
         );
     }
 

@@ -1,0 +1,677 @@
+//! Whole names: the edges of the model's entity spans moved to where a careful reader puts
+//! them.
+//!
+//! The NER model is uncased: it never sees that "Museum" in "the Pergamon Museum" is
+//! capitalised, so it often labels the name's head word `O` and keeps "Pergamon"; it drops the
+//! first word of "Lower Saxony", splits "Michael D. Higgins" at the initial, a hyphenated name
+//! at its hyphen, and "Leonardo da Vinci" at its lowercase particle. A relation whose ends are
+//! cut like this is lost. The text's capitals are still here, so each rule below puts back one
+//! kind of cut, from the words around the span, never beyond a word another span holds unless
+//! it joins the two:
+//!
+//! - **joins**: two person spans with only white space, initials or name particles (`von der`,
+//!   `da`, `bin`) between them are one person; two spans joined by a bare hyphen are one name;
+//! - **head words**: a capitalised designator after a span (`Museum`, `District`, `Station`,
+//!   `University`, …) is part of it, as is `of` and a capitalised name after a designator
+//!   ("Museum of Modern Art");
+//! - **lead words**: a designator and `of` before a span ("University of Oslo", "Bank of
+//!   England", with the capitalised words before the designator: "Technical University of
+//!   Munich"), and a place prefix before a place ("Lower", "North", "Saint", "Lake", …);
+//! - **types**: a name that ends in a designator takes the designator's type (a station, a
+//!   district and a river are places; a university, a museum and a bank organisations),
+//!   which mends the places the model typed as organisations or persons once it saw only
+//!   half the name.
+//!
+//! Each rule is unit-tested below on hand-labelled words; `tests/entities.rs` measures them
+//! with the real model on fixture sentences.
+
+use super::entities::{EntitySpan, TaggedWord};
+use crate::record::EntityType;
+
+/// Head words that make the name before them a place.
+const PLACE_HEADS: &[&str] = &[
+    "Airport",
+    "Avenue",
+    "Basin",
+    "Bay",
+    "Beach",
+    "Borough",
+    "Bridge",
+    "Canal",
+    "Canton",
+    "Canyon",
+    "Cape",
+    "Coast",
+    "County",
+    "Creek",
+    "Desert",
+    "District",
+    "Falls",
+    "Forest",
+    "Glacier",
+    "Gulf",
+    "Harbor",
+    "Harbour",
+    "Heights",
+    "Highway",
+    "Hill",
+    "Hills",
+    "Island",
+    "Islands",
+    "Lake",
+    "Mountain",
+    "Mountains",
+    "Municipality",
+    "Oblast",
+    "Ocean",
+    "Parish",
+    "Park",
+    "Peninsula",
+    "Plain",
+    "Plateau",
+    "Prefecture",
+    "Province",
+    "Region",
+    "Reservoir",
+    "River",
+    "Road",
+    "Sea",
+    "Square",
+    "Station",
+    "Strait",
+    "Street",
+    "Territory",
+    "Township",
+    "Valley",
+    "Village",
+];
+
+/// Head words that make the name before them an organisation.
+const ORG_HEADS: &[&str] = &[
+    "Academy",
+    "Agency",
+    "Airlines",
+    "Airways",
+    "Association",
+    "Authority",
+    "Bank",
+    "Board",
+    "Bureau",
+    "Club",
+    "College",
+    "Commission",
+    "Committee",
+    "Company",
+    "Corporation",
+    "Council",
+    "Court",
+    "Department",
+    "Federation",
+    "Foundation",
+    "Gallery",
+    "Hospital",
+    "Institute",
+    "Laboratory",
+    "Library",
+    "Ministry",
+    "Museum",
+    "Orchestra",
+    "Parliament",
+    "Party",
+    "School",
+    "Society",
+    "Symphony",
+    "Trust",
+    "Union",
+    "University",
+];
+
+/// Head words that are also common surnames: after a person's name they are taken to be the
+/// surname ("Susan Park", "Benny Hill"), not a place's head word.
+const SURNAME_HEADS: &[&str] = &[
+    "Bay", "Beach", "Bridge", "Coast", "Court", "Forest", "Hill", "Hills", "Lake", "Park", "Road",
+    "Street",
+];
+
+/// Words before a place that belong to its name.
+const PLACE_PREFIXES: &[&str] = &[
+    "Bad", "Cape", "Central", "East", "Eastern", "Fort", "Great", "Greater", "Isle", "Lake",
+    "Little", "Lower", "Mount", "Mt", "North", "Northern", "Port", "Saint", "San", "Sankt",
+    "Santa", "South", "Southern", "St", "São", "Upper", "West", "Western",
+];
+
+/// Lowercase particles inside personal names.
+const PARTICLES: &[&str] = &[
+    "al", "bin", "bint", "da", "das", "de", "del", "della", "den", "der", "di", "do", "dos", "du",
+    "ibn", "la", "le", "ten", "ter", "van", "von", "y", "zu",
+];
+
+/// The type a head word gives a name, if it is one.
+fn head_type(word: &str) -> Option<EntityType> {
+    if PLACE_HEADS.contains(&word) {
+        Some(EntityType::LOC)
+    } else if ORG_HEADS.contains(&word) {
+        Some(EntityType::ORG)
+    } else {
+        None
+    }
+}
+
+/// The words of one input with its text, and which span (if any) holds each word.
+struct Words<'a> {
+    words: &'a [TaggedWord],
+    chars: Vec<char>,
+}
+
+impl Words<'_> {
+    fn text(&self, i: usize) -> String {
+        self.chars[self.words[i].start..self.words[i].end]
+            .iter()
+            .collect()
+    }
+
+    /// The word starting at character `at`.
+    fn starting_at(&self, at: usize) -> Option<usize> {
+        self.words.iter().position(|w| w.start == at)
+    }
+
+    /// The word ending at character `at`.
+    fn ending_at(&self, at: usize) -> Option<usize> {
+        self.words.iter().position(|w| w.end == at)
+    }
+
+    /// What stands between characters `from` and `to`.
+    fn between(&self, from: usize, to: usize) -> String {
+        self.chars[from.min(to)..to].iter().collect()
+    }
+
+    /// Whether the word is capitalised and has a lowercase letter or is longer than one
+    /// letter (a capitalised word, not a lone letter or a symbol).
+    fn capitalised(&self, i: usize) -> bool {
+        let t = self.text(i);
+        let mut cs = t.chars();
+        cs.next().is_some_and(char::is_uppercase) && t.chars().count() > 1
+    }
+
+    /// Whether the word is labelled outside any entity.
+    fn outside(&self, i: usize) -> bool {
+        self.words[i].label == "O"
+    }
+
+    /// The word after word `i` across exactly one space, if there is one.
+    fn next_after_space(&self, i: usize) -> Option<usize> {
+        let j = i + 1;
+        (j < self.words.len() && self.between(self.words[i].end, self.words[j].start) == " ")
+            .then_some(j)
+    }
+
+    /// The word before word `i` across exactly one space.
+    fn prev_before_space(&self, i: usize) -> Option<usize> {
+        let j = i.checked_sub(1)?;
+        (self.between(self.words[j].end, self.words[i].start) == " ").then_some(j)
+    }
+
+    /// Word `i` is a single capital letter, maybe followed by a full stop word: an initial.
+    /// Returns the index of its last word.
+    fn initial(&self, i: usize) -> Option<usize> {
+        let t = self.text(i);
+        if t.chars().count() != 1 || !t.chars().all(char::is_uppercase) {
+            return None;
+        }
+        match self.words.get(i + 1) {
+            Some(w) if w.start == self.words[i].end && self.text(i + 1) == "." => Some(i + 1),
+            _ => Some(i),
+        }
+    }
+}
+
+/// Moves the edges of `spans` (from one input's `words`, over its `text`) to whole names.
+pub(crate) fn whole_names(
+    spans: Vec<EntitySpan>,
+    words: &[TaggedWord],
+    text: &str,
+) -> Vec<EntitySpan> {
+    if spans.is_empty() {
+        return spans;
+    }
+    let w = Words {
+        words,
+        chars: text.chars().collect(),
+    };
+    let joined = join(spans, &w);
+    let mut out: Vec<EntitySpan> = Vec::with_capacity(joined.len());
+    for (k, span) in joined.iter().enumerate() {
+        let limit_left = out.last().map_or(0, |s| s.end);
+        let limit_right = joined.get(k + 1).map_or(w.chars.len(), |s| s.start);
+        let mut grown = extend_right(span.clone(), &w, limit_right);
+        grown = extend_left(grown, &w, limit_left);
+        // The model's own whole person name is trusted ("David Park"); a name it saw only
+        // part of, or typed otherwise, takes its head word's type.
+        if span.entity_type != EntityType::PER || grown.start != span.start || grown.end != span.end
+        {
+            retype(&mut grown, &w);
+        }
+        let span = grown;
+        out.push(span);
+    }
+    out
+}
+
+/// Joins neighbouring spans that are one name (see the module docs).
+fn join(spans: Vec<EntitySpan>, w: &Words) -> Vec<EntitySpan> {
+    let mut out: Vec<EntitySpan> = Vec::with_capacity(spans.len());
+    for span in spans {
+        if let Some(prev) = out.last_mut() {
+            if one_name(prev, &span, w) {
+                prev.end = span.end;
+                prev.score = prev.score.min(span.score);
+                continue;
+            }
+        }
+        out.push(span);
+    }
+    out
+}
+
+/// Whether `a` and the span `b` after it are one name cut in two.
+fn one_name(a: &EntitySpan, b: &EntitySpan, w: &Words) -> bool {
+    let gap = w.between(a.end, b.start);
+    if gap == "-" || gap == "‑" {
+        return true; // "Rolls-Royce", "Baden-Württemberg"
+    }
+    if a.entity_type != EntityType::PER || b.entity_type != EntityType::PER {
+        return false;
+    }
+    if gap == " " {
+        // "Michael D." + "Higgins": a person ending in an initial, then a name.
+        let last = w.ending_at(a.end);
+        return last.is_some_and(|i| {
+            let first = if w.text(i) == "." && i > 0 { i - 1 } else { i };
+            w.initial(first).is_some()
+        });
+    }
+    // Between them only initials or name particles, single spaces around each.
+    let (Some(mut i), Some(stop)) = (w.ending_at(a.end), w.starting_at(b.start)) else {
+        return false;
+    };
+    let mut crossed = 0;
+    while let Some(j) = w.next_after_space(i) {
+        if j == stop {
+            return crossed > 0;
+        }
+        if let Some(end) = w.initial(j) {
+            i = end;
+        } else if PARTICLES.contains(&w.text(j).as_str()) {
+            i = j;
+        } else {
+            return false;
+        }
+        crossed += 1;
+        if crossed > 3 {
+            return false;
+        }
+    }
+    false
+}
+
+/// Extends a span over what follows it and belongs to the name, not past `limit`.
+fn extend_right(mut span: EntitySpan, w: &Words, limit: usize) -> EntitySpan {
+    loop {
+        let Some(last) = w.ending_at(span.end) else {
+            return span;
+        };
+        let free = |i: usize| w.words[i].end <= limit && w.outside(i);
+        // "Baden-" + "Württemberg": a capitalised word hyphenated on.
+        let (h, n) = (last + 1, last + 2);
+        if n < w.words.len()
+            && w.words[h].start == span.end
+            && w.text(h) == "-"
+            && w.words[n].start == w.words[h].end
+            && w.capitalised(n)
+            && free(h)
+            && free(n)
+        {
+            span.end = w.words[n].end;
+            continue;
+        }
+        let Some(next) = w.next_after_space(last) else {
+            return span;
+        };
+        if !free(next) {
+            return span;
+        }
+        let next_text = w.text(next);
+        // A head word: "Pergamon" + "Museum" (but "Susan" + "Park" is a person).
+        let surname =
+            span.entity_type == EntityType::PER && SURNAME_HEADS.contains(&next_text.as_str());
+        if w.capitalised(next) && head_type(&next_text).is_some() && !surname {
+            span.end = w.words[next].end;
+            continue;
+        }
+        // After a head word, "of" and a capitalised name: "Museum" + "of Modern Art".
+        if next_text == "of" && head_type(&w.text(last)).is_some() {
+            let mut end = None;
+            let mut i = next;
+            while let Some(j) = w.next_after_space(i) {
+                if !free(j) || !w.capitalised(j) || is_function_word(&w.text(j)) {
+                    break;
+                }
+                end = Some(w.words[j].end);
+                i = j;
+            }
+            if let Some(end) = end {
+                span.end = end;
+                continue;
+            }
+            return span;
+        }
+        // A person's particle and surname the model left out: "Leonardo" + "da Vinci".
+        if span.entity_type == EntityType::PER && PARTICLES.contains(&next_text.as_str()) {
+            let mut i = next;
+            while let Some(j) = w.next_after_space(i) {
+                if !free(j) {
+                    break;
+                }
+                if PARTICLES.contains(&w.text(j).as_str()) {
+                    i = j;
+                    continue;
+                }
+                if w.capitalised(j) {
+                    span.end = w.words[j].end;
+                }
+                break;
+            }
+        }
+        return span;
+    }
+}
+
+/// Extends a span over what precedes it and belongs to the name, not before `limit`.
+fn extend_left(mut span: EntitySpan, w: &Words, limit: usize) -> EntitySpan {
+    loop {
+        let Some(first) = w.starting_at(span.start) else {
+            return span;
+        };
+        let free = |i: usize| w.words[i].start >= limit && w.outside(i);
+        // "Schleswig-" before "Holstein".
+        if first >= 2 {
+            let (h, p) = (first - 1, first - 2);
+            if w.words[h].end == span.start
+                && w.text(h) == "-"
+                && w.words[p].end == w.words[h].start
+                && w.capitalised(p)
+                && free(h)
+                && free(p)
+            {
+                span.start = w.words[p].start;
+                continue;
+            }
+        }
+        let Some(prev) = w.prev_before_space(first) else {
+            return span;
+        };
+        if !free(prev) {
+            return span;
+        }
+        let prev_text = w.text(prev);
+        // "University of" before "Oslo", with the capitalised words before the head word.
+        if prev_text == "of" {
+            let Some(head) = w.prev_before_space(prev).filter(|&h| free(h)) else {
+                return span;
+            };
+            if !w.capitalised(head) || head_type(&w.text(head)).is_none() {
+                return span;
+            }
+            let mut start = w.words[head].start;
+            let mut i = head;
+            while let Some(j) = w.prev_before_space(i) {
+                if !free(j) || !w.capitalised(j) || is_function_word(&w.text(j)) {
+                    break;
+                }
+                start = w.words[j].start;
+                i = j;
+            }
+            span.start = start;
+            continue;
+        }
+        // "Lower" before "Saxony".
+        if span.entity_type == EntityType::LOC
+            && w.capitalised(prev)
+            && PLACE_PREFIXES.contains(&prev_text.trim_end_matches('.'))
+        {
+            span.start = w.words[prev].start;
+            continue;
+        }
+        return span;
+    }
+}
+
+/// A name of two or more words ending in a head word takes the head word's type; so does one
+/// with a head word and `of` inside it ("Technical University of Munich").
+fn retype(span: &mut EntitySpan, w: &Words) {
+    let (Some(first), Some(last)) = (w.starting_at(span.start), w.ending_at(span.end)) else {
+        return;
+    };
+    if first == last {
+        return;
+    }
+    let head = head_type(&w.text(last)).or_else(|| {
+        (first..last).find_map(|i| {
+            let next = w.next_after_space(i).filter(|&j| j <= last)?;
+            (w.text(next) == "of")
+                .then(|| head_type(&w.text(i)))
+                .flatten()
+        })
+    });
+    if let Some(ty) = head {
+        span.entity_type = ty;
+    }
+}
+
+fn is_function_word(word: &str) -> bool {
+    crate::extract::FUNCTION_WORDS.contains(&word.to_lowercase().as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Words of `text` split at spaces and before/after punctuation, labelled as `labels`
+    /// says (one label per word, in order). The model's words are cut the same way.
+    fn words(text: &str, labels: &[&str]) -> Vec<TaggedWord> {
+        let chars: Vec<char> = text.chars().collect();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < chars.len() {
+            if chars[i] == ' ' {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            if chars[i].is_alphanumeric() {
+                while i < chars.len() && chars[i].is_alphanumeric() {
+                    i += 1;
+                }
+            } else {
+                i += 1;
+            }
+            out.push((start, i));
+        }
+        assert_eq!(out.len(), labels.len(), "{text}: {out:?}");
+        out.into_iter()
+            .zip(labels)
+            .map(|((start, end), label)| TaggedWord {
+                start,
+                end,
+                label: label.to_string(),
+                score: 0.9,
+            })
+            .collect()
+    }
+
+    /// The names found in `text` labelled `labels`, as text and type.
+    fn names(text: &str, labels: &[&str]) -> Vec<(String, EntityType)> {
+        let ws = words(text, labels);
+        let spans = super::super::entities::merge_bio(&ws);
+        let chars: Vec<char> = text.chars().collect();
+        whole_names(spans, &ws, text)
+            .into_iter()
+            .map(|s| (chars[s.start..s.end].iter().collect(), s.entity_type))
+            .collect()
+    }
+
+    use EntityType::*;
+
+    #[test]
+    fn head_words_stay_with_their_name_and_give_it_its_type() {
+        assert_eq!(
+            names(
+                "They met at the Pergamon Museum today",
+                &["O", "O", "O", "O", "B-LOC", "O", "O"]
+            ),
+            vec![("Pergamon Museum".into(), ORG)]
+        );
+        assert_eq!(
+            names(
+                "Trains stop at Shinagawa Station and Mitte District",
+                &["O", "O", "O", "B-ORG", "O", "O", "B-PER", "O"]
+            ),
+            vec![
+                ("Shinagawa Station".into(), LOC),
+                ("Mitte District".into(), LOC)
+            ]
+        );
+        // "Museum of Modern Art": head word, "of" and the name after it.
+        assert_eq!(
+            names(
+                "the Metropolitan Museum of Modern Art opened",
+                &["O", "B-ORG", "O", "O", "O", "O", "O"]
+            ),
+            vec![("Metropolitan Museum of Modern Art".into(), ORG)]
+        );
+        // A lowercase head word is not part of the name.
+        assert_eq!(
+            names("the Berlin museum is", &["O", "B-LOC", "O", "O"]),
+            vec![("Berlin".into(), LOC)]
+        );
+    }
+
+    #[test]
+    fn lead_words_of_places_and_designators_are_taken() {
+        assert_eq!(
+            names(
+                "He lives in Lower Saxony now",
+                &["O", "O", "O", "O", "B-LOC", "O"]
+            ),
+            vec![("Lower Saxony".into(), LOC)]
+        );
+        assert_eq!(
+            names(
+                "She studied at the Technical University of Munich",
+                &["O", "O", "O", "O", "O", "O", "O", "B-LOC"]
+            ),
+            vec![("Technical University of Munich".into(), ORG)]
+        );
+        assert_eq!(
+            names("The Bank of England said", &["O", "O", "O", "B-LOC", "O"]),
+            vec![("Bank of England".into(), ORG)]
+        );
+        // A title is not a designator, and a prefix goes only with a place.
+        assert_eq!(
+            names(
+                "the President of France and North Siemens",
+                &["O", "O", "O", "B-LOC", "O", "O", "B-ORG"]
+            ),
+            vec![("France".into(), LOC), ("Siemens".into(), ORG)]
+        );
+    }
+
+    #[test]
+    fn persons_cut_at_initials_and_particles_are_joined() {
+        assert_eq!(
+            names(
+                "Michael D. Higgins spoke",
+                &["B-PER", "I-PER", "I-PER", "B-PER", "O"]
+            ),
+            vec![("Michael D. Higgins".into(), PER)]
+        );
+        assert_eq!(
+            names(
+                "Michael D. Higgins spoke",
+                &["B-PER", "O", "O", "B-PER", "O"]
+            ),
+            vec![("Michael D. Higgins".into(), PER)]
+        );
+        assert_eq!(
+            names(
+                "Ursula von der Leyen praised",
+                &["B-PER", "O", "O", "B-PER", "O"]
+            ),
+            vec![("Ursula von der Leyen".into(), PER)]
+        );
+        assert_eq!(
+            names(
+                "a portrait by Leonardo da Vinci hangs",
+                &["O", "O", "O", "B-PER", "O", "O", "O"]
+            ),
+            vec![("Leonardo da Vinci".into(), PER)]
+        );
+        // Two people side by side with a word between stay two.
+        assert_eq!(
+            names("Smith and Jones met", &["B-PER", "O", "B-PER", "O"]),
+            vec![("Smith".into(), PER), ("Jones".into(), PER)]
+        );
+        // An initial is joined only to a person.
+        assert_eq!(
+            names("Siemens A. Berlin", &["B-ORG", "O", "O", "B-LOC"]),
+            vec![("Siemens".into(), ORG), ("Berlin".into(), LOC)]
+        );
+    }
+
+    #[test]
+    fn hyphenated_names_are_one_name() {
+        assert_eq!(
+            names("in Baden-Württemberg today", &["O", "B-LOC", "O", "O", "O"]),
+            vec![("Baden-Württemberg".into(), LOC)]
+        );
+        assert_eq!(
+            names("in Baden-Württemberg today", &["O", "O", "O", "B-LOC", "O"]),
+            vec![("Baden-Württemberg".into(), LOC)]
+        );
+        assert_eq!(
+            names("a Rolls-Royce engine", &["O", "B-ORG", "O", "B-PER", "O"]),
+            vec![("Rolls-Royce".into(), ORG)]
+        );
+        // A lowercase word after the hyphen is not a name ("Paris-based").
+        assert_eq!(
+            names("a Paris-based firm", &["O", "B-LOC", "O", "O", "O"]),
+            vec![("Paris".into(), LOC)]
+        );
+    }
+
+    #[test]
+    fn a_persons_surname_is_not_a_head_word() {
+        assert_eq!(
+            names("Susan Park said", &["B-PER", "O", "O"]),
+            vec![("Susan".into(), PER)]
+        );
+        assert_eq!(
+            names("David Park said", &["B-PER", "I-PER", "O"]),
+            vec![("David Park".into(), PER)]
+        );
+        // A person's name before an organisation's head word is the organisation's.
+        assert_eq!(
+            names("at Stanford University today", &["O", "B-PER", "O", "O"]),
+            vec![("Stanford University".into(), ORG)]
+        );
+    }
+
+    #[test]
+    fn extensions_never_swallow_a_neighbouring_name() {
+        // "Museum" belongs to another span here: left alone.
+        assert_eq!(
+            names("Berlin Museum", &["B-LOC", "B-ORG"]),
+            vec![("Berlin".into(), LOC), ("Museum".into(), ORG)]
+        );
+    }
+}
