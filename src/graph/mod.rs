@@ -342,7 +342,11 @@ impl KnowledgeGraph {
 
     /// Number of entity nodes.
     pub fn entity_count(&self) -> usize {
-        self.by_key.len()
+        // Nodes, not keys: an entity reached by several keys ("france", "french") is one.
+        self.graph
+            .node_weights()
+            .filter(|n| matches!(n, Node::Entity(_)))
+            .count()
     }
 
     /// Number of typed relation edges (co-occurrences left out).

@@ -15,7 +15,10 @@
 //! - [`Rule::Acronym`]: a name in capitals joins the one name of the corpus whose initials it is
 //!   ("IBM", "International Business Machines"), never when two names share the initials;
 //! - [`Rule::NameInCorpus`]: a surname (or first name) alone joins the one full name of the
-//!   corpus that ends (or starts) with it, never when two full names share it.
+//!   corpus that ends (or starts) with it, never when two full names share it, nor when the
+//!   corpus also uses the word as a name of another type (a homonym);
+//! - [`Rule::Nationality`]: a nationality adjective ("French") joins the country it names
+//!   ("France") when the corpus names it; the entity keeps the country's name and type.
 //!
 //! Each entity keeps its canonical name (the most frequent of its fullest forms), and every
 //! name it was written as with a count and the rule that brought it in.
@@ -125,12 +128,13 @@ pub fn resolve(documents: &[&[Mention]]) -> Resolution {
     let mut forest = Forest {
         parent: (0..groups.len()).collect(),
     };
-    let by_key: BTreeMap<&str, Vec<usize>> =
+    // Owned keys: the joins below update the groups while this index is read.
+    let by_key: BTreeMap<String, Vec<usize>> =
         groups
             .iter()
             .enumerate()
             .fold(BTreeMap::new(), |mut m, (i, g)| {
-                m.entry(g.key.as_str()).or_insert_with(Vec::new).push(i);
+                m.entry(g.key.clone()).or_insert_with(Vec::new).push(i);
                 m
             });
     let mut joins: Vec<(usize, usize, Rule)> = Vec::new();
@@ -139,7 +143,9 @@ pub fn resolve(documents: &[&[Mention]]) -> Resolution {
     apply(&mut forest, &mut groups, &mut joins);
     acronyms(&groups, &locals, &mut forest, &mut joins);
     apply(&mut forest, &mut groups, &mut joins);
-    names_in_corpus(&groups, &mut forest, &mut joins);
+    names_in_corpus(&groups, &by_key, &mut forest, &mut joins);
+    apply(&mut forest, &mut groups, &mut joins);
+    nationalities(&groups, &by_key, &mut forest, &mut joins);
     apply(&mut forest, &mut groups, &mut joins);
     entities(&locals, &groups, &mut forest)
 }
@@ -212,7 +218,7 @@ fn apply(forest: &mut Forest, groups: &mut [Group], joins: &mut Vec<(usize, usiz
 /// others together takes them in.
 fn type_majority(
     groups: &[Group],
-    by_key: &BTreeMap<&str, Vec<usize>>,
+    by_key: &BTreeMap<String, Vec<usize>>,
     joins: &mut Vec<(usize, usize, Rule)>,
 ) {
     for ids in by_key.values().filter(|ids| ids.len() > 1) {
@@ -238,7 +244,7 @@ fn type_majority(
 /// Keys of one short-form group join, when their types are compatible.
 fn short_forms(
     groups: &[Group],
-    by_key: &BTreeMap<&str, Vec<usize>>,
+    by_key: &BTreeMap<String, Vec<usize>>,
     joins: &mut Vec<(usize, usize, Rule)>,
 ) {
     let mut buckets: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
@@ -299,8 +305,15 @@ fn acronyms(
 }
 
 /// A person named by one word joins the one full name of the corpus ending with it (else
-/// starting with it), when there is exactly one.
-fn names_in_corpus(groups: &[Group], forest: &mut Forest, joins: &mut Vec<(usize, usize, Rule)>) {
+/// starting with it), when there is exactly one, and when the corpus never uses the word as a
+/// name of another type (a book "Emma" beside "Emma Watson", the country "Jordan" beside
+/// "Eric Jordan"): such a homonym is left alone rather than merged into the wrong person.
+fn names_in_corpus(
+    groups: &[Group],
+    by_key: &BTreeMap<String, Vec<usize>>,
+    forest: &mut Forest,
+    joins: &mut Vec<(usize, usize, Rule)>,
+) {
     let mut by_last: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut by_first: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, g) in groups.iter().enumerate() {
@@ -312,6 +325,13 @@ fn names_in_corpus(groups: &[Group], forest: &mut Forest, joins: &mut Vec<(usize
     }
     for (i, g) in groups.iter().enumerate() {
         if g.entity_type != EntityType::PER || g.key.contains(' ') {
+            continue;
+        }
+        let homonym = by_key.get(g.key.as_str()).is_some_and(|ids| {
+            ids.iter()
+                .any(|&o| groups[o].entity_type != EntityType::PER)
+        });
+        if homonym {
             continue;
         }
         let mut roots = |index: &HashMap<&str, Vec<usize>>| -> BTreeSet<usize> {
@@ -332,6 +352,46 @@ fn names_in_corpus(groups: &[Group], forest: &mut Forest, joins: &mut Vec<(usize
     }
 }
 
+/// A nationality adjective typed MISC ("French") joins the one country of the corpus it
+/// names ("France", typed as a place or, as countries often are, an organisation).
+fn nationalities(
+    groups: &[Group],
+    by_key: &BTreeMap<String, Vec<usize>>,
+    forest: &mut Forest,
+    joins: &mut Vec<(usize, usize, Rule)>,
+) {
+    // Country keys, short forms folded ("us" and "united states" are one country).
+    let mut countries: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (key, ids) in by_key {
+        let folded = rules::short_form(key).unwrap_or(key.as_str());
+        for &i in ids {
+            if matches!(groups[i].entity_type, EntityType::LOC | EntityType::ORG) {
+                countries.entry(folded).or_default().push(i);
+            }
+        }
+    }
+    for (i, g) in groups.iter().enumerate() {
+        if g.entity_type != EntityType::MISC {
+            continue;
+        }
+        let Some(candidates) = rules::nationality(&g.key).and_then(|c| countries.get(c)) else {
+            continue;
+        };
+        let roots: BTreeSet<usize> = candidates.iter().map(|&c| forest.root(c)).collect();
+        if roots.len() == 1 {
+            joins.push((*roots.first().expect("one"), i, Rule::Nationality));
+        }
+    }
+}
+
+/// Whether a group came into its entity as a nationality adjective: its mentions count, but
+/// not towards the entity's type and name (the country's).
+fn adjectival(g: &Group) -> bool {
+    g.entity_type == EntityType::MISC
+        && g.rule == Rule::Nationality
+        && rules::nationality(&g.key).is_some()
+}
+
 fn entities(locals: &[Local], groups: &[Group], forest: &mut Forest) -> Resolution {
     let mut members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for i in 0..groups.len() {
@@ -340,19 +400,26 @@ fn entities(locals: &[Local], groups: &[Group], forest: &mut Forest) -> Resoluti
     let mut built: Vec<(ResolvedEntity, Vec<usize>)> = Vec::with_capacity(members.len());
     for ids in members.values() {
         let mut names: BTreeMap<&str, (usize, Rule)> = BTreeMap::new();
-        let mut types: BTreeMap<EntityType, usize> = BTreeMap::new();
         let mut docs = BTreeSet::new();
         let mut keys = BTreeSet::new();
         let mut local_ids = Vec::new();
+        // The names and types that decide the entity's own: all but nationality adjectives,
+        // unless the entity has nothing else.
+        let mut naming: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut naming_types: BTreeMap<EntityType, usize> = BTreeMap::new();
+        let only_adjectives = ids.iter().all(|&g| adjectival(&groups[g]));
         for &g in ids {
             let group = &groups[g];
+            let names_it = only_adjectives || !adjectival(group);
             keys.insert(group.key.clone());
             for &l in &group.locals {
                 let local = &locals[l];
                 docs.insert(local.doc);
                 local_ids.push(l);
-                for (t, n) in &local.types {
-                    *types.entry(*t).or_default() += n;
+                if names_it {
+                    for (t, n) in &local.types {
+                        *naming_types.entry(*t).or_default() += n;
+                    }
                 }
                 for (name, n) in &local.names {
                     // A name whose own key is not its group's came in by an in-document link.
@@ -365,19 +432,22 @@ fn entities(locals: &[Local], groups: &[Group], forest: &mut Forest) -> Resoluti
                     let e = names.entry(name.as_str()).or_insert((0, rule));
                     e.0 += n;
                     e.1 = e.1.min(rule);
+                    if names_it {
+                        *naming.entry(name.as_str()).or_default() += n;
+                    }
                 }
             }
         }
-        let entity_type = majority(&types);
-        let most_words = names
+        let entity_type = majority(&naming_types);
+        let most_words = naming
             .keys()
             .map(|n| n.split_whitespace().count())
             .max()
             .unwrap_or(0);
-        let name = names
+        let name = naming
             .iter()
             .filter(|(n, _)| n.split_whitespace().count() == most_words)
-            .map(|(n, (c, _))| (*n, *c))
+            .map(|(n, c)| (*n, *c))
             .reduce(|best, x| if rules::better_name(x, best) { x } else { best })
             .map(|(n, _)| n.to_string())
             .expect("an entity has names");
@@ -488,6 +558,45 @@ mod tests {
             ]
         );
         assert_eq!(rule_of(&docs, "Clinton"), Rule::NameInCorpus);
+    }
+
+    #[test]
+    fn nationality_adjectives_join_their_country_which_keeps_its_name_and_type() {
+        let docs = vec![
+            vec![m("French", MISC), m("French", MISC), m("French", MISC)],
+            vec![m("France", LOC), m("Polish", MISC), m("American", MISC)],
+            vec![m("U.S.", LOC)],
+        ];
+        let refs: Vec<&[Mention]> = docs.iter().map(Vec::as_slice).collect();
+        let r = resolve(&refs);
+        let france = r.entities.iter().find(|e| e.key == "france").unwrap();
+        assert_eq!((france.name.as_str(), france.entity_type), ("France", LOC));
+        assert_eq!(france.mentions, 4);
+        assert_eq!(rule_of(&docs, "French"), Rule::Nationality);
+        assert_eq!(rule_of(&docs, "American"), Rule::Nationality);
+        // No Poland in the corpus: "Polish" stays what it is.
+        let polish = r.entities.iter().find(|e| e.key == "polish").unwrap();
+        assert_eq!(polish.entity_type, MISC);
+    }
+
+    #[test]
+    fn a_word_the_corpus_also_uses_otherwise_is_not_merged_into_a_full_name() {
+        // A book "Emma" read once as a person, beside the person Emma Watson.
+        let docs = vec![
+            vec![m("Emma Watson", PER)],
+            vec![m("Emma", MISC), m("Emma", MISC)],
+            vec![m("Emma", PER)],
+        ];
+        let names: Vec<String> = clusters(&docs).into_iter().map(|c| c.0).collect();
+        assert!(names.contains(&"Emma Watson".to_string()), "{names:?}");
+        assert_eq!(
+            clusters(&docs)
+                .iter()
+                .find(|c| c.0 == "Emma Watson")
+                .unwrap()
+                .1,
+            vec!["Emma Watson".to_string()]
+        );
     }
 
     #[test]

@@ -1,5 +1,9 @@
 //! The evidence resolution uses, each a small rule that can be tested alone.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use crate::nlp::entities::entity_key;
 use crate::record::EntityType;
 
 /// Why a name belongs to an entity.
@@ -20,6 +24,9 @@ pub enum Rule {
     ShortForm,
     /// The same name with a rarely seen type, merged into its usual type.
     TypeMajority,
+    /// A nationality adjective ("French", "Polish") and the country it names, when the
+    /// corpus names that country.
+    Nationality,
 }
 
 /// Small words left out when taking a name's initials.
@@ -62,6 +69,29 @@ pub fn short_form(key: &str) -> Option<&'static str> {
     SHORT_FORMS.iter().find(|g| g.contains(&key)).map(|g| g[0])
 }
 
+/// The nationality table (`nationalities.tsv`): adjective key → the country's key (its
+/// short-form canonical key where it has one, "american" → "united states").
+fn nationality_table() -> &'static HashMap<String, String> {
+    static TABLE: OnceLock<HashMap<String, String>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        include_str!("nationalities.tsv")
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter_map(|l| l.split_once('\t'))
+            .map(|(adjective, country)| {
+                let key = entity_key(country, EntityType::LOC);
+                let key = short_form(&key).map(str::to_string).unwrap_or(key);
+                (entity_key(adjective, EntityType::MISC), key)
+            })
+            .collect()
+    })
+}
+
+/// The key of the country a nationality adjective's key names ("polish" → "poland").
+pub fn nationality(key: &str) -> Option<&'static str> {
+    nationality_table().get(key).map(String::as_str)
+}
+
 /// May names of these types be one entity through a short form or acronym? Places and
 /// organisations are often typed either way ("the U.S." as LOC, "EU" as ORG).
 pub fn compatible_for_forms(a: EntityType, b: EntityType) -> bool {
@@ -69,11 +99,13 @@ pub fn compatible_for_forms(a: EntityType, b: EntityType) -> bool {
     a == b || matches!((a, b), (LOC, ORG) | (ORG, LOC))
 }
 
-/// A name counts as the canonical one when it is the most frequent; ties go to the longer,
-/// then to the first in alphabetical order.
+/// A name counts as the canonical one when it is the most frequent; ties go to one not in
+/// capitals throughout (a dateline's "KIEL" is "Kiel"), then to the longer, then to the first
+/// in alphabetical order.
 pub fn better_name(a: (&str, usize), b: (&str, usize)) -> bool {
-    (a.1, a.0.chars().count(), std::cmp::Reverse(a.0))
-        > (b.1, b.0.chars().count(), std::cmp::Reverse(b.0))
+    let shouted = |s: &str| s.chars().count() > 1 && !s.chars().any(char::is_lowercase);
+    (a.1, !shouted(a.0), a.0.chars().count(), std::cmp::Reverse(a.0))
+        > (b.1, !shouted(b.0), b.0.chars().count(), std::cmp::Reverse(b.0))
 }
 
 #[cfg(test)]
@@ -111,9 +143,32 @@ mod tests {
     }
 
     #[test]
+    fn nationalities_name_their_country() {
+        assert_eq!(nationality("french"), Some("france"));
+        assert_eq!(nationality("polish"), Some("poland"));
+        assert_eq!(nationality("american"), Some("united states"));
+        assert_eq!(nationality("british"), Some("united kingdom"));
+        assert_eq!(nationality("south korean"), Some("south korea"));
+        assert_eq!(nationality("france"), None);
+        assert_eq!(nationality("arab"), None);
+        // Every line of the table reads, and no adjective is listed twice.
+        let lines: Vec<&str> = include_str!("nationalities.tsv")
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .collect();
+        assert!(
+            lines.iter().all(|l| l.split('\t').count() == 2),
+            "tab-separated pairs"
+        );
+        assert_eq!(nationality_table().len(), lines.len());
+    }
+
+    #[test]
     fn the_most_frequent_then_longest_name_is_canonical() {
         assert!(better_name(("Siemens", 3), ("Siemens AG", 2)));
         assert!(better_name(("Siemens AG", 2), ("Siemens", 2)));
         assert!(better_name(("Abc", 2), ("Abd", 2)));
+        assert!(better_name(("Kiel", 1), ("KIEL", 1)));
+        assert!(better_name(("KIEL", 2), ("Kiel", 1)));
     }
 }
