@@ -121,7 +121,7 @@ fn entity_scores(run: &docgraph::RunOutput) -> (f64, f64, f64) {
 
 /// Entity F1 on the fixtures with the float32 models before docgraph ran its own encoder
 /// (rust-bert's token-classification pipeline, commit 7903f31). Any faster arithmetic must
-/// stay within [`F1_TOLERANCE`] of it.
+/// not fall more than [`F1_TOLERANCE`] below it, nor below float32 (being better is no fault).
 const F1_BEFORE: f64 = 0.9209;
 /// See [`F1_BEFORE`].
 const F1_TOLERANCE: f64 = 0.005;
@@ -139,15 +139,9 @@ fn faster_arithmetic_keeps_entity_f1() {
         "entity F1 on the fixtures: {} P {p:.4} R {r:.4} F1 {f1:.4}; float32 P {fp_:.4} R {fr:.4} F1 {ff1:.4}; before {F1_BEFORE}",
         default_run.report.precision.as_deref().unwrap_or("?"),
     );
-    assert!(
-        (ff1 - F1_BEFORE).abs() <= F1_TOLERANCE,
-        "float32 F1 {ff1:.4}"
-    );
-    assert!((f1 - F1_BEFORE).abs() <= F1_TOLERANCE, "default F1 {f1:.4}");
-    assert!(
-        (f1 - ff1).abs() <= F1_TOLERANCE,
-        "{f1:.4} vs float32 {ff1:.4}"
-    );
+    assert!(ff1 >= F1_BEFORE - F1_TOLERANCE, "float32 F1 {ff1:.4}");
+    assert!(f1 >= F1_BEFORE - F1_TOLERANCE, "default F1 {f1:.4}");
+    assert!(f1 >= ff1 - F1_TOLERANCE, "{f1:.4} vs float32 {ff1:.4}");
 }
 
 /// The same for the other fast precisions this processor has (int8 with AVX-512 VNNI,
@@ -177,7 +171,7 @@ fn other_fast_precisions_keep_entity_f1() {
             precision.name()
         );
         assert!(
-            (f1 - F1_BEFORE).abs() <= F1_TOLERANCE,
+            f1 >= F1_BEFORE - F1_TOLERANCE,
             "{} F1 {f1:.4}",
             precision.name()
         );
