@@ -31,6 +31,14 @@ fn main() -> ExitCode {
         // up to 256 MiB of freed memory.
         tune_allocator();
     }
+    // Runs that load the models: `auto` measured once on this machine, and OpenBLAS's
+    // kernels set before any thread exists or any library reads them.
+    match &cli.command {
+        Command::Ingest { opts, .. } | Command::Bench { opts, .. } => {
+            cli::tune::ensure(opts.model_dir.clone())
+        }
+        _ => {}
+    }
     let result = match cli.command {
         Command::Ingest {
             dir,
@@ -90,6 +98,17 @@ fn main() -> ExitCode {
             runs,
             opts,
         } => cli::bench::bench(dir, min_speedup, runs as usize, opts),
+        Command::Tune {
+            model_dir,
+            quiet,
+            probe,
+        } => {
+            let dir = model_dir.unwrap_or_else(docgraph::default_model_dir);
+            match probe {
+                Some(which) => cli::tune::probe(which, &dir),
+                None => cli::tune::tune(&dir, quiet),
+            }
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -108,6 +108,20 @@ pub enum Command {
     },
     /// Print the manual page in roff (e.g. `docgraph man > docgraph.1; man ./docgraph.1`).
     Man,
+    /// Measure what `--precision auto` runs on this machine, and which OpenBLAS kernels
+    /// float32 uses, and remember it (done by `ingest` and `bench` the first time they need it;
+    /// run it again after changing the machine's libraries).
+    Tune {
+        /// The NER model folder to time (default: the shipped model).
+        #[arg(long, value_name = "DIR")]
+        model_dir: Option<PathBuf>,
+        /// Print nothing.
+        #[arg(long, short)]
+        quiet: bool,
+        /// Internal: run one probe in this process and print it as JSON.
+        #[arg(long, value_enum, hide = true)]
+        probe: Option<crate::cli::tune::Probe>,
+    },
     /// Time the pipeline on DIR sequentially and in parallel, and print the comparison.
     Bench {
         /// Folder to read.

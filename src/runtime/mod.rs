@@ -22,6 +22,7 @@ use crate::error::{Error, Result};
 
 pub mod abi;
 pub(crate) mod plugin;
+pub mod tune;
 
 pub use plugin::{library_path, load_library, load_seconds_since, LIBRARY_ENV, LIBRARY_FILE};
 
@@ -29,10 +30,12 @@ pub use plugin::{library_path, load_library, load_seconds_since, LIBRARY_ENV, LI
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {
-    /// int8 where the processor multiplies bytes natively ([`int8_native`]), unless it has
-    /// AMX tiles for bfloat16 ([`amx_bf16`]); bfloat16 there and where it multiplies bfloat16
-    /// natively without VNNI ([`bf16_native`]); else float32. (On an AMD Zen 4, which has both
-    /// VNNI and AVX-512 BF16, int8 runs the models 1.4x as fast as bfloat16 at the same F1.)
+    /// The fastest of float32 and the precisions this processor multiplies natively, as
+    /// measured on it by `docgraph tune` ([`tune`]), which `ingest` runs the first time. Where
+    /// it was never measured (a library caller that did not tune): int8 where the processor
+    /// multiplies bytes natively ([`int8_native`]), unless it has AMX tiles for bfloat16
+    /// ([`amx_bf16`]); bfloat16 there and where it multiplies bfloat16 natively without VNNI
+    /// ([`bf16_native`]); else float32.
     #[default]
     Auto,
     /// float32 throughout: the arithmetic the models were trained in.
@@ -79,9 +82,13 @@ pub fn amx_bf16() -> bool {
 }
 
 impl Precision {
-    /// The precision that will run: [`Precision::Auto`] resolved for this processor.
+    /// The precision that will run: [`Precision::Auto`] resolved for this processor, as
+    /// measured on it ([`tune`]); where it never was, by its flags.
     pub fn effective(self) -> Precision {
         match self {
+            Precision::Auto if tune::cached().is_some_and(|t| t.precision != Precision::Auto) => {
+                tune::cached().map_or(Precision::Float32, |t| t.precision)
+            }
             Precision::Auto if amx_bf16() => Precision::BFloat16,
             Precision::Auto if int8_native() => Precision::Int8,
             Precision::Auto if bf16_native() => Precision::BFloat16,
