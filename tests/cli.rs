@@ -835,3 +835,67 @@ fn the_executable_loads_the_libtesseract_setup_built() {
         built.canonicalize().unwrap()
     );
 }
+
+/// `--precision auto` runs what `docgraph tune` measured on this machine, not what the
+/// processor's flags suggest: `tune` writes a file for this machine naming the fastest
+/// precision it timed, and an `auto` run follows whatever that file says.
+#[test]
+fn auto_runs_what_tune_measured_on_this_machine() {
+    use docgraph::runtime::tune::{self, Tuning};
+    use docgraph::runtime::Precision;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tuning.json");
+    let t = docgraph()
+        .arg("tune")
+        .env("DOCGRAPH_TUNING", &file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&t.stdout);
+    println!("{stdout}");
+    assert!(t.status.success(), "{}", String::from_utf8_lossy(&t.stderr));
+    let tuning: Tuning = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(tuning.machine, tune::machine());
+    assert!(tune::precision_candidates().contains(&tuning.precision));
+    let speed = |name: &str| {
+        tuning
+            .measured
+            .iter()
+            .find(|m| m.candidate == name)
+            .map(|m| m.speed)
+            .unwrap_or_else(|| panic!("{name} measured: {stdout}"))
+    };
+    assert!(speed("precision:float32") > 0.0);
+    assert!(speed(&format!("precision:{}", tuning.precision.name())) >= speed("precision:float32"));
+
+    // An `auto` run follows the file, whichever precision it names.
+    let input = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        corpus().join("reportlab/siemens-munich.pdf"),
+        input.path().join("a.pdf"),
+    )
+    .unwrap();
+    for precision in [Precision::Float32, tuning.precision] {
+        let mut forced = tuning.clone();
+        forced.precision = precision;
+        tune::write(&file, &forced).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let r = docgraph()
+            .args(["ingest", "-q", "--no-cache"])
+            .arg(input.path())
+            .arg("-o")
+            .arg(out.path())
+            .env("DOCGRAPH_TUNING", &file)
+            .output()
+            .unwrap();
+        assert_eq!(
+            r.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&r.stderr)
+        );
+        let report: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap())
+                .unwrap();
+        assert_eq!(report["precision"], precision.name(), "{report}");
+    }
+}

@@ -44,7 +44,8 @@ fn child<T: serde::de::DeserializeOwned>(
 ) -> std::result::Result<T, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let mut cmd = Command::new(exe);
-    cmd.args(["tune", "--probe", which, "--model-dir"]).arg(model_dir);
+    cmd.args(["tune", "--probe", which, "--model-dir"])
+        .arg(model_dir);
     match core {
         Some(c) => cmd.env("OPENBLAS_CORETYPE", c),
         None => cmd.env_remove("OPENBLAS_CORETYPE"),
@@ -67,7 +68,10 @@ pub fn tune(model_dir: &Path, quiet: bool) -> Result<u8> {
         outln!(
             "auto: precision {}, OpenBLAS kernels {} (written to {})",
             tuning.precision.name(),
-            tuning.openblas_coretype.as_deref().unwrap_or("OpenBLAS's own choice"),
+            tuning
+                .openblas_coretype
+                .as_deref()
+                .unwrap_or("OpenBLAS's own choice"),
             path.display()
         );
     }
@@ -93,7 +97,11 @@ fn measure(model_dir: &Path, quiet: bool) -> Result<Tuning> {
         outln!("OpenBLAS kernels: float32 encoder batches per second (GFLOP/s of a product):");
     }
     let default = child::<BlasProbe>("blas", None, model_dir);
-    let own = default.as_ref().ok().map(|p| p.core.clone()).unwrap_or_default();
+    let own = default
+        .as_ref()
+        .ok()
+        .map(|p| p.core.clone())
+        .unwrap_or_default();
     match &default {
         Ok(p) => note(format!("blas:default ({})", p.core.trim()), p.encoder, None),
         Err(e) => note("blas:default".into(), 0.0, Some(e.clone())),
@@ -101,9 +109,11 @@ fn measure(model_dir: &Path, quiet: bool) -> Result<Tuning> {
     let mut forced = Vec::new();
     for core in tune::blas_candidates() {
         match child::<BlasProbe>("blas", Some(core), model_dir) {
-            Ok(p) if p.max_error > tune::BLAS_TOLERANCE => {
-                note(format!("blas:{core}"), 0.0, Some(format!("wrong results ({:.1e})", p.max_error)))
-            }
+            Ok(p) if p.max_error > tune::BLAS_TOLERANCE => note(
+                format!("blas:{core}"),
+                0.0,
+                Some(format!("wrong results ({:.1e})", p.max_error)),
+            ),
             Ok(p) => {
                 note(format!("blas:{core}"), p.encoder, None);
                 forced.push((core, p));
@@ -113,19 +123,18 @@ fn measure(model_dir: &Path, quiet: bool) -> Result<Tuning> {
     }
     let mut core = tune::choose_blas(default.as_ref().ok(), &forced);
     // Forcing the kernel set OpenBLAS picks anyway changes nothing.
-    if core.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(own.trim())) {
+    if core
+        .as_deref()
+        .is_some_and(|c| c.eq_ignore_ascii_case(own.trim()))
+    {
         core = None;
     }
     if !quiet {
         outln!("NER encoder, batches per second (one thread):");
     }
-    let precisions = match child::<Vec<(Precision, f64)>>("precision", core.as_deref(), model_dir) {
-        Ok(m) => m,
-        Err(e) => {
-            note("precision".into(), 0.0, Some(e));
-            Vec::new()
-        }
-    };
+    // Without this measurement nothing is remembered: `auto` goes by the flags meanwhile.
+    let precisions = child::<Vec<(Precision, f64)>>("precision", core.as_deref(), model_dir)
+        .map_err(|e| Error::Model(format!("timing the NER encoder: {e}")))?;
     for (p, speed) in &precisions {
         note(format!("precision:{}", p.name()), *speed, None);
     }
