@@ -104,8 +104,17 @@ pub fn compatible_for_forms(a: EntityType, b: EntityType) -> bool {
 /// in alphabetical order.
 pub fn better_name(a: (&str, usize), b: (&str, usize)) -> bool {
     let shouted = |s: &str| s.chars().count() > 1 && !s.chars().any(char::is_lowercase);
-    (a.1, !shouted(a.0), a.0.chars().count(), std::cmp::Reverse(a.0))
-        > (b.1, !shouted(b.0), b.0.chars().count(), std::cmp::Reverse(b.0))
+    (
+        a.1,
+        !shouted(a.0),
+        a.0.chars().count(),
+        std::cmp::Reverse(a.0),
+    ) > (
+        b.1,
+        !shouted(b.0),
+        b.0.chars().count(),
+        std::cmp::Reverse(b.0),
+    )
 }
 
 #[cfg(test)]

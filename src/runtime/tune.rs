@@ -190,9 +190,23 @@ pub struct BlasProbe {
 pub fn probe_blas(model_dir: &Path) -> Result<BlasProbe> {
     super::load_library()?;
     type Sgemm = unsafe extern "C" fn(
-        i32, i32, i32, i32, i32, i32, f32, *const f32, i32, *const f32, i32, f32, *mut f32, i32,
+        i32,
+        i32,
+        i32,
+        i32,
+        i32,
+        i32,
+        f32,
+        *const f32,
+        i32,
+        *const f32,
+        i32,
+        f32,
+        *mut f32,
+        i32,
     );
-    let sgemm = symbol(c"cblas_sgemm").ok_or_else(|| Error::Model("OpenBLAS is not loaded".into()))?;
+    let sgemm =
+        symbol(c"cblas_sgemm").ok_or_else(|| Error::Model("OpenBLAS is not loaded".into()))?;
     // SAFETY: cblas_sgemm has this C signature.
     let sgemm: Sgemm = unsafe { std::mem::transmute::<*mut libc::c_void, Sgemm>(sgemm) };
     let core = symbol(c"openblas_get_corename")
@@ -208,15 +222,31 @@ pub fn probe_blas(model_dir: &Path) -> Result<BlasProbe> {
         })
         .unwrap_or_else(|| "unknown".into());
     let (m, k, n) = (64usize, 384usize, 1536usize);
-    let a: Vec<f32> = (0..m * k).map(|i| ((i * 7919 % 1000) as f32 - 500.0) / 997.0).collect();
-    let b: Vec<f32> = (0..k * n).map(|i| ((i * 104_729 % 1000) as f32 - 500.0) / 991.0).collect();
+    let a: Vec<f32> = (0..m * k)
+        .map(|i| ((i * 7919 % 1000) as f32 - 500.0) / 997.0)
+        .collect();
+    let b: Vec<f32> = (0..k * n)
+        .map(|i| ((i * 104_729 % 1000) as f32 - 500.0) / 991.0)
+        .collect();
     let mut c = vec![0f32; m * n];
     let run = |c: &mut [f32]| {
         // SAFETY: row-major (101), no transposes (111); A m×k, B k×n, C m×n, as allocated.
         unsafe {
             sgemm(
-                101, 111, 111, m as i32, n as i32, k as i32, 1.0, a.as_ptr(), k as i32,
-                b.as_ptr(), n as i32, 0.0, c.as_mut_ptr(), n as i32,
+                101,
+                111,
+                111,
+                m as i32,
+                n as i32,
+                k as i32,
+                1.0,
+                a.as_ptr(),
+                k as i32,
+                b.as_ptr(),
+                n as i32,
+                0.0,
+                c.as_mut_ptr(),
+                n as i32,
             )
         }
     };
@@ -224,7 +254,9 @@ pub fn probe_blas(model_dir: &Path) -> Result<BlasProbe> {
     let mut max_error = 0f64;
     for i in (0..m).step_by(7) {
         for j in (0..n).step_by(5) {
-            let want: f64 = (0..k).map(|x| a[i * k + x] as f64 * b[x * n + j] as f64).sum();
+            let want: f64 = (0..k)
+                .map(|x| a[i * k + x] as f64 * b[x * n + j] as f64)
+                .sum();
             let err = (c[i * n + j] as f64 - want).abs() / want.abs().max(1.0);
             max_error = max_error.max(err);
         }
@@ -253,7 +285,10 @@ pub const BLAS_TOLERANCE: f64 = 1e-3;
 
 /// The NER encoder of `model_dir` at each of `candidates`, on a fixed batch (8 inputs of 48
 /// sub-words), alternating rounds: batches per second, the median of each.
-pub fn probe_precisions(model_dir: &Path, candidates: &[Precision]) -> Result<Vec<(Precision, f64)>> {
+pub fn probe_precisions(
+    model_dir: &Path,
+    candidates: &[Precision],
+) -> Result<Vec<(Precision, f64)>> {
     super::plugin::set_threads(1)?;
     let models: Vec<(Precision, super::plugin::Model)> = candidates
         .iter()
@@ -332,11 +367,23 @@ mod tests {
     fn blas_kernels_are_forced_only_when_correct_and_clearly_faster() {
         let default = probe(10.0, 1e-6);
         // 2x faster and correct: forced.
-        let forced = [("SkylakeX", probe(20.0, 1e-6)), ("Haswell", probe(15.0, 1e-6))];
-        assert_eq!(choose_blas(Some(&default), &forced).as_deref(), Some("SkylakeX"));
+        let forced = [
+            ("SkylakeX", probe(20.0, 1e-6)),
+            ("Haswell", probe(15.0, 1e-6)),
+        ];
+        assert_eq!(
+            choose_blas(Some(&default), &forced).as_deref(),
+            Some("SkylakeX")
+        );
         // Faster but wrong: not forced; the next correct one is.
-        let forced = [("SkylakeX", probe(30.0, 0.5)), ("Haswell", probe(15.0, 1e-6))];
-        assert_eq!(choose_blas(Some(&default), &forced).as_deref(), Some("Haswell"));
+        let forced = [
+            ("SkylakeX", probe(30.0, 0.5)),
+            ("Haswell", probe(15.0, 1e-6)),
+        ];
+        assert_eq!(
+            choose_blas(Some(&default), &forced).as_deref(),
+            Some("Haswell")
+        );
         // Within 10% of OpenBLAS's own choice: left to OpenBLAS.
         let forced = [("Zen", probe(10.3, 1e-6))];
         assert_eq!(choose_blas(Some(&default), &forced), None);
@@ -347,8 +394,14 @@ mod tests {
     #[test]
     fn the_fastest_precision_measured_wins() {
         use Precision::*;
-        assert_eq!(choose_precision(&[(Float32, 10.0), (BFloat16, 8.0), (Int8, 21.0)]), Int8);
-        assert_eq!(choose_precision(&[(Float32, 10.0), (BFloat16, 12.0)]), BFloat16);
+        assert_eq!(
+            choose_precision(&[(Float32, 10.0), (BFloat16, 8.0), (Int8, 21.0)]),
+            Int8
+        );
+        assert_eq!(
+            choose_precision(&[(Float32, 10.0), (BFloat16, 12.0)]),
+            BFloat16
+        );
         assert_eq!(choose_precision(&[]), Float32);
     }
 
