@@ -79,6 +79,7 @@ fn document(i: usize, pool: usize, rng: &mut Rng) -> DocumentResult {
                     "In the year under review {} said that {} had been part of it for long.",
                     a.text, b.text
                 ),
+                kind: Default::default(),
             }
         })
         .collect();
@@ -87,6 +88,7 @@ fn document(i: usize, pool: usize, rng: &mut Rng) -> DocumentResult {
         report,
         mentions,
         relations,
+        sentence_kinds: Vec::new(),
         pages: Vec::new(),
     }
 }

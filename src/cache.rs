@@ -27,7 +27,10 @@ use crate::record::{DocStatus, DocumentResult};
 /// Raised by every change that alters a document's result for the same file and options
 /// between releases of one version, so that results an older build kept are not taken for this
 /// one's. 2: scans finer than 300 dpi are read at 300, and OCR'd pages give their resolution.
-const RESULTS_REVISION: u32 = 2;
+/// 3: whole names (`nlp::boundaries`), datelines and headlines as sentences, ToUnicode maps
+/// read entry by entry, documents without text failed (`no_text`), typed relations from prose only
+/// (sentence kinds recorded).
+const RESULTS_REVISION: u32 = 3;
 
 /// The cache of one configuration.
 #[derive(Debug, Clone)]
@@ -240,6 +243,7 @@ mod tests {
             report,
             mentions: Vec::new(),
             relations: Vec::new(),
+            sentence_kinds: Vec::new(),
             pages: Vec::new(),
         }
     }

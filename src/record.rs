@@ -11,6 +11,7 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::ErrorKind;
+pub use crate::nlp::kinds::TextKind;
 use crate::relations::schema::Predicate;
 
 /// The CoNLL-2003 entity types the NER model predicts.
@@ -134,6 +135,8 @@ pub struct Sentence {
     pub end: usize,
     /// The sentence with line breaks as spaces (same character count).
     pub text: String,
+    /// What kind of text it is (relations are read from prose).
+    pub kind: TextKind,
 }
 
 /// An entity mention in a document.
@@ -186,6 +189,22 @@ pub struct RelationMention {
     pub object_span: (usize, usize),
     /// The sentence.
     pub sentence: String,
+    /// What kind of text the sentence is (absent: prose).
+    #[serde(default, skip_serializing_if = "TextKind::is_prose")]
+    pub kind: TextKind,
+}
+
+/// A sentence that is not prose, and what it is instead (see [`TextKind`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SentenceKind {
+    /// 1-based page.
+    pub page: u32,
+    /// Sentence start in the page text (characters).
+    pub start: usize,
+    /// Sentence end in the page text (characters).
+    pub end: usize,
+    /// Its kind.
+    pub kind: TextKind,
 }
 
 /// How a document's processing ended.
@@ -357,6 +376,9 @@ pub struct DocumentResult {
     pub mentions: Vec<Mention>,
     /// Relations in page and offset order.
     pub relations: Vec<RelationMention>,
+    /// Its sentences that are not prose, in page and offset order (every other one is).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sentence_kinds: Vec<SentenceKind>,
     /// Page texts (kept only when asked for).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pages: Vec<PageText>,
@@ -373,6 +395,7 @@ impl DocumentResult {
             report,
             mentions: Vec::new(),
             relations: Vec::new(),
+            sentence_kinds: Vec::new(),
             pages: Vec::new(),
         }
     }

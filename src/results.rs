@@ -154,6 +154,7 @@ mod tests {
             report,
             mentions: Vec::new(),
             relations: Vec::new(),
+            sentence_kinds: Vec::new(),
             pages: Vec::new(),
         }
     }

@@ -139,6 +139,15 @@ pub enum Command {
     },
 }
 
+/// Which text typed relations are read from (`--relations-from`).
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RelationsFrom {
+    /// Running text only.
+    Prose,
+    /// Every sentence, whatever its kind.
+    All,
+}
+
 /// How the closing summary is printed.
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum SummaryMode {
@@ -184,6 +193,11 @@ pub struct PipelineArgs {
     /// sentence with no typed relation between them).
     #[arg(long)]
     pub no_cooccurrence: bool,
+    /// Which text typed relations are read from: prose (running text), or all (also
+    /// headings, reference lists, indexes, tables and affiliation lines, which the relation
+    /// model was not trained on and mostly misreads). Entities and co-occurrences come from all.
+    #[arg(long, value_enum, value_name = "TEXT", default_value_t = RelationsFrom::Prose)]
+    pub relations_from: RelationsFrom,
     /// Tesseract language data folder [default: /usr/share/tesseract-ocr/5/tessdata]
     #[arg(long, value_name = "DIR")]
     pub tessdata: Option<PathBuf>,
@@ -261,6 +275,10 @@ impl PipelineArgs {
         if self.no_cooccurrence {
             a.push("--no-cooccurrence".into());
         }
+        if self.relations_from == RelationsFrom::All {
+            a.push("--relations-from".into());
+            a.push("all".into());
+        }
         if self.no_relation_model {
             a.push("--no-relation-model".into());
         }
@@ -279,6 +297,7 @@ impl PipelineArgs {
         }
         c.relation_threshold = self.relation_threshold;
         c.cooccurrence = !self.no_cooccurrence;
+        c.relations_from_all = self.relations_from == RelationsFrom::All;
         c.relation_model = !self.no_relation_model;
         c.tessdata = self.tessdata.clone();
         c.ocr_language = self.lang.clone();

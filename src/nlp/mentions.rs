@@ -8,6 +8,7 @@ use rayon::prelude::*;
 
 use super::boundaries::whole_names;
 use super::entities::{display_name, entity_key, is_junk_name, merge_bio, surname_links};
+use super::kinds::{self, TextKind};
 use super::ner::{NerModels, BATCH_SIZE};
 use super::sentences::{chunk_span, split_sentences};
 use crate::cancel::Stop;
@@ -29,13 +30,38 @@ pub(crate) struct RawMention {
     inferred: bool,
 }
 
-/// The document's sentences, long ones cut into chunks the model can read whole.
+/// The document's sentences, long ones cut into chunks the model can read whole, each with
+/// its kind of text ([`super::kinds`]: judged alone, then within its paragraph).
 pub(crate) fn sentences(pages: &[PageText]) -> Vec<Sentence> {
     let mut out = Vec::new();
     for (page_index, p) in pages.iter().enumerate() {
         let chars: Vec<char> = p.text.chars().collect();
-        for span in split_sentences(&p.text) {
-            for chunk in chunk_span(&chars, &span, MAX_SENTENCE_WORDS) {
+        let spans = split_sentences(&p.text);
+        let raw = |s: &super::sentences::SentenceSpan| -> String {
+            chars[s.start..s.end].iter().collect()
+        };
+        let mut kinds: Vec<TextKind> = spans.iter().map(|s| kinds::classify(&raw(s))).collect();
+        // Paragraphs: runs of sentences with no blank line between them.
+        let mut from = 0;
+        for i in 1..=spans.len() {
+            let ends = i == spans.len() || {
+                let gap: String = chars[spans[i - 1].end..spans[i].start].iter().collect();
+                gap.matches('\n').count() >= 2
+            };
+            if ends {
+                let words: Vec<usize> = spans[from..i]
+                    .iter()
+                    .map(|s| raw(s).split_whitespace().count())
+                    .collect();
+                kinds::in_paragraph(&mut kinds[from..i], &words);
+                from = i;
+            }
+        }
+        let texts: Vec<String> = spans.iter().map(raw).collect();
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+        kinds::after_headings(&mut kinds, &texts);
+        for (span, kind) in spans.iter().zip(kinds) {
+            for chunk in chunk_span(&chars, span, MAX_SENTENCE_WORDS) {
                 let text: String = chars[chunk.start..chunk.end]
                     .iter()
                     .map(|&c| if c == '\n' { ' ' } else { c })
@@ -45,6 +71,7 @@ pub(crate) fn sentences(pages: &[PageText]) -> Vec<Sentence> {
                     start: chunk.start,
                     end: chunk.end,
                     text,
+                    kind,
                 });
             }
         }
@@ -290,6 +317,7 @@ pub(crate) mod tests {
             start,
             end: start + text.chars().count(),
             text: text.to_string(),
+            kind: TextKind::Prose,
         }
     }
 

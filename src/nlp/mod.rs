@@ -4,10 +4,12 @@
 //! - [`ner`]: the NER model pool;
 //! - [`entities`]: entity spans from token labels, names normalised into merge keys;
 //! - [`boundaries`]: span edges moved to whole names (head words, initials, particles);
+//! - [`kinds`]: what kind of text a sentence is (prose, reference, index, table, …);
 //! - [`mentions`]: a document's mentions: batching through the pool, propagation, naming.
 
 pub(crate) mod boundaries;
 pub(crate) mod entities;
+pub mod kinds;
 pub(crate) mod mentions;
 pub(crate) mod ner;
 pub(crate) mod sentences;

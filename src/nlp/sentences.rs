@@ -208,6 +208,17 @@ fn is_headline(chars: &[char], start: usize, br: usize) -> bool {
     if words.len() > 12 {
         return false;
     }
+    // The story follows: the next line reads as prose (a lowercase word), not as another row of
+    // capitalised names (a table).
+    let next: String = chars[br + 1..].iter().take_while(|&&c| c != '\n').collect();
+    let prose_follows = next.split_whitespace().any(|w| {
+        w.chars().count() >= 2
+            && w.chars().all(char::is_alphabetic)
+            && w.chars().next().is_some_and(char::is_lowercase)
+    });
+    if !prose_follows {
+        return false;
+    }
     let content: Vec<&&str> = words
         .iter()
         .filter(|w| w.chars().any(char::is_alphabetic))
@@ -359,6 +370,11 @@ mod tests {
         assert_eq!(
             texts("The chancellor met with Angela\nMerkel in Berlin."),
             vec!["The chancellor met with Angela\nMerkel in Berlin."]
+        );
+        // Not a headline: the first row of a table of names.
+        assert_eq!(
+            texts("Anna Berg Bergen Telenor\nOle Hansen Tromso Equinor"),
+            vec!["Anna Berg Bergen Telenor\nOle Hansen Tromso Equinor"]
         );
     }
 

@@ -25,6 +25,8 @@ pub struct Config {
     /// Also keep co-occurrences: entities close together in a sentence with no typed
     /// relation between them (`predicate: null` edges).
     pub cooccurrence: bool,
+    /// Read typed relations from every kind of text, not only prose ([`crate::record::TextKind`]).
+    pub relations_from_all: bool,
     /// Tesseract language data folder; `None` for Debian's default.
     pub tessdata: Option<PathBuf>,
     /// Tesseract language.
@@ -70,6 +72,7 @@ impl Config {
             relation_threshold: None,
             relation_model: true,
             cooccurrence: true,
+            relations_from_all: false,
             tessdata: None,
             ocr_language: "eng".into(),
             workers: 0,

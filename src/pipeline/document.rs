@@ -41,6 +41,8 @@ pub(crate) struct Engines {
     pub relations: Option<RelationModels>,
     /// Keep co-occurrences (entities close together in a sentence, no typed relation).
     pub cooccurrence: bool,
+    /// Read typed relations from every kind of text, not only prose (`--relations-from all`).
+    pub relations_from_all: bool,
     /// Bounds for hostile input.
     pub limits: Limits,
     /// Results of earlier runs, when resuming.
@@ -304,6 +306,7 @@ fn read_texts(
             report,
             mentions: Vec::new(),
             relations: Vec::new(),
+            sentence_kinds: Vec::new(),
             pages: Vec::new(),
         })));
     }
@@ -338,7 +341,7 @@ pub(crate) fn analyze(
         engines.relations.as_ref(),
         &named,
         &sentences,
-        engines.cooccurrence,
+        (engines.cooccurrence, engines.relations_from_all),
         stop,
         &busy,
     )?;
@@ -354,10 +357,21 @@ pub(crate) fn analyze(
         .len();
     report.relations = relations.mentions.len();
     report.relation_pairs = relations.pairs;
+    let sentence_kinds = sentences
+        .iter()
+        .filter(|s| !s.kind.is_prose())
+        .map(|s| crate::record::SentenceKind {
+            page: texts[s.page_index].page,
+            start: s.start,
+            end: s.end,
+            kind: s.kind,
+        })
+        .collect();
     Ok(DocumentResult {
         report,
         mentions,
         relations: relations.mentions,
+        sentence_kinds,
         // Kept for the cache (so --keep-text can change without processing again); the writer
         // drops them after caching unless they were asked for.
         pages: texts,

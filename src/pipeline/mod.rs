@@ -157,6 +157,10 @@ impl Pipeline {
         if !config.relation_model {
             parts.push("no relation model".into());
         }
+        // Likewise: relations read from every kind of text, not only prose.
+        if config.relations_from_all {
+            parts.push("relations from all text".into());
+        }
         // Likewise: whole page images (for comparisons) can give other OCR text.
         if !config.ocr_crop {
             parts.push("whole page images".into());
@@ -174,6 +178,7 @@ impl Pipeline {
             ocr,
             relations,
             cooccurrence: config.cooccurrence,
+            relations_from_all: config.relations_from_all,
             pages_done: std::sync::atomic::AtomicUsize::new(0),
             prestart: !config.sequential,
             doc_timeout: config.doc_timeout,

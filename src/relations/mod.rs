@@ -129,18 +129,24 @@ struct Candidate {
 
 /// Relations of one document from its named mentions (each with its sentence index, in
 /// sentence and offset order). Without `models` (the relation model is off), co-occurrences
-/// only.
+/// only. Typed relations are read from prose sentences only, unless `from_all`
+/// (`--relations-from all`); co-occurrences from every sentence.
 pub(crate) fn relate(
     models: Option<&RelationModels>,
     mentions: &[(usize, Mention)],
     sentences: &[Sentence],
-    cooccurrence: bool,
+    (cooccurrence, from_all): (bool, bool),
     stop: &Stop,
     busy: &BusyTime,
 ) -> Result<Relations> {
     let groups = sentence_groups(mentions);
+    let typed_groups: Vec<std::ops::Range<usize>> = groups
+        .iter()
+        .filter(|r| from_all || sentences[mentions[r.start].0].kind.is_prose())
+        .cloned()
+        .collect();
     let (decided, pairs) = match models {
-        Some(models) => typed_relations(models, mentions, sentences, &groups, stop, busy)?,
+        Some(models) => typed_relations(models, mentions, sentences, &typed_groups, stop, busy)?,
         None => (BTreeMap::new(), 0),
     };
 
@@ -387,6 +393,7 @@ fn relation_mention(
         subject_span: (h.start, h.end),
         object_span: (t.start, t.end),
         sentence: s.text.clone(),
+        kind: s.kind,
     }
 }
 
@@ -423,6 +430,7 @@ mod tests {
             start: 0,
             end: text.chars().count(),
             text: text.into(),
+            kind: crate::record::TextKind::Prose,
         }
     }
 

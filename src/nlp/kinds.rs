@@ -1,0 +1,332 @@
+//! What kind of text a sentence is: prose, or a heading, a reference-list entry, a
+//! back-of-book index line, a table or list, an affiliation or address block.
+//!
+//! Typed relations are read from prose only (unless asked otherwise, `--relations-from all`):
+//! the relation model was trained on news sentences, and in a bibliography "Bacon, F., Milton,
+//! J. (1998). London: Penguin" it reads people living in the publisher's city; in an index, a
+//! person working for the party printed beside him. Other kinds still give entities and
+//! co-occurrences.
+//!
+//! The test is on the text, in two steps. A sentence is judged by itself first: reference
+//! signals (initials, "et al.", a year with commas, "pp.", "doi", a journal), index and table
+//! signals (page numbers and figures without a single verb-like function word), affiliation
+//! signals (an institution or an e-mail address, again with no such word), a heading (a short
+//! capitalised line without closing punctuation). Then a paragraph that is mostly one non-prose
+//! kind lends it to its short pieces: a bibliography split at its full stops is a bibliography
+//! throughout, also "Knowledge graphs." between two of its entries.
+
+use serde::{Deserialize, Serialize};
+
+/// The kind of text a sentence is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum TextKind {
+    /// Running text: relations are read here.
+    #[default]
+    Prose,
+    /// A title or heading line.
+    Heading,
+    /// An entry of a reference list or bibliography.
+    Reference,
+    /// A line of a back-of-book index.
+    Index,
+    /// A table row, a list, figures.
+    Table,
+    /// An affiliation, address or contact block.
+    Affiliation,
+}
+
+impl TextKind {
+    /// Its name, as written in `results.jsonl`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TextKind::Prose => "prose",
+            TextKind::Heading => "heading",
+            TextKind::Reference => "reference",
+            TextKind::Index => "index",
+            TextKind::Table => "table",
+            TextKind::Affiliation => "affiliation",
+        }
+    }
+
+    /// Whether this is prose (serde's skip test: prose is the default and is not written).
+    pub fn is_prose(&self) -> bool {
+        *self == TextKind::Prose
+    }
+}
+
+/// Lowercase words that live inside names, titles and addresses ("University of Oslo",
+/// "Ludwig van Beethoven", "et al."): they do not make a line prose.
+const IN_NAMES: &[&str] = &[
+    "of", "and", "the", "for", "de", "der", "die", "das", "und", "van", "von", "da", "di", "du",
+    "del", "la", "le", "et", "al", "in", "on", "at", "to", "a", "an", "y", "e",
+];
+
+/// Whether a word is a lowercase word of running text: letters only, at least two of them,
+/// starting lowercase, not one that lives inside names. A sentence with none ("Department of
+/// Physics, University of Oslo", "Bacon, Francis, 12, 45") is no prose; "Busch met Söder." is.
+fn prose_word(bare: &str) -> bool {
+    bare.chars().count() >= 2
+        && bare.chars().all(char::is_alphabetic)
+        && bare.chars().next().is_some_and(char::is_lowercase)
+        && !IN_NAMES.contains(&bare)
+}
+
+/// Words that name an institution in an affiliation line.
+const INSTITUTIONS: &[&str] = &[
+    "university",
+    "universität",
+    "université",
+    "universidad",
+    "università",
+    "institute",
+    "institut",
+    "department",
+    "dept",
+    "laboratory",
+    "laboratories",
+    "faculty",
+    "college",
+    "school",
+    "centre",
+    "center",
+    "hospital",
+    "academy",
+];
+
+/// Signals in a reference-list entry.
+const REFERENCE_WORDS: &[&str] = &[
+    "pp",
+    "vol",
+    "doi",
+    "arxiv",
+    "isbn",
+    "proc",
+    "proceedings",
+    "journal",
+    "eds",
+    "ed",
+    "press",
+    "conference",
+    "transactions",
+    "retrieved",
+];
+
+/// Judges one sentence by itself (its text as it stands on the page, line breaks included).
+pub fn classify(raw: &str) -> TextKind {
+    let words: Vec<&str> = raw.split_whitespace().collect();
+    if words.is_empty() {
+        return TextKind::Prose;
+    }
+    let trimmed: Vec<&str> = words
+        .iter()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .collect();
+    let bare: Vec<String> = trimmed.iter().map(|w| w.to_lowercase()).collect();
+    let prose_words = trimmed.iter().filter(|w| prose_word(w)).count();
+    let numbers = bare
+        .iter()
+        .filter(|w| {
+            !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_digit() || c == '–' || c == '-')
+        })
+        .count();
+    let initials = words
+        .iter()
+        .filter(|w| {
+            let t = w.trim_start_matches('(').trim_end_matches([',', ';', ')']);
+            let cs: Vec<char> = t.chars().collect();
+            cs.len() == 2 && cs[0].is_uppercase() && cs[1] == '.'
+        })
+        .count();
+    let years = bare
+        .iter()
+        .filter(|w| w.len() == 4 && w.parse::<u32>().is_ok_and(|y| (1800..=2099).contains(&y)))
+        .count();
+    let commas = raw.matches(',').count();
+    let lower = raw.to_lowercase();
+    let ends = raw.trim_end().chars().last().unwrap_or(' ');
+    let closed = matches!(ends, '.' | '!' | '?' | '"' | '”' | '\'' | ')');
+
+    let mut reference = 0;
+    reference += usize::from(lower.contains("et al"));
+    reference += usize::from(bare.iter().any(|w| REFERENCE_WORDS.contains(&w.as_str())));
+    reference += usize::from(initials >= 2);
+    reference += usize::from(years >= 1 && commas >= 2);
+    reference += usize::from(
+        words[0].starts_with('[')
+            && words[0]
+                .trim_matches(['[', ']', '.'])
+                .parse::<u32>()
+                .is_ok(),
+    );
+    reference += usize::from(lower.contains("http") || lower.contains("www."));
+    if reference >= 2 {
+        return TextKind::Reference;
+    }
+    let institution = bare.iter().any(|w| INSTITUTIONS.contains(&w.as_str()));
+    if prose_words == 0 && (raw.contains('@') || institution) {
+        return TextKind::Affiliation;
+    }
+    if prose_words == 0 && numbers >= 2 && commas >= 1 && numbers * 5 >= words.len() {
+        return TextKind::Index;
+    }
+    let lines: Vec<&str> = raw.lines().filter(|l| !l.trim().is_empty()).collect();
+    let short_lines = lines
+        .iter()
+        .filter(|l| l.split_whitespace().count() <= 4)
+        .count();
+    if (lines.len() >= 3 && short_lines * 4 >= lines.len() * 3)
+        || (words.len() >= 4 && numbers * 3 >= words.len())
+    {
+        return TextKind::Table;
+    }
+    let content: Vec<&&str> = words
+        .iter()
+        .zip(&bare)
+        .filter(|(_, b)| !b.is_empty() && !crate::extract::FUNCTION_WORDS.contains(&b.as_str()))
+        .map(|(w, _)| w)
+        .collect();
+    let capitalised = content
+        .iter()
+        .filter(|w| {
+            w.chars()
+                .find(|c| c.is_alphanumeric())
+                .is_some_and(|c| !c.is_lowercase())
+        })
+        .count();
+    if words.len() <= 12 && !closed && !content.is_empty() && capitalised * 5 >= content.len() * 4 {
+        return TextKind::Heading;
+    }
+    if prose_words == 0 && words.len() >= 4 && !closed {
+        return TextKind::Table; // a run of names or figures
+    }
+    TextKind::Prose
+}
+
+/// The kinds of a paragraph's sentences (each judged by [`classify`]), with a paragraph that is
+/// mostly one kind of list (reference, index, table) lending it to its short prose pieces.
+pub fn in_paragraph(own: &mut [TextKind], words: &[usize]) {
+    let listy = |k: TextKind| matches!(k, TextKind::Reference | TextKind::Index | TextKind::Table);
+    let mut counts = std::collections::BTreeMap::new();
+    for k in own.iter().filter(|k| listy(**k)) {
+        *counts.entry(*k).or_insert(0usize) += 1;
+    }
+    let Some((&kind, &n)) = counts.iter().max_by_key(|(_, n)| **n) else {
+        return;
+    };
+    if n >= 2 && n * 3 >= own.len() {
+        for (k, &w) in own.iter_mut().zip(words) {
+            if *k == TextKind::Prose && w < 10 {
+                *k = kind;
+            }
+        }
+    }
+}
+
+/// Headings that open a reference list.
+const REFERENCE_HEADINGS: &[&str] = &[
+    "references",
+    "bibliography",
+    "works cited",
+    "literature",
+    "literature cited",
+    "sources",
+    "further reading",
+    "notes",
+];
+
+/// After a heading that opens a reference list ("References", "Bibliography"), a page's
+/// sentences are its entries up to the next heading, whatever each looks like alone ("Knowledge
+/// graphs." between two entries). `texts` are the sentences' texts, in page order.
+pub fn after_headings(kinds: &mut [TextKind], texts: &[&str]) {
+    let mut in_list = false;
+    for (k, t) in kinds.iter_mut().zip(texts) {
+        if *k == TextKind::Heading {
+            let heading = t
+                .trim()
+                .trim_start_matches(|c: char| c.is_ascii_digit() || c == '.' || c == ' ')
+                .trim_end_matches(':')
+                .to_lowercase();
+            in_list = REFERENCE_HEADINGS.contains(&heading.as_str());
+        } else if in_list {
+            *k = TextKind::Reference;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use TextKind::*;
+
+    #[test]
+    fn prose_stays_prose() {
+        for s in [
+            "Siemens opened a new research centre in Munich on Monday.",
+            "Busch met Söder.",
+            "Henrik Andersen, who leads Vestas, called the agreement a milestone for Denmark.",
+            "John Smith is a professor at the University of Oslo.",
+            "The company was founded in 1847, moved to Berlin in 1849, and grew.",
+        ] {
+            assert_eq!(classify(s), Prose, "{s}");
+        }
+    }
+
+    #[test]
+    fn references_are_recognised() {
+        for s in [
+            "Bacon, F., Milton, J. (1998). London: Penguin Press.",
+            "[12] Smith, A. and Jones, B. Knowledge graphs. In Proceedings of the Web Conference, pp. 10-20, 2019.",
+            "Devlin J, Chang M-W, Lee K et al. BERT: pre-training of deep transformers. 2019.",
+            "Wiley, J., Sons, K., Hoboken, NJ, 2004.",
+        ] {
+            assert_eq!(classify(s), Reference, "{s}");
+        }
+    }
+
+    #[test]
+    fn indexes_tables_affiliations_and_headings_are_recognised() {
+        assert_eq!(classify("Bacon, Francis, 12, 45–47, 203"), Index);
+        assert_eq!(classify("Labour Party, 88, 91"), Index);
+        assert_eq!(classify("Oslo 12 14 Bergen 9 11 Trondheim 7 8"), Table);
+        assert_eq!(classify("Name\nCity\nRole\nAnna Berg\nOslo\nChair"), Table);
+        assert_eq!(
+            classify("Department of Physics, University of Oslo, Norway"),
+            Affiliation
+        );
+        assert_eq!(classify("anna.berg@uio.no"), Affiliation);
+        assert_eq!(classify("Results and Discussion"), Heading);
+        assert_eq!(classify("KIEL, Germany (Reuters) -"), Heading);
+        assert_eq!(classify("Harbour Board Picks Brandt as Chair"), Heading);
+        assert_eq!(classify("Bacon Kill Milton"), Heading);
+    }
+
+    #[test]
+    fn a_references_heading_opens_a_list_until_the_next_heading() {
+        let texts = [
+            "Intro text here.",
+            "References",
+            "Knowledge graphs.",
+            "2. Appendix",
+            "More.",
+        ];
+        let mut kinds: Vec<TextKind> = texts.iter().map(|t| classify(t)).collect();
+        after_headings(&mut kinds, &texts);
+        assert_eq!(kinds, vec![Prose, Heading, Reference, Heading, Prose]);
+    }
+
+    #[test]
+    fn a_bibliography_lends_its_kind_to_its_short_pieces() {
+        let mut kinds = vec![Reference, Prose, Reference, Prose];
+        in_paragraph(&mut kinds, &[8, 2, 9, 14]);
+        assert_eq!(kinds, vec![Reference, Reference, Reference, Prose]);
+        // One reference among prose changes nothing.
+        let mut kinds = vec![Prose, Reference, Prose, Prose];
+        in_paragraph(&mut kinds, &[8, 2, 9, 4]);
+        assert_eq!(kinds, vec![Prose, Reference, Prose, Prose]);
+    }
+}
