@@ -21,7 +21,7 @@ use crate::resolve::{resolve, Alias};
 /// Head, tail, predicate: what makes two relation mentions the same edge.
 type RelationKey = (NodeIndex, NodeIndex, Option<Predicate>);
 
-/// Provenance entries kept per edge; the weight still counts every occurrence.
+/// Provenance entries kept per edge; the weight and occurrences still count every one.
 pub const MAX_PROVENANCE: usize = 20;
 
 /// An entity node.
@@ -89,8 +89,12 @@ pub struct Provenance {
 pub struct RelationEdge {
     /// The predicate, or `None` for co-occurrence in a sentence.
     pub predicate: Option<Predicate>,
-    /// Occurrences (relation mentions).
+    /// Distinct sentences that state it: a sentence repeated word for word (in copies of one
+    /// document, or a paragraph printed twice) counts once, so duplicates do not make an edge
+    /// look better attested than it is.
     pub weight: usize,
+    /// Every occurrence (relation mention), repeats included.
+    pub occurrences: usize,
     /// The highest probability the model gave the predicate in any mention (`null` for
     /// co-occurrence).
     pub confidence: Option<f32>,
@@ -200,6 +204,8 @@ impl KnowledgeGraph {
 
         let mut documents = Vec::with_capacity(ok.len());
         let mut relations: BTreeMap<RelationKey, (usize, Vec<Provenance>)> = BTreeMap::new();
+        // Per edge, the distinct sentences (white space folded) that state it.
+        let mut stated: BTreeMap<RelationKey, std::collections::BTreeSet<String>> = BTreeMap::new();
         for (d, r) in ok.iter().enumerate() {
             let doc = g.add_node(Node::Document(DocumentNode {
                 path: r.report.path.clone(),
@@ -243,6 +249,12 @@ impl KnowledgeGraph {
                 } else {
                     (a, b, rel.subject_span, rel.object_span)
                 };
+                stated.entry((a, b, rel.predicate)).or_default().insert(
+                    rel.sentence
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                );
                 let entry = relations.entry((a, b, rel.predicate)).or_default();
                 entry.0 += 1;
                 entry.1.push(Provenance {
@@ -266,7 +278,10 @@ impl KnowledgeGraph {
             .collect();
         relations
             .retain(|(a, b, p), _| p.is_some() || !typed.contains(&((*a).min(*b), (*a).max(*b))));
-        for ((a, b, predicate), (weight, mut provenance)) in relations {
+        for ((a, b, predicate), (occurrences, mut provenance)) in relations {
+            let weight = stated
+                .get(&(a, b, predicate))
+                .map_or(occurrences, |s| s.len());
             provenance.sort_by(|x, y| x.partial_cmp(y).unwrap_or(std::cmp::Ordering::Equal));
             provenance.dedup();
             let confidence = provenance
@@ -280,6 +295,7 @@ impl KnowledgeGraph {
                 Edge::Relation(RelationEdge {
                     predicate,
                     weight,
+                    occurrences,
                     confidence,
                     provenance,
                 }),
@@ -390,6 +406,7 @@ mod tests {
             report: DocumentReport::new(path, 1),
             mentions,
             relations,
+            sentence_kinds: Vec::new(),
             pages: Vec::new(),
         }
     }
@@ -406,6 +423,7 @@ mod tests {
             start: 0,
             end: 10,
             sentence: "x".into(),
+            kind: Default::default(),
         }
     }
 
@@ -458,7 +476,9 @@ mod tests {
             .iter()
             .find(|r| r.predicate == Some(Predicate::OrgBasedIn))
             .unwrap();
-        assert_eq!(based.weight, 2);
+        // Both documents state it in the same words: one piece of evidence, two occurrences,
+        // and provenance keeps both.
+        assert_eq!((based.weight, based.occurrences), (1, 2));
         let docs: Vec<_> = based
             .provenance
             .iter()
