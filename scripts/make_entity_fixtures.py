@@ -10,7 +10,11 @@ fixtures/hostile/no-text-no-image.pdf. Raw PDFs written by hand (no library need
   units), as PyMuPDF writes for fonts with symbols; lopdf's own CMap parser drops such a map
   whole, and the page then read as nothing;
 - no-text-no-image.pdf (hostile): a page whose only text is glyph codes no encoding maps and
-  which has no image to OCR: the document must be reported failed (no_text), never `ok`.
+  which has no image to OCR: the document must be reported failed (no_text), never `ok`;
+- fixtures/kinds/: a paper (title, authors, an affiliation block, prose, a reference list) and
+  a book (prose, a table of names, a back-of-book index), with the relations their prose states
+  in fixtures/kinds/expected.json: typed relations must come from the prose and from nothing
+  else.
 
 Every sentence here was written for docgraph; the people and most organisations are invented.
 The entities and page texts are also written into fixtures/expected.json (entries replaced).
@@ -69,6 +73,57 @@ SYMBOL_LINES = [
 ]
 SYMBOL_ENTITIES = [["Anna Schmidt", "PER"], ["Nordbank", "ORG"], ["Hamburg", "LOC"]]
 
+# The paper: blocks separated by blank lines, as a reader's layout gives them.
+PAPER_LINES = [
+    "Ports and Power in Baltic Shipping",
+    "",
+    "Maria Lindqvist and Tomas Berg",
+    "Department of Economics, University of Gothenburg, Sweden",
+    "maria.lindqvist@example.org",
+    "",
+    "Maria Lindqvist works for the Baltic Shipping Institute. The Baltic Shipping Institute is",
+    "based in Gothenburg, and its researchers compare the port with Rotterdam.",
+    "",
+    "References",
+    "",
+    "[1] Berg, T., Novak, P. (2019). Harbour economics. Oslo: Nordic Press, pp. 12-40.",
+    "[2] Hansen, K., Wiley, J. (2021). Shipping lanes. Journal of Maritime Studies, 4(2), 55-70.",
+    "[3] Olsen, R. et al. (2018). Ferries of Denmark. Copenhagen: Harbour Books.",
+]
+BOOK_LINES = [
+    "Henrik Andersen lives in Bergen, where he was born. Andersen worked for the Labour Party for",
+    "ten years before he joined Statoil.",
+    "",
+    "Anna Berg Bergen Telenor",
+    "Ole Hansen Tromso Equinor",
+    "Kari Lund Oslo Statkraft",
+    "",
+    "Index",
+    "",
+    "Andersen, Henrik, 12, 45-47",
+    "Labour Party, 88, 91",
+    "Larsen, Ole, 88, 102",
+    "Norway, 3, 17, 88",
+]
+KINDS = {
+    "paper.pdf": {
+        "lines": PAPER_LINES,
+        "prose_relations": [
+            ["Maria Lindqvist", "Work_For", "Baltic Shipping Institute"],
+            ["Baltic Shipping Institute", "OrgBased_In", "Gothenburg"],
+        ],
+        "kinds": ["heading", "affiliation", "reference"],
+    },
+    "book.pdf": {
+        "lines": BOOK_LINES,
+        "prose_relations": [
+            ["Henrik Andersen", "Live_In", "Bergen"],
+            ["Henrik Andersen", "Work_For", "Labour Party"],
+        ],
+        "kinds": ["table", "index"],
+    },
+}
+
 HELVETICA = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
 
 
@@ -86,10 +141,10 @@ def one_page(content, font):
     ]
 
 
-def news_pdf():
+def news_pdf(lines=None):
     """Helvetica text, a line per entry; a blank entry is a wider gap (a paragraph break)."""
     ops = [b"BT /F1 10 Tf 50 740 Td"]
-    for line in NEWS_LINES:
+    for line in NEWS_LINES if lines is None else lines:
         if line:
             ops.append(ps_string(line) + b" Tj 0 -14 Td")
         else:
@@ -153,6 +208,15 @@ def main():
         f.write(symbol_pdf())
     with open(os.path.join(ROOT, "hostile", "no-text-no-image.pdf"), "wb") as f:
         f.write(no_text_pdf())
+
+    kinds_dir = os.path.join(ROOT, "kinds")
+    os.makedirs(kinds_dir, exist_ok=True)
+    for name, doc in KINDS.items():
+        with open(os.path.join(kinds_dir, name), "wb") as f:
+            f.write(news_pdf(doc["lines"]))
+    with open(os.path.join(kinds_dir, "expected.json"), "w") as f:
+        json.dump({n: {k: v for k, v in d.items() if k != "lines"} for n, d in KINDS.items()}, f, indent=2)
+        f.write("\n")
 
     expected_path = os.path.join(ROOT, "expected.json")
     with open(expected_path) as f:

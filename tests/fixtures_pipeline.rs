@@ -783,3 +783,95 @@ fn tables_read_back_as_parquet_and_as_neo4j_import_csv() {
     }
     assert!(rels.contains(",WORK_FOR,") || rels.contains(",KILL,") || rels.contains(",LIVE_IN,"));
 }
+
+/// The documents of `fixtures/kinds/` (a paper with an affiliation block and a reference list,
+/// a book page with a table of names and an index), read with typed relations from prose
+/// only, or from every kind of text.
+fn kinds_run(from_all: bool) -> docgraph::RunOutput {
+    let mut c = common::config();
+    c.relations_from_all = from_all;
+    docgraph::Pipeline::new(c)
+        .expect("pipeline starts")
+        .run(
+            &common::root().join("fixtures/kinds"),
+            None,
+            &docgraph::CancelFlag::new(),
+            &|_| {},
+        )
+        .expect("run completes")
+}
+
+/// Typed relations come from prose: the relations the prose states are found, each block's
+/// kind is recorded, and no typed relation is read from a heading, an affiliation block, a
+/// reference list, a table or an index. Read from every kind of text (`--relations-from
+/// all`), those blocks do give typed relations: what the default keeps out.
+#[test]
+fn typed_relations_come_from_prose_not_from_references_tables_or_indexes() {
+    let dir = common::root().join("fixtures/kinds");
+    let expected: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("expected.json")).unwrap()).unwrap();
+    let out = kinds_run(false);
+    let (mut found, mut total) = (0, 0);
+    for r in &out.results {
+        let want = &expected[&r.report.path];
+        assert_eq!(r.report.status, DocStatus::Ok, "{}", r.report.path);
+        let kinds: std::collections::BTreeSet<&str> =
+            r.sentence_kinds.iter().map(|k| k.kind.name()).collect();
+        println!("{}: kinds {kinds:?}", r.report.path);
+        for k in want["kinds"].as_array().unwrap() {
+            assert!(
+                kinds.contains(k.as_str().unwrap()),
+                "{}: {k} in {kinds:?}",
+                r.report.path
+            );
+        }
+        for rel in r.relations.iter().filter(|x| x.predicate.is_some()) {
+            println!(
+                "  {} {:?} {} ({:?}): {}",
+                rel.subject, rel.predicate, rel.object, rel.kind, rel.sentence
+            );
+            assert!(
+                rel.kind.is_prose(),
+                "typed relation from {:?}: {}",
+                rel.kind,
+                rel.sentence
+            );
+        }
+        for t in want["prose_relations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(triple)
+        {
+            total += 1;
+            let hit = r.relations.iter().any(|x| {
+                (x.subject.as_str(), x.predicate, x.object.as_str())
+                    == (t.0.as_str(), Some(t.1), t.2.as_str())
+            });
+            found += usize::from(hit);
+            if !hit {
+                println!("  missing {t:?}");
+            }
+        }
+    }
+    println!("prose relations found: {found}/{total}");
+    assert!(found * 4 >= total * 3, "{found}/{total} prose relations");
+    let all = kinds_run(true);
+    let elsewhere: Vec<String> = all
+        .results
+        .iter()
+        .flat_map(|r| &r.relations)
+        .filter(|x| x.predicate.is_some() && !x.kind.is_prose())
+        .map(|x| {
+            format!(
+                "{} {:?} {} ({:?})",
+                x.subject, x.predicate, x.object, x.kind
+            )
+        })
+        .collect();
+    println!("--relations-from all adds: {elsewhere:#?}");
+    assert!(
+        !elsewhere.is_empty(),
+        "the other blocks give typed relations when asked"
+    );
+}
