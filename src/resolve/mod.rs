@@ -266,7 +266,10 @@ fn short_forms(
     }
 }
 
-/// A single-word key written in capitals joins the one multi-word entity whose initials it is.
+/// A single-word key written in capitals joins the one multi-word entity whose initials it is,
+/// when some document names both (where acronyms are introduced: "Sub-Saharan Africa (SSA)")
+/// or the corpus agrees (their documents name another entity in common): an "SSA" in a
+/// compiler paper is not the "Sub-Saharan Africa" of an unrelated report.
 fn acronyms(
     groups: &[Group],
     locals: &[Local],
@@ -278,6 +281,10 @@ fn acronyms(
         if let Some(ini) = rules::initials(&g.key) {
             by_initials.entry(ini).or_default().push(i);
         }
+    }
+    let mut by_doc: HashMap<usize, BTreeSet<&str>> = HashMap::new();
+    for l in locals {
+        by_doc.entry(l.doc).or_default().insert(l.key.as_str());
     }
     for (i, g) in groups.iter().enumerate() {
         if g.key.contains(' ') {
@@ -293,12 +300,29 @@ fn acronyms(
         let Some(candidates) = by_initials.get(&g.key) else {
             continue;
         };
+        let docs =
+            |g: &Group| -> BTreeSet<usize> { g.locals.iter().map(|&l| locals[l].doc).collect() };
+        // The names the documents of a group mention, but `but` ones.
+        let context = |g: &Group, but: [&str; 2]| -> BTreeSet<&str> {
+            docs(g)
+                .iter()
+                .flat_map(|d| by_doc.get(d).into_iter().flatten().copied())
+                .filter(|k| !but.contains(k))
+                .collect()
+        };
         let roots: BTreeSet<usize> = candidates
             .iter()
             .filter(|&&c| rules::compatible_for_forms(g.entity_type, groups[c].entity_type))
             .map(|&c| forest.root(c))
             .collect();
-        if roots.len() == 1 {
+        // Named together in a document, or the corpus agrees: the acronym's documents and the
+        // expansion's name some other entity in common (the same agency's city, its head).
+        let together = candidates.iter().any(|&c| {
+            let e = &groups[c];
+            !docs(g).is_disjoint(&docs(e))
+                || !context(g, [&g.key, &e.key]).is_disjoint(&context(e, [&g.key, &e.key]))
+        });
+        if roots.len() == 1 && together {
             joins.push((*roots.first().expect("one"), i, Rule::Acronym));
         }
     }
@@ -614,6 +638,7 @@ mod tests {
         let docs = vec![
             vec![
                 m("International Business Machines", ORG),
+                m("IBM", ORG),
                 m("United States", LOC),
             ],
             vec![m("IBM", ORG), m("U.S.", LOC), m("US", LOC)],
@@ -633,6 +658,22 @@ mod tests {
         );
         assert_eq!(rule_of(&docs, "IBM"), Rule::Acronym);
         assert_eq!(rule_of(&docs, "U.S."), Rule::ShortForm);
+    }
+
+    #[test]
+    fn an_acronym_never_seen_beside_its_expansion_is_left_alone() {
+        // "SSA" in a compiler paper, "Sub-Saharan Africa" in a report: no document names both.
+        let docs = vec![
+            vec![m("Sub-Saharan Africa", LOC), m("World Bank", ORG)],
+            vec![m("SSA", LOC), m("SSA", LOC), m("LLVM", MISC)],
+        ];
+        assert_eq!(clusters(&docs).len(), 4);
+        // With a name in common, the corpus agrees.
+        let docs = vec![
+            vec![m("Sub-Saharan Africa", LOC), m("World Bank", ORG)],
+            vec![m("SSA", LOC), m("World Bank", ORG)],
+        ];
+        assert_eq!(clusters(&docs).len(), 2);
     }
 
     #[test]
