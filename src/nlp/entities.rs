@@ -83,11 +83,11 @@ fn join_punctuated(spans: Vec<EntitySpan>, words: &[TaggedWord]) -> Vec<EntitySp
 }
 
 /// Names that are never entities however the model labels them: a single character, a word
-/// with no capital letter ("and", "cup"), or a capitalised function word ("The", "And"); an
-/// all-capital acronym ("US", "IT") is a name.
+/// with no capital letter ("and", "cup"), a capitalised function word ("The", "And"), or a
+/// code identifier ([`looks_like_code`]); an all-capital acronym ("US", "IT") is a name.
 pub fn is_junk_name(name: &str) -> bool {
     let letters = name.chars().filter(|c| c.is_alphanumeric()).count();
-    if letters <= 1 {
+    if letters <= 1 || looks_like_code(name) {
         return true;
     }
     if !name.chars().any(char::is_uppercase) {
@@ -100,6 +100,34 @@ pub fn is_junk_name(name: &str) -> bool {
     !all_caps
         && !name.contains(' ')
         && crate::extract::FUNCTION_WORDS.contains(&name.to_lowercase().as_str())
+}
+
+/// A code identifier rather than a name: one word in lowerCamelCase with a lowercase run of
+/// two or more before its first capital ("namespaceURI", "asn1Coding", "tbsCertificate"; not
+/// "eBay" or "iPhone"), or with an underscore, `::` or brackets in it ("ASN1_TYPE", "std::io",
+/// "main()"). Manuals and papers are full of them, and the model types them as organisations.
+pub fn looks_like_code(name: &str) -> bool {
+    if name.contains(char::is_whitespace) {
+        return false;
+    }
+    if name.contains('_') || name.contains("::") || name.contains("()") {
+        return true;
+    }
+    let mut chars = name.chars();
+    if !chars.next().is_some_and(char::is_lowercase) {
+        return false;
+    }
+    let prefix = 1 + name
+        .chars()
+        .skip(1)
+        .take_while(|c| c.is_lowercase() || c.is_ascii_digit())
+        .count();
+    prefix >= 2
+        && name
+            .chars()
+            .skip(prefix)
+            .next()
+            .is_some_and(char::is_uppercase)
 }
 
 fn bio_spans(words: &[TaggedWord]) -> Vec<EntitySpan> {
@@ -332,8 +360,26 @@ mod tests {
         for junk in ["The", "A", "G", "and", "cup", "subs", "And", "U"] {
             assert!(is_junk_name(junk), "{junk}");
         }
-        for name in ["US", "IT", "U.S.", "Siemens", "The Hague", "eBay", "Apple"] {
+        for name in [
+            "US",
+            "IT",
+            "U.S.",
+            "Siemens",
+            "The Hague",
+            "eBay",
+            "Apple",
+            "iPhone",
+        ] {
             assert!(!is_junk_name(name), "{name}");
+        }
+        for code in [
+            "namespaceURI",
+            "asn1Coding",
+            "tbsCertificate",
+            "ASN1_TYPE",
+            "std::io",
+        ] {
+            assert!(is_junk_name(code), "{code}");
         }
     }
 
