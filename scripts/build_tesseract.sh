@@ -19,8 +19,8 @@
 # library is not installed if it does not.
 # On the news corpus's 16 dense scans OCR takes about 1.7x less time, the text identical.
 #
-# Idempotent (a stamp file names the version built) and best effort: scripts/setup.sh carries
-# on with Debian's library if this fails.
+# Idempotent (a stamp file names the version built) and best effort: scripts/build.sh runs it
+# beside the cargo build and carries on with Debian's library if this fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

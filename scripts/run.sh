@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-cargo build --release --locked
+bash scripts/build.sh
 set +e
 ./target/release/docgraph ingest fixtures/corpus -o out "$@"
 status=$?

@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# Installs the system packages docgraph builds and runs against (Debian 12), once, and builds
-# the faster libtesseract docgraph uses when present (scripts/build_tesseract.sh).
-# Idempotent: packages already present are not fetched again.
+# Installs the system packages docgraph builds and runs against (Debian 12), once; with
+# --tests also what only the tests need (Chromium, for the test of the HTML explorer).
+# Idempotent: packages already present are not fetched again. The faster libtesseract
+# (scripts/build_tesseract.sh) is built by the callers, run.sh and test.sh, beside the cargo
+# build rather than before it.
 set -euo pipefail
 
 PKGS=(
   pkg-config libclang-dev            # bindgen for the tesseract/leptonica bindings
   libtesseract-dev libleptonica-dev tesseract-ocr-eng   # OCR
   libtorch-dev libopenblas0-pthread  # rust-bert's libtorch (1.13.1) and a fast BLAS
-  chromium                           # headless, for the test of the HTML explorer
   curl ca-certificates cmake make g++ patch # to build libtesseract (scripts/build_tesseract.sh)
 )
+if [ "${1:-}" = "--tests" ]; then
+  PKGS+=(chromium)                   # headless, for the test of the HTML explorer
+fi
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -28,6 +32,3 @@ else
   echo "setup: system packages present" >&2
 fi
 
-# A faster build of the same libtesseract, used by docgraph when present (see the script).
-bash "$(dirname "$0")/build_tesseract.sh" ||
-  echo "setup: building libtesseract failed; docgraph will use Debian's (same text, slower OCR)" >&2

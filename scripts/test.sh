@@ -3,8 +3,9 @@
 # whole test suite against the real model and the real Tesseract.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
-# The build first: the tests load the model runtime (libdocgraph_torch.so) it makes.
-cargo build --release --locked
+bash scripts/setup.sh --tests
+# The build first (and libtesseract's beside it): the tests load the model runtime
+# (libdocgraph_torch.so) it makes, and check that the built libtesseract is the one loaded.
+bash scripts/build.sh
 # Every test binary runs even after a failure, so one run shows every failing test.
 cargo test --release --locked --no-fail-fast
