@@ -48,10 +48,9 @@ pub struct Config {
     pub cache_dir: Option<PathBuf>,
     /// Process every document again even when an earlier result is cached.
     pub force: bool,
-    /// Arithmetic of the models' linear layers: [`Precision::Auto`] (the default) is bfloat16
-    /// where the processor multiplies it natively, else int8 where it multiplies bytes
-    /// natively, else float32. Part of the fingerprint:
-    /// results at one precision are not mixed with another's.
+    /// Arithmetic of the models' linear layers: [`Precision::Auto`] (the default) is the
+    /// fastest measured on this machine ([`crate::runtime::tune`]). Part of the fingerprint (as
+    /// the precision that runs): results at one precision are not mixed with another's.
     pub precision: Precision,
     /// Crop page images to their ink before OCR and skip blank ones (the default); `false`
     /// hands Tesseract every image whole, as docgraph did before (for comparisons).
@@ -61,6 +60,75 @@ pub struct Config {
 }
 
 impl Config {
+    /// What of this configuration determines a document's result, as the parts of the options
+    /// fingerprint (cache entries and `results.jsonl` lines are valid only under an equal one),
+    /// with the precision that runs. Every field is named here, without `..`: a field added to
+    /// `Config` does not compile until it is either hashed or said not to change results.
+    /// Parts that were added later are pushed only when they differ from the default, so that
+    /// results kept by earlier runs with default options stay valid.
+    pub fn fingerprint_parts(&self, precision: Precision) -> Vec<String> {
+        let Config {
+            model_dir,
+            relation_model_dir,
+            relation_threshold,
+            relation_model,
+            cooccurrence,
+            relations_from_all,
+            tessdata,
+            ocr_language,
+            limits,
+            precision: _, // the precision that runs is hashed: `precision` above
+            ocr_crop,
+            // Not results: how many threads and engines, how long to wait, where to keep what,
+            // whether to redo it, which documents this run takes.
+            workers: _,
+            ner_instances: _,
+            sequential: _,
+            doc_timeout: _,
+            keep_text: _,
+            cache_dir: _,
+            force: _,
+            shard: _,
+        } = self;
+        let mut parts = vec![
+            crate::cache::model_fingerprint(model_dir),
+            crate::cache::model_fingerprint(relation_model_dir),
+            ocr_language.clone(),
+            format!("{relation_threshold:?}"),
+            cooccurrence.to_string(),
+            precision.name().to_string(),
+        ];
+        if !relation_model {
+            parts.push("no relation model".into());
+        }
+        // Whole page images (for comparisons) can give other OCR text.
+        if !ocr_crop {
+            parts.push("whole page images".into());
+        }
+        if *relations_from_all {
+            parts.push("relations from all text".into());
+        }
+        // The OCR language data by content: another `--tessdata` (or an updated package) reads
+        // scans differently. Only where it is not Debian's, as runs before this part had it.
+        if let Some(dir) = tessdata {
+            for lang in ocr_language.split('+') {
+                let file = dir.join(format!("{lang}.traineddata"));
+                let bytes = std::fs::read(&file).unwrap_or_default();
+                parts.push(format!(
+                    "tessdata {lang} {}",
+                    crate::cache::sha256_hex(&bytes)
+                ));
+            }
+        }
+        // A stream decompressed past the limit is skipped: other text on such pages.
+        if limits.max_stream_bytes != Limits::default().max_stream_bytes {
+            parts.push(format!("max stream bytes {}", limits.max_stream_bytes));
+        }
+        // `max_pages` and `max_file_bytes` only fail documents, and such failures are never
+        // kept (`ErrorKind::is_permanent`).
+        parts
+    }
+
     /// Defaults, with the NER model in `model_dir` and the relation model in its sibling
     /// folder `relations-minilm-conll04` (as shipped in `models/`).
     pub fn new(model_dir: impl Into<PathBuf>) -> Self {
@@ -197,4 +265,52 @@ fn sibling_relation_model(ner_dir: &Path) -> PathBuf {
         .parent()
         .map(|p| p.join(name))
         .unwrap_or_else(|| PathBuf::from(crate::relations::DEFAULT_MODEL_SUBDIR))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fingerprint_holds_what_changes_results_and_only_that() {
+        let base = Config::new("/nonexistent/ner");
+        let parts = |c: &Config| c.fingerprint_parts(Precision::Float32);
+        // Options that change no result leave it as it is.
+        let mut c = base.clone();
+        c.workers = 7;
+        c.ner_instances = 3;
+        c.sequential = true;
+        c.doc_timeout = None;
+        c.keep_text = true;
+        c.force = true;
+        c.cache_dir = Some("/elsewhere".into());
+        c.limits.max_pages = 3;
+        assert_eq!(parts(&c), parts(&base));
+        // Options that change results change it.
+        let changed = |edit: &dyn Fn(&mut Config)| {
+            let mut c = base.clone();
+            edit(&mut c);
+            parts(&c) != parts(&base)
+        };
+        assert!(changed(&|c| c.ocr_language = "deu".into()));
+        assert!(changed(&|c| c.cooccurrence = false));
+        assert!(changed(&|c| c.relation_model = false));
+        assert!(changed(&|c| c.relations_from_all = true));
+        assert!(changed(&|c| c.ocr_crop = false));
+        assert!(changed(&|c| c.relation_threshold = Some(0.9)));
+        assert!(changed(&|c| c.limits.max_stream_bytes = 1 << 20));
+        assert_ne!(
+            base.fingerprint_parts(Precision::Int8),
+            base.fingerprint_parts(Precision::Float32)
+        );
+        // Other OCR language data, by content.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("eng.traineddata"), b"one").unwrap();
+        let mut a = base.clone();
+        a.tessdata = Some(dir.path().to_path_buf());
+        let before = parts(&a);
+        assert_ne!(before, parts(&base));
+        std::fs::write(dir.path().join("eng.traineddata"), b"two").unwrap();
+        assert_ne!(parts(&a), before);
+    }
 }

@@ -145,26 +145,7 @@ impl Pipeline {
             .stack_size(16 << 20)
             .build()
             .map_err(|e| Error::Config(format!("cannot start {workers} worker threads: {e}")))?;
-        let mut parts = vec![
-            crate::cache::model_fingerprint(&config.model_dir),
-            crate::cache::model_fingerprint(&config.relation_model_dir),
-            config.ocr_language.clone(),
-            format!("{:?}", config.relation_threshold),
-            config.cooccurrence.to_string(),
-            precision.name().to_string(),
-        ];
-        // Only when off, so that results kept by runs with the model stay valid.
-        if !config.relation_model {
-            parts.push("no relation model".into());
-        }
-        // Likewise: relations read from every kind of text, not only prose.
-        if config.relations_from_all {
-            parts.push("relations from all text".into());
-        }
-        // Likewise: whole page images (for comparisons) can give other OCR text.
-        if !config.ocr_crop {
-            parts.push("whole page images".into());
-        }
+        let parts = config.fingerprint_parts(precision);
         let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
         let fingerprint = crate::cache::ResultCache::fingerprint(&parts);
         let cache = match &config.cache_dir {
