@@ -20,7 +20,7 @@
 # On the news corpus's 16 dense scans OCR takes about 1.7x less time, the text identical.
 #
 # Idempotent (a stamp file names the version built) and best effort: scripts/build.sh runs it
-# beside the cargo build and carries on with Debian's library if this fails.
+# before the cargo build and carries on with Debian's library if this fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --tests
-# The build first (and libtesseract's beside it): the tests load the model runtime
+# The build first (libtesseract's, then docgraph's): the tests load the model runtime
 # (libdocgraph_torch.so) it makes, and check that the built libtesseract is the one loaded.
 bash scripts/build.sh
 # Every test binary runs even after a failure, so one run shows every failing test.
