@@ -193,6 +193,13 @@ impl Words<'_> {
         cs.next().is_some_and(char::is_uppercase) && t.chars().count() > 1
     }
 
+    /// Whether words `a` and `b` are joined by a bare hyphen, word `h` ("Baden-Württemberg").
+    fn hyphenated(&self, a: usize, h: usize, b: usize) -> bool {
+        self.words[h].start == self.words[a].end
+            && self.text(h) == "-"
+            && self.words[b].start == self.words[h].end
+    }
+
     /// Whether the word is labelled outside any entity.
     fn outside(&self, i: usize) -> bool {
         self.words[i].label == "O"
@@ -323,14 +330,7 @@ fn extend_right(mut span: EntitySpan, w: &Words, limit: usize) -> EntitySpan {
         let free = |i: usize| w.words[i].end <= limit && w.outside(i);
         // "Baden-" + "Württemberg": a capitalised word hyphenated on.
         let (h, n) = (last + 1, last + 2);
-        if n < w.words.len()
-            && w.words[h].start == span.end
-            && w.text(h) == "-"
-            && w.words[n].start == w.words[h].end
-            && w.capitalised(n)
-            && free(h)
-            && free(n)
-        {
+        if n < w.words.len() && w.hyphenated(last, h, n) && w.capitalised(n) && free(h) && free(n) {
             span.end = w.words[n].end;
             continue;
         }
@@ -396,13 +396,7 @@ fn extend_left(mut span: EntitySpan, w: &Words, limit: usize) -> EntitySpan {
         // "Schleswig-" before "Holstein".
         if first >= 2 {
             let (h, p) = (first - 1, first - 2);
-            if w.words[h].end == span.start
-                && w.text(h) == "-"
-                && w.words[p].end == w.words[h].start
-                && w.capitalised(p)
-                && free(h)
-                && free(p)
-            {
+            if w.hyphenated(p, h, first) && w.capitalised(p) && free(h) && free(p) {
                 span.start = w.words[p].start;
                 continue;
             }

@@ -122,12 +122,7 @@ pub fn looks_like_code(name: &str) -> bool {
         .skip(1)
         .take_while(|c| c.is_lowercase() || c.is_ascii_digit())
         .count();
-    prefix >= 2
-        && name
-            .chars()
-            .skip(prefix)
-            .next()
-            .is_some_and(char::is_uppercase)
+    prefix >= 2 && name.chars().nth(prefix).is_some_and(char::is_uppercase)
 }
 
 fn bio_spans(words: &[TaggedWord]) -> Vec<EntitySpan> {
