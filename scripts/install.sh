@@ -9,11 +9,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 prefix="${1:-$HOME/.local}"
 bash scripts/setup.sh
-cargo build --release --locked
+bash scripts/build.sh
 # The executable and its model runtime (loaded from ../lib/docgraph beside bin/).
 install -D -m 755 target/release/docgraph "$prefix/bin/docgraph"
 install -D -m 755 target/release/libdocgraph_torch.so "$prefix/lib/docgraph/libdocgraph_torch.so"
-# The faster libtesseract setup built, if it did (the executable looks in ../lib/docgraph first).
+# The faster libtesseract build.sh built, if it did (the executable looks in ../lib/docgraph first).
 if [ -f target/tesseract/lib/libtesseract.so.5 ]; then
   install -D -m 755 target/tesseract/lib/libtesseract.so.5 "$prefix/lib/docgraph/libtesseract.so.5"
 fi
