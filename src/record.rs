@@ -28,6 +28,14 @@ pub enum EntityType {
 }
 
 impl EntityType {
+    /// Every type, in a fixed order.
+    pub const ALL: [EntityType; 4] = [
+        EntityType::PER,
+        EntityType::ORG,
+        EntityType::LOC,
+        EntityType::MISC,
+    ];
+
     /// Parses the type part of a label such as `B-PER`; the flag says whether it begins an
     /// entity (`B-`).
     pub fn from_label(label: &str) -> Option<(bool, EntityType)> {

@@ -10,8 +10,12 @@ use std::path::PathBuf;
 
 use common::root;
 use docgraph::record::EntityType;
-use docgraph::relations::eval::{read_conll04_dev, Counts, GoldSentence, Scores};
-use docgraph::relations::model::{decide, read_card, EncodedPair, PairEncoder, RelationClassifier};
+use docgraph::relations::eval::{
+    gold_inputs, read_conll04_dev, score_pairs, Counts, GoldSentence, Scores,
+};
+use docgraph::relations::model::{
+    decide, read_card, Input, ModelInput, PairEncoder, RelationClassifier,
+};
 use docgraph::relations::schema::Predicate;
 use docgraph::runtime::Precision;
 use docgraph::{Config, Pipeline};
@@ -41,34 +45,27 @@ fn gold_entity_decisions(
     let dir = model_dir();
     let encoder = PairEncoder::from_vocab(&dir.join("vocab.txt")).unwrap();
     let classifier = RelationClassifier::load(&dir, precision).unwrap();
-    let threshold = read_card(&dir).unwrap().threshold;
+    let card = read_card(&dir).unwrap();
 
-    let mut pairs: Vec<(usize, usize, usize, EncodedPair)> = Vec::new();
-    for (si, s) in dev.iter().enumerate() {
-        for (h, t) in s.candidate_pairs() {
-            let (head, tail) = (s.marked(h).unwrap(), s.marked(t).unwrap());
-            if let Some(p) = encoder.encode(&s.text, head, tail) {
-                pairs.push((si, h, t, p));
-            }
-        }
+    let (mut passes, left_out) = gold_inputs(dev, &encoder, card.input);
+    assert_eq!(left_out, 0, "candidate pairs that fit no pass");
+    passes.sort_by_key(|p| p.0.len());
+    let batch = match card.input {
+        Input::Pair => docgraph::relations::BATCH_SIZE,
+        Input::Packed => docgraph::relations::ROWS_PER_BATCH,
+    };
+    let mut scored = Vec::new();
+    for chunk in passes.chunks(batch) {
+        let inputs: Vec<&ModelInput> = chunk.iter().map(|p| &p.0).collect();
+        let pairs = chunk.iter().flat_map(|p| p.1.iter().copied());
+        scored.extend(pairs.zip(classifier.score(&inputs).unwrap()));
     }
-    pairs.sort_by_key(|p| p.3.ids.len());
-    let mut predicted = vec![Vec::new(); dev.len()];
-    let mut decisions = Vec::with_capacity(pairs.len());
-    for batch in pairs.chunks(docgraph::relations::BATCH_SIZE) {
-        let inputs: Vec<&EncodedPair> = batch.iter().map(|p| &p.3).collect();
-        for (p, probs) in batch.iter().zip(classifier.probabilities(&inputs).unwrap()) {
-            let decision = decide(&probs, threshold).map(|d| d.0);
-            decisions.push(decision);
-            if let Some(predicate) = decision {
-                predicted[p.0].push((p.1, p.2, predicate));
-            }
-        }
-    }
-    let mut scores = Scores::default();
-    for (s, pred) in dev.iter().zip(&predicted) {
-        scores.add(&s.triples(), pred);
-    }
+    let threshold = card.threshold;
+    let decisions = scored
+        .iter()
+        .map(|(_, probs)| decide(probs, threshold).map(|d| d.0))
+        .collect();
+    let scores = score_pairs(dev, &scored, threshold);
     (scores, decisions, threshold)
 }
 

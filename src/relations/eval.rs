@@ -7,8 +7,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::model::Marked;
-use super::schema::{fits, Predicate};
+use super::model::{decide, Input, Marked, ModelInput, PairEncoder};
+use super::schema::{fits, Predicate, LABELS};
 use crate::error::{Error, Result};
 use crate::record::EntityType;
 
@@ -73,6 +73,25 @@ impl GoldSentence {
         })
     }
 
+    /// The gold label (0: no relation) of the ordered pair `head` → `tail`.
+    pub fn label(&self, head: usize, tail: usize) -> usize {
+        let types = (
+            self.entities[head].entity_type,
+            self.entities[tail].entity_type,
+        );
+        self.relations
+            .iter()
+            .find(|r| {
+                r.head == head
+                    && r.tail == tail
+                    && (
+                        Some(r.predicate.signature().0),
+                        Some(r.predicate.signature().1),
+                    ) == types
+            })
+            .map_or(0, |r| r.predicate.label())
+    }
+
     /// The gold relations as (head, tail, predicate).
     pub fn triples(&self) -> Vec<(usize, usize, Predicate)> {
         self.relations
@@ -80,6 +99,77 @@ impl GoldSentence {
             .map(|r| (r.head, r.tail, r.predicate))
             .collect()
     }
+}
+
+/// A candidate pair of a gold sentence: the sentence, head and tail entity indexes, and its
+/// gold label (0: no relation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GoldPair {
+    /// Index of the sentence.
+    pub sentence: usize,
+    /// Head entity.
+    pub head: usize,
+    /// Tail entity.
+    pub tail: usize,
+    /// Gold label.
+    pub label: usize,
+}
+
+/// The model passes that score every candidate pair of `data`, gold entities given, as a model
+/// reading `input` takes them (what the pipeline does with a sentence's pairs), each with its
+/// pairs in order; and how many candidate pairs fit no pass.
+pub fn gold_inputs(
+    data: &[GoldSentence],
+    encoder: &PairEncoder,
+    input: Input,
+) -> (Vec<(ModelInput, Vec<GoldPair>)>, usize) {
+    let mut out = Vec::new();
+    let mut left_out = 0;
+    for (si, s) in data.iter().enumerate() {
+        let pairs = s.candidate_pairs();
+        let marks: Vec<(Marked, Marked)> = pairs
+            .iter()
+            .map(|&(h, t)| (s.marked(h).expect("typed"), s.marked(t).expect("typed")))
+            .collect();
+        let mut asked = 0;
+        for (pass, indexes) in encoder.inputs(input, &s.text, &marks) {
+            asked += indexes.len();
+            let gold = indexes
+                .into_iter()
+                .map(|i| {
+                    let (head, tail) = pairs[i];
+                    GoldPair {
+                        sentence: si,
+                        head,
+                        tail,
+                        label: s.label(head, tail),
+                    }
+                })
+                .collect();
+            out.push((pass, gold));
+        }
+        left_out += pairs.len() - asked;
+    }
+    (out, left_out)
+}
+
+/// Scores of the decisions at `threshold` on scored pairs of `data`.
+pub fn score_pairs(
+    data: &[GoldSentence],
+    scored: &[(GoldPair, [f32; LABELS])],
+    threshold: f32,
+) -> Scores {
+    let mut predicted: Vec<Vec<(usize, usize, Predicate)>> = vec![Vec::new(); data.len()];
+    for (p, probs) in scored {
+        if let Some((predicate, _)) = decide(probs, threshold) {
+            predicted[p.sentence].push((p.head, p.tail, predicate));
+        }
+    }
+    let mut scores = Scores::default();
+    for (s, pred) in data.iter().zip(&predicted) {
+        scores.add(&s.triples(), pred);
+    }
+    scores
 }
 
 #[derive(Deserialize)]

@@ -3,10 +3,12 @@
 //! For each sentence, every ordered pair of its mentions whose types fit the [`schema`]
 //! (`Work_For` PER→ORG, `Kill` PER→PER, `OrgBased_In` ORG→LOC, `Live_In` PER→LOC,
 //! `Located_In` LOC→LOC) is a candidate, nearest pairs first and at most
-//! [`MAX_PAIRS_PER_SENTENCE`] of them. Candidates are encoded with typed entity markers
-//! ([`model::PairEncoder`]), sorted by length, and scored in batches spread over the worker pool,
-//! each batch on a classifier leased from a pool of instances. A pair is related when its most
-//! probable predicate reaches the threshold. Pairs whose types fit no predicate are never scored,
+//! [`MAX_PAIRS_PER_SENTENCE`] of them. The shipped model reads all candidates of a sentence in
+//! one encoder pass ([`packed`]: the text once, then four typed marker tokens per pair); a model
+//! whose card says `"input": "pair"` reads one pass per pair, the entities marked inline
+//! ([`model::PairEncoder::encode`]). Passes are sorted by length and scored in batches spread
+//! over the worker pool, each batch on a classifier leased from a pool of instances. A pair is
+//! related when its most probable predicate reaches the threshold. Pairs whose types fit no predicate are never scored,
 //! so a mistyped entity cannot be given a relation its type does not allow.
 //!
 //! Entities named close together in a sentence without a typed relation between them can also
@@ -14,10 +16,12 @@
 //!
 //! - [`schema`]: the predicates and the entity types each joins;
 //! - [`model`]: the classifier (pair encoding, network, loading, decision);
+//! - [`packed`]: all pairs of a sentence in one pass;
 //! - [`eval`]: gold data and scores, for training and tests.
 
 pub mod eval;
 pub mod model;
+pub mod packed;
 pub mod schema;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -32,7 +36,7 @@ use crate::error::Result;
 use crate::pool::{BusyTime, Pool, Pooled};
 use crate::record::{EntityType, Mention, RelationMention, Sentence};
 use crate::runtime::Precision;
-use model::{decide, EncodedPair, Marked, PairEncoder, RelationClassifier};
+use model::{decide, Marked, ModelInput, PairEncoder, RelationClassifier};
 use schema::{fits, Predicate, LABELS};
 
 /// Where the relation model shipped with docgraph lives, relative to the repository.
@@ -42,8 +46,12 @@ pub const DEFAULT_MODEL_SUBDIR: &str = "models/relations-minilm-conll04";
 /// names would otherwise cost the square of its length.
 pub const MAX_PAIRS_PER_SENTENCE: usize = 48;
 
-/// Pairs per forward pass (sorted by length, so padding stays small).
+/// Pairs per forward pass of a model that reads one pair a pass (sorted by length, so padding
+/// stays small).
 pub const BATCH_SIZE: usize = 16;
+
+/// Packed rows per forward pass of a one-pass model (a row holds a sentence's pairs).
+pub const ROWS_PER_BATCH: usize = 4;
 
 /// Co-occurrence joins mentions at most this many mentions apart within a sentence.
 pub const COOCCURRENCE_WINDOW: usize = 4;
@@ -53,6 +61,8 @@ pub(crate) struct RelationModels {
     encoder: PairEncoder,
     pool: Pool<RelationClassifier>,
     threshold: f32,
+    /// How the model reads its pairs.
+    input: model::Input,
     /// Candidate pairs scored so far (for progress inside long documents).
     scored: AtomicUsize,
 }
@@ -105,6 +115,7 @@ impl RelationModels {
             pool,
             scored: AtomicUsize::new(0),
             threshold: threshold.unwrap_or(card.threshold),
+            input: card.input,
         })
     }
 }
@@ -118,13 +129,14 @@ pub(crate) struct Relations {
     pub pairs: usize,
 }
 
-/// A candidate pair: indexes into the document's mentions, and its model input.
+/// A candidate pair: indexes into the document's mentions, and the two entities as the model
+/// marks them in their sentence.
 struct Candidate {
     head: usize,
     tail: usize,
     /// Read with both mentions' own types (not another type the document gave the name).
     own: bool,
-    input: EncodedPair,
+    marks: (Marked, Marked),
 }
 
 /// Relations of one document from its named mentions (each with its sentence index, in
@@ -203,28 +215,43 @@ fn typed_relations(
 ) -> Result<(Decided, usize)> {
     let serial = Instant::now();
     let types = types_by_key(mentions);
-    let candidates: Vec<Candidate> = groups
-        .iter()
-        .flat_map(|range| candidates(&models.encoder, mentions, &types, range.clone(), sentences))
-        .collect();
+    let mut candidates: Vec<Candidate> = Vec::new();
+    let mut units: Vec<(ModelInput, Vec<usize>)> = Vec::new();
+    for range in groups {
+        let first = candidates.len();
+        candidates.extend(candidate_pairs(mentions, &types, range.clone(), sentences));
+        let marks: Vec<(Marked, Marked)> = candidates[first..].iter().map(|c| c.marks).collect();
+        let text = &sentences[mentions[range.start].0].text;
+        for (input, asked) in models.encoder.inputs(models.input, text, &marks) {
+            units.push((input, asked.into_iter().map(|i| first + i).collect()));
+        }
+    }
     busy.add(serial.elapsed());
 
     // Length-sorted batches; the order depends only on the document, so sequential and
     // parallel runs give the model identical batches.
-    let mut order: Vec<usize> = (0..candidates.len()).collect();
-    order.sort_by_key(|&i| (candidates[i].input.ids.len(), i));
+    let mut order: Vec<usize> = (0..units.len()).collect();
+    order.sort_by_key(|&i| (units[i].0.len(), i));
+    let batch_size = match models.input {
+        model::Input::Pair => BATCH_SIZE,
+        model::Input::Packed => ROWS_PER_BATCH,
+    };
     let clock = crate::clock::Carried::here();
     let scored: Vec<Vec<(usize, [f32; LABELS])>> = order
-        .chunks(BATCH_SIZE)
+        .chunks(batch_size)
         .collect::<Vec<_>>()
         .par_iter()
         .map(|batch| {
             stop.check()?;
-            let inputs: Vec<&EncodedPair> = batch.iter().map(|&i| &candidates[i].input).collect();
+            let inputs: Vec<&ModelInput> = batch.iter().map(|&i| &units[i].0).collect();
             let model = clock.within(|| models.pool.get())?;
-            let probabilities = busy.time(|| model.probabilities(&inputs))?;
-            models.scored.fetch_add(inputs.len(), Ordering::Relaxed);
-            Ok(batch.iter().copied().zip(probabilities).collect())
+            let probabilities = busy.time(|| model.score(&inputs))?;
+            let asked: Vec<usize> = batch
+                .iter()
+                .flat_map(|&i| units[i].1.iter().copied())
+                .collect();
+            models.scored.fetch_add(asked.len(), Ordering::Relaxed);
+            Ok(asked.into_iter().zip(probabilities).collect())
         })
         .collect::<Result<_>>()?;
     let serial = Instant::now();
@@ -247,7 +274,8 @@ fn typed_relations(
         .collect();
     keep_one_direction(&mut decided);
     busy.add(serial.elapsed());
-    Ok((decided, candidates.len()))
+    let asked = units.iter().map(|u| u.1.len()).sum();
+    Ok((decided, asked))
 }
 
 /// Every predicate is asymmetric: where a pair was given the same predicate both ways, only
@@ -290,11 +318,10 @@ fn sentence_groups(mentions: &[(usize, Mention)]) -> Vec<std::ops::Range<usize>>
 }
 
 /// Ordered pairs of one sentence's mentions whose types fit the schema, nearest first, at most
-/// [`MAX_PAIRS_PER_SENTENCE`], encoded for the model. A name the document typed in more than
-/// one way is read under each of its types (the mention's own first), so the relation model
-/// can settle what NER could not; a pair no reading of which fits the schema is not scored.
-fn candidates(
-    encoder: &PairEncoder,
+/// [`MAX_PAIRS_PER_SENTENCE`]. A name the document typed in more than one way is read under
+/// each of its types (the mention's own first), so the relation model can settle what NER
+/// could not; a pair no reading of which fits the schema is not scored.
+fn candidate_pairs(
     mentions: &[(usize, Mention)],
     types: &HashMap<&str, BTreeSet<EntityType>>,
     range: std::ops::Range<usize>,
@@ -339,19 +366,11 @@ fn candidates(
     };
     pairs
         .into_iter()
-        .filter_map(|(head, tail, th, tt)| {
-            let input = encoder.encode(
-                &sentence.text,
-                mark(&mentions[head].1, th),
-                mark(&mentions[tail].1, tt),
-            )?;
-            let own = th == mentions[head].1.entity_type && tt == mentions[tail].1.entity_type;
-            Some(Candidate {
-                head,
-                tail,
-                own,
-                input,
-            })
+        .map(|(head, tail, th, tt)| Candidate {
+            head,
+            tail,
+            own: th == mentions[head].1.entity_type && tt == mentions[tail].1.entity_type,
+            marks: (mark(&mentions[head].1, th), mark(&mentions[tail].1, tt)),
         })
         .collect()
 }
@@ -450,7 +469,7 @@ mod tests {
         let groups = sentence_groups(&m);
         assert_eq!(groups, vec![0..4, 4..5]);
         let types = types_by_key(&m);
-        let c = candidates(&encoder(), &m, &types, groups[0].clone(), &s);
+        let c = candidate_pairs(&m, &types, groups[0].clone(), &s);
         let mut got: Vec<(&str, &str)> = c
             .iter()
             .map(|c| (m[c.head].1.key.as_str(), m[c.tail].1.key.as_str()))
@@ -469,7 +488,7 @@ mod tests {
                 ("Bob Stone", "Oslo"),
             ]
         );
-        assert!(candidates(&encoder(), &m, &types, groups[1].clone(), &s).is_empty());
+        assert!(candidate_pairs(&m, &types, groups[1].clone(), &s).is_empty());
     }
 
     #[test]
@@ -482,7 +501,7 @@ mod tests {
             .enumerate()
             .map(|(i, n)| mention(0, n, EntityType::PER, i * 9))
             .collect();
-        let c = candidates(&encoder(), &m, &types_by_key(&m), 0..m.len(), &s);
+        let c = candidate_pairs(&m, &types_by_key(&m), 0..m.len(), &s);
         assert_eq!(c.len(), MAX_PAIRS_PER_SENTENCE);
         assert!(
             c.iter().all(|c| c.head.abs_diff(c.tail) <= 2),
@@ -529,12 +548,12 @@ mod tests {
         ];
         let mut types = types_by_key(&m);
         types.get_mut("Petrobras").unwrap().insert(EntityType::ORG);
-        let c = candidates(&encoder(), &m, &types, 0..2, &s);
+        let c = candidate_pairs(&m, &types, 0..2, &s);
         // PER→PER both ways, and Ann Lee→Petrobras read as PER→ORG too.
         assert_eq!(c.len(), 3);
         assert!(c
             .iter()
-            .any(|c| c.head == 0 && c.input.allowed[Predicate::WorkFor.label()]));
+            .any(|c| c.head == 0 && c.marks.1.entity_type == EntityType::ORG));
 
         let mut d = BTreeMap::from([
             ((0, 1), (Predicate::LocatedIn, 0.4)),

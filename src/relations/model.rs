@@ -16,6 +16,7 @@ use std::path::Path;
 use rust_tokenizers::tokenizer::{BertTokenizer, Tokenizer};
 use serde::{Deserialize, Serialize};
 
+use super::packed::PackedRow;
 use super::schema::{allowed_labels, Predicate, LABELS};
 use crate::error::{Error, Result};
 use crate::record::EntityType;
@@ -66,7 +67,8 @@ impl std::fmt::Debug for PairEncoder {
     }
 }
 
-fn type_word(t: EntityType) -> &'static str {
+/// The word a marker writes for an entity type.
+pub fn type_word(t: EntityType) -> &'static str {
     match t {
         EntityType::PER => "person",
         EntityType::ORG => "organization",
@@ -86,9 +88,20 @@ impl PairEncoder {
         })
     }
 
-    fn ids(&self, text: &str) -> Vec<i64> {
+    /// The sub-word ids of `text` (no `[CLS]`/`[SEP]`).
+    pub fn sub_words(&self, text: &str) -> Vec<i64> {
         let tokens = self.tokenizer.tokenize(text);
         self.tokenizer.convert_tokens_to_ids(&tokens)
+    }
+
+    /// The id of `[CLS]`.
+    pub(crate) fn cls(&self) -> i64 {
+        self.cls
+    }
+
+    /// The id of `[SEP]`.
+    pub(crate) fn sep(&self) -> i64 {
+        self.sep
     }
 
     /// Encodes `text` with `head` and `tail` marked. `None` when the spans overlap, lie outside
@@ -108,20 +121,20 @@ impl PairEncoder {
         };
         let open = |m: &Marked, is_head: bool| {
             let (a, b) = if is_head { ('@', '*') } else { ('#', '^') };
-            self.ids(&format!("{a} {b} {} {b}", type_word(m.entity_type)))
+            self.sub_words(&format!("{a} {b} {} {b}", type_word(m.entity_type)))
         };
-        let close = |is_head: bool| self.ids(if is_head { "@" } else { "#" });
+        let close = |is_head: bool| self.sub_words(if is_head { "@" } else { "#" });
 
-        let before = self.ids(&slice(0, first.start));
+        let before = self.sub_words(&slice(0, first.start));
         let mut body = open(&first, head_first);
-        body.extend(self.ids(&slice(first.start, first.end)));
+        body.extend(self.sub_words(&slice(first.start, first.end)));
         body.extend(close(head_first));
-        body.extend(self.ids(&slice(first.end, second.start)));
+        body.extend(self.sub_words(&slice(first.end, second.start)));
         let second_at = body.len();
         body.extend(open(&second, !head_first));
-        body.extend(self.ids(&slice(second.start, second.end)));
+        body.extend(self.sub_words(&slice(second.start, second.end)));
         body.extend(close(!head_first));
-        let after = self.ids(&slice(second.end, n));
+        let after = self.sub_words(&slice(second.end, n));
 
         if body.len() + 2 > MAX_TOKENS {
             return None;
@@ -152,6 +165,79 @@ impl PairEncoder {
     }
 }
 
+/// How a relation model reads its input.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Input {
+    /// One pass per candidate pair, the entities marked inline ([`PairEncoder::encode`]).
+    #[default]
+    Pair,
+    /// One pass per sentence for all its pairs ([`super::packed`]).
+    Packed,
+}
+
+/// One pass of the model: a pair marked inline, or a packed row of pairs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelInput {
+    /// One pair ([`PairEncoder::encode`]).
+    Pair(EncodedPair),
+    /// A sentence's pairs ([`PairEncoder::pack`]).
+    Row(PackedRow),
+}
+
+impl ModelInput {
+    /// Tokens of the pass.
+    pub fn len(&self) -> usize {
+        match self {
+            ModelInput::Pair(p) => p.ids.len(),
+            ModelInput::Row(r) => r.ids.len(),
+        }
+    }
+
+    /// Whether the pass has no tokens (never, for what the encoder makes).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Pairs the pass scores.
+    pub fn pairs(&self) -> usize {
+        match self {
+            ModelInput::Pair(_) => 1,
+            ModelInput::Row(r) => r.pairs.len(),
+        }
+    }
+}
+
+impl PairEncoder {
+    /// The passes that score `pairs` of `text` as a model reading `input` takes them, each with
+    /// the indexes (into `pairs`) of the pairs it scores, in order. Pairs that fit no pass are
+    /// left out.
+    pub fn inputs(
+        &self,
+        input: Input,
+        text: &str,
+        pairs: &[(Marked, Marked)],
+    ) -> Vec<(ModelInput, Vec<usize>)> {
+        match input {
+            Input::Pair => pairs
+                .iter()
+                .enumerate()
+                .filter_map(|(i, &(h, t))| {
+                    Some((ModelInput::Pair(self.encode(text, h, t)?), vec![i]))
+                })
+                .collect(),
+            Input::Packed => self
+                .pack(text, pairs)
+                .into_iter()
+                .map(|row| {
+                    let asked = row.pairs.iter().map(|p| p.index).collect();
+                    (ModelInput::Row(row), asked)
+                })
+                .collect(),
+        }
+    }
+}
+
 /// What `docgraph.json` beside the weights says.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ModelCard {
@@ -160,6 +246,9 @@ pub struct ModelCard {
     /// Micro F1 on the development split with gold entities, at `threshold`.
     #[serde(default)]
     pub dev_micro_f1: Option<f64>,
+    /// How the model reads its input (`pair` when the card does not say).
+    #[serde(default)]
+    pub input: Input,
 }
 
 /// A loaded relation classifier for inference (one instance: use it from one thread at a
@@ -206,16 +295,62 @@ impl RelationClassifier {
         })
     }
 
-    /// Label probabilities for each pair (`[no relation, Work_For, Kill, …]`).
+    /// Label probabilities of the pairs of `inputs` (all of one kind), pass after pass, each
+    /// pass's pairs in order.
+    pub fn score(&self, inputs: &[&ModelInput]) -> Result<Vec<[f32; LABELS]>> {
+        let mut pairs = Vec::new();
+        let mut rows = Vec::new();
+        for i in inputs {
+            match i {
+                ModelInput::Pair(p) => pairs.push(p),
+                ModelInput::Row(r) => rows.push(r),
+            }
+        }
+        match (pairs.is_empty(), rows.is_empty()) {
+            (_, true) => self.probabilities(&pairs),
+            (true, false) => self.packed_probabilities(&rows),
+            (false, false) => Err(Error::Model("pair and packed inputs in one batch".into())),
+        }
+    }
+
+    /// Label probabilities for each pair (`[no relation, Work_For, Kill, …]`), one pass each.
     pub fn probabilities(&self, pairs: &[&EncodedPair]) -> Result<Vec<[f32; LABELS]>> {
         if pairs.is_empty() {
             return Ok(Vec::new());
         }
         let ids: Vec<&[i64]> = pairs.iter().map(|p| p.ids.as_slice()).collect();
-        let at = |f: fn(&EncodedPair) -> usize| pairs.iter().map(|p| f(p) as i64).collect();
-        let (head, tail): (Vec<i64>, Vec<i64>) = (at(|p| p.head), at(|p| p.tail));
+        let at: Vec<[i64; 3]> = pairs
+            .iter()
+            .enumerate()
+            .map(|(r, p)| [r as i64, p.head as i64, p.tail as i64])
+            .collect();
         let allowed: Vec<[bool; LABELS]> = pairs.iter().map(|p| p.allowed).collect();
-        self.model.pairs(&ids, &head, &tail, &allowed)
+        self.model.pairs(&ids, None, &at, &allowed)
+    }
+
+    /// Label probabilities for the pairs of packed rows ([`super::packed`]), row after row in
+    /// each row's order: one pass per row.
+    pub fn packed_probabilities(&self, rows: &[&PackedRow]) -> Result<Vec<[f32; LABELS]>> {
+        if rows.iter().all(|r| r.pairs.is_empty()) {
+            return Ok(Vec::new());
+        }
+        let field = |f: fn(&PackedRow) -> &[i64]| rows.iter().map(|r| f(r)).collect::<Vec<_>>();
+        let (ids, positions, groups) = (
+            field(|r| &r.ids),
+            field(|r| &r.positions),
+            field(|r| &r.groups),
+        );
+        let pairs = rows
+            .iter()
+            .enumerate()
+            .flat_map(|(i, r)| r.pairs.iter().map(move |p| (i, p)));
+        let at: Vec<[i64; 3]> = pairs
+            .clone()
+            .map(|(i, p)| [i as i64, p.head as i64, p.tail as i64])
+            .collect();
+        let allowed: Vec<[bool; LABELS]> = pairs.map(|(_, p)| p.allowed).collect();
+        self.model
+            .pairs(&ids, Some([&positions, &groups]), &at, &allowed)
     }
 }
 

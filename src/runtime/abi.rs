@@ -54,6 +54,38 @@ pub struct Rows {
     pub width: usize,
 }
 
+/// What makes rows packed (see `crate::relations::packed`): each token's position id and group
+/// (0 text, `k` the markers of a row's `k`-th pair), `rows × width` each, row after row like
+/// [`Rows::ids`]. A token attends to its row's text and to its own group.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct Packing {
+    /// Position ids.
+    pub positions: *const i64,
+    /// Groups.
+    pub groups: *const i64,
+}
+
+/// The pairs to classify: pair `p` lies in row `row[p]`, the head reads the encoder's vectors
+/// at `head[p]` and `tail[p]` of that row side by side; labels not `allowed` (`count × labels`
+/// bytes, 0 or 1) are masked out before the softmax.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct Pairs {
+    /// Number of pairs.
+    pub count: usize,
+    /// Row of each pair.
+    pub row: *const i64,
+    /// Head position of each pair.
+    pub head: *const i64,
+    /// Tail position of each pair.
+    pub tail: *const i64,
+    /// Allowed labels, `count × labels`.
+    pub allowed: *const u8,
+    /// The head's output width.
+    pub labels: usize,
+}
+
 /// The plugin's functions.
 #[repr(C)]
 #[derive(Debug)]
@@ -87,17 +119,14 @@ pub struct Api {
         score: *mut f32,
         err: *mut *mut c_char,
     ) -> bool,
-    /// Label probabilities of each row's pair: the head reads the encoder's vectors at
-    /// positions `head[r]` and `tail[r]` side by side; labels not `allowed` (`rows × labels`
-    /// bytes, 0 or 1) are masked out before the softmax. `probs` is `rows × labels` long;
-    /// `labels` must be the head's output width.
+    /// Label probabilities of `pairs` (`probs` is `count × labels` long; `labels` must be the
+    /// head's output width). `packing` is null for plain rows (BERT's own positions, every
+    /// real token attending to every other).
     pub pairs: unsafe extern "C" fn(
         model: *const RawModel,
         rows: *const Rows,
-        head: *const i64,
-        tail: *const i64,
-        allowed: *const u8,
-        labels: usize,
+        packing: *const Packing,
+        pairs: *const Pairs,
         probs: *mut f32,
         err: *mut *mut c_char,
     ) -> bool,

@@ -241,36 +241,67 @@ impl Model {
         Ok((label, score, padded.width))
     }
 
-    /// Label probabilities (`L` of them) for each input's pair at positions `head[r]` and
-    /// `tail[r]`, labels not `allowed` masked out.
+    /// Label probabilities (`L` of them) of each pair `[row, head, tail]` of the padded
+    /// `inputs`, labels not `allowed` masked out. `packing` gives the rows' position ids and
+    /// groups when they are packed ([`crate::relations::packed`]).
     pub fn pairs<const L: usize>(
         &self,
         inputs: &[&[i64]],
-        head: &[i64],
-        tail: &[i64],
+        packing: Option<[&[&[i64]]; 2]>,
+        pairs: &[[i64; 3]],
         allowed: &[[bool; L]],
     ) -> Result<Vec<[f32; L]>> {
-        let n = inputs.len();
-        if head.len() != n || tail.len() != n || allowed.len() != n {
+        let n = pairs.len();
+        let bad_row = |&[r, h, t]: &[i64; 3]| {
+            let len = usize::try_from(r)
+                .ok()
+                .and_then(|r| inputs.get(r))
+                .map(|i| i.len());
+            len.is_none_or(|len| [h, t].iter().any(|&p| p < 0 || p as usize >= len))
+        };
+        if allowed.len() != n || pairs.iter().any(bad_row) {
             return Err(Error::Model(
-                "pairs: ids, positions and allowed labels differ in number".into(),
+                "pairs: a pair outside its row, or allowed labels of another number".into(),
             ));
         }
         let padded = super::abi::pad(inputs);
         let rows = padded.rows();
+        let extra = packing
+            .map(|[positions, groups]| (super::abi::pad(positions), super::abi::pad(groups)));
+        if let Some((p, g)) = &extra {
+            if p.lens != padded.lens || g.lens != padded.lens {
+                return Err(Error::Model(
+                    "pairs: positions or groups of other lengths than the ids".into(),
+                ));
+            }
+        }
+        let packing = extra.as_ref().map(|(p, g)| super::abi::Packing {
+            positions: p.ids.as_ptr(),
+            groups: g.ids.as_ptr(),
+        });
+        let column = |k: usize| pairs.iter().map(|p| p[k]).collect::<Vec<i64>>();
+        let (row, head, tail) = (column(0), column(1), column(2));
         let allowed: Vec<u8> = allowed.iter().flatten().map(|&a| u8::from(a)).collect();
+        let query = super::abi::Pairs {
+            count: n,
+            row: row.as_ptr(),
+            head: head.as_ptr(),
+            tail: tail.as_ptr(),
+            allowed: allowed.as_ptr(),
+            labels: L,
+        };
         let mut probs = vec![[0f32; L]; n];
         let mut err = std::ptr::null_mut();
-        // SAFETY: every input is `n` rows long (checked above) and alive for the call;
-        // `probs` holds `n × L` floats, contiguous.
+        // SAFETY: every array is as long as `Rows`, `Packing` and `Pairs` say (checked or
+        // built above) and alive for the call; `probs` holds `n × L` floats, contiguous.
         let ok = unsafe {
             (self.api.pairs)(
                 self.raw.as_ptr(),
                 &rows,
-                head.as_ptr(),
-                tail.as_ptr(),
-                allowed.as_ptr(),
-                L,
+                packing
+                    .as_ref()
+                    .map_or(std::ptr::null(), |p| p as *const super::abi::Packing),
+                &query,
                 probs.as_mut_ptr().cast::<f32>(),
                 &mut err,
             )

@@ -7,7 +7,15 @@
 //! length; AdamW with linear warm-up and decay; CPU, fixed seed. After each epoch the
 //! development split is scored with gold entities at a range of thresholds; the best epoch and
 //! threshold are kept. Output: `rust_model.ot` (float16), `config.json`, `vocab.txt`,
-//! `docgraph.json` (threshold, dev score).
+//! `docgraph.json` (threshold, dev score, input).
+//!
+//! `--input packed` (the default) trains the one-pass model: a batch is `--batch` sentences,
+//! each with all its pairs' markers after the text (`docgraph::relations::packed`); the
+//! markers start at the mean vector of the inline markers' sub-words. `--input pair` trains the
+//! one-pass-per-pair model the first releases shipped. `--teacher DIR` (a pair model) adds
+//! distillation: the loss is `--distill` (0.5) parts the KL divergence from the teacher's
+//! probabilities at temperature 2 and the rest the gold labels' cross-entropy.
+//! `scripts/train_relations.sh` runs the steps the shipped model came from.
 //!
 //! ```text
 //! cargo run --release -p docgraph-torch --example train_relations -- --data ../shared/data/conll04 \
@@ -17,10 +25,14 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use docgraph::relations::eval::{read_conll04, GoldSentence, Scores};
-use docgraph::relations::model::{decide, EncodedPair, ModelCard, PairEncoder, CARD_FILE};
+use docgraph::record::EntityType;
+use docgraph::relations::eval::{gold_inputs, read_conll04, score_pairs, GoldPair};
+use docgraph::relations::model::{
+    EncodedPair, Input, ModelCard, ModelInput, PairEncoder, CARD_FILE,
+};
+use docgraph::relations::packed::{inline_marker_text, marker_id, MarkerKind, PackedRow};
 use docgraph::relations::schema::{Predicate, LABELS};
-use docgraph_torch::training::{Batch, RelationNet};
+use docgraph_torch::training::{Batch, PackedBatch, RelationNet};
 use rust_bert::bert::BertConfig;
 use rust_bert::Config as _;
 use tch::nn::OptimizerConfig;
@@ -32,9 +44,12 @@ struct Args {
     out: PathBuf,
     epochs: usize,
     lr: f64,
-    batch: usize,
+    batch: Option<usize>,
     seed: u64,
     threads: i32,
+    teacher: Option<PathBuf>,
+    distill: f64,
+    input: Input,
 }
 
 fn parse_args() -> Args {
@@ -44,9 +59,12 @@ fn parse_args() -> Args {
         out: "models/relations-minilm-conll04".into(),
         epochs: 4,
         lr: 1e-4,
-        batch: 32,
+        batch: None,
         seed: 42,
         threads: 2,
+        teacher: None,
+        distill: 0.5,
+        input: Input::Packed,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -57,61 +75,68 @@ fn parse_args() -> Args {
             "--out" => a.out = value().into(),
             "--epochs" => a.epochs = value().parse().expect("--epochs N"),
             "--lr" => a.lr = value().parse().expect("--lr X"),
-            "--batch" => a.batch = value().parse().expect("--batch N"),
+            "--batch" => a.batch = Some(value().parse().expect("--batch N")),
             "--seed" => a.seed = value().parse().expect("--seed N"),
             "--threads" => a.threads = value().parse().expect("--threads N"),
+            "--teacher" => a.teacher = Some(value().into()),
+            "--distill" => a.distill = value().parse().expect("--distill X"),
+            "--input" => {
+                a.input = match value().as_str() {
+                    "pair" => Input::Pair,
+                    "packed" => Input::Packed,
+                    other => panic!("--input pair|packed, not {other}"),
+                }
+            }
             other => panic!("unknown option {other}"),
         }
     }
     a
 }
 
-/// One candidate pair of a sentence: entity indexes and the gold label (0: none).
-struct Example {
-    sentence: usize,
-    head: usize,
-    tail: usize,
-    label: usize,
-    pair: EncodedPair,
-}
+/// One model pass and the pairs it scores.
+type Example = (ModelInput, Vec<GoldPair>);
 
-fn examples(data: &[GoldSentence], enc: &PairEncoder) -> (Vec<Example>, usize) {
-    let mut out = Vec::new();
-    let mut skipped = 0;
-    for (si, s) in data.iter().enumerate() {
-        for (hi, ti) in s.candidate_pairs() {
-            let (Some(head), Some(tail)) = (s.marked(hi), s.marked(ti)) else {
-                continue;
-            };
-            let label = s
-                .relations
-                .iter()
-                .find(|r| {
-                    r.head == hi
-                        && r.tail == ti
-                        && r.predicate.signature() == (head.entity_type, tail.entity_type)
-                })
-                .map_or(0, |r| r.predicate.label());
-            match enc.encode(&s.text, head, tail) {
-                Some(pair) => out.push(Example {
-                    sentence: si,
-                    head: hi,
-                    tail: ti,
-                    label,
-                    pair,
-                }),
-                None => skipped += 1,
-            }
+/// Logits of a batch of passes (all of one kind), their pairs in order.
+fn logits(net: &RelationNet, ex: &[&Example], train: bool) -> Tensor {
+    let mut pairs: Vec<&EncodedPair> = Vec::new();
+    let mut rows: Vec<&PackedRow> = Vec::new();
+    for (input, _) in ex {
+        match input {
+            ModelInput::Pair(p) => pairs.push(p),
+            ModelInput::Row(r) => rows.push(r),
         }
     }
-    (out, skipped)
+    if rows.is_empty() {
+        net.forward_t(&Batch::new(&pairs), train)
+    } else {
+        assert!(pairs.is_empty(), "one kind of input per run");
+        net.forward_packed(&PackedBatch::new(&rows), train)
+    }
 }
 
 /// Batches of similar length, in a fixed order (shuffled per epoch by the caller).
 fn buckets(ex: &[Example], size: usize) -> Vec<Vec<usize>> {
     let mut order: Vec<usize> = (0..ex.len()).collect();
-    order.sort_by_key(|&i| (ex[i].pair.ids.len(), i));
+    order.sort_by_key(|&i| (ex[i].0.len(), i));
     order.chunks(size).map(<[usize]>::to_vec).collect()
+}
+
+/// Starts each marker token's vector at the mean of its inline marker's sub-word vectors.
+fn seed_markers(vs: &nn::VarStore, enc: &PairEncoder) {
+    let vars = vs.variables();
+    let mut emb = vars["bert.embeddings.word_embeddings.weight"].shallow_clone();
+    tch::no_grad(|| {
+        for kind in MarkerKind::ALL {
+            for t in EntityType::ALL {
+                let ids = Tensor::of_slice(&enc.sub_words(&inline_marker_text(kind, t)));
+                let mean =
+                    emb.index_select(0, &ids)
+                        .mean_dim(Some([0i64].as_slice()), false, Kind::Float);
+                emb.get(marker_id(kind, t)).copy_(&mean);
+            }
+        }
+    });
+    let _ = &mut emb;
 }
 
 /// xorshift64*: a seeded shuffle without another dependency.
@@ -130,57 +155,89 @@ impl Rng {
     }
 }
 
-fn probabilities(net: &RelationNet, ex: &[Example]) -> Vec<[f32; LABELS]> {
-    let mut probs = vec![[0f32; LABELS]; ex.len()];
-    for batch in buckets(ex, 64) {
-        let pairs: Vec<&EncodedPair> = batch.iter().map(|&i| &ex[i].pair).collect();
-        let p = tch::no_grad(|| {
-            net.forward_t(&Batch::new(&pairs), false)
-                .softmax(-1, Kind::Float)
-        });
+/// The label probabilities, at temperature 2, that the pair model in `dir` (one pass per pair)
+/// gives every candidate pair of `data`.
+fn teacher_probabilities(
+    dir: &std::path::Path,
+    data: &[docgraph::relations::eval::GoldSentence],
+    batch: usize,
+) -> std::collections::HashMap<(usize, usize, usize), [f32; LABELS]> {
+    let config = BertConfig::from_file(dir.join("config.json"));
+    let mut vs = nn::VarStore::new(Device::Cpu);
+    let net = RelationNet::new(&vs.root(), &config);
+    vs.load(dir.join("rust_model.ot")).expect("teacher weights");
+    let enc = PairEncoder::from_vocab(&dir.join("vocab.txt")).expect("teacher vocabulary");
+    let (ex, _) = gold_inputs(data, &enc, Input::Pair);
+    let started = Instant::now();
+    let mut out = std::collections::HashMap::new();
+    for b in buckets(&ex, 8 * batch) {
+        let inputs: Vec<&Example> = b.iter().map(|&i| &ex[i]).collect();
+        let p = tch::no_grad(|| (logits(&net, &inputs, false) / 2.0).softmax(-1, Kind::Float));
         let flat = Vec::<f32>::from(&p.view([-1]));
-        for (k, &i) in batch.iter().enumerate() {
-            probs[i].copy_from_slice(&flat[k * LABELS..(k + 1) * LABELS]);
+        for (k, pair) in inputs.iter().flat_map(|e| &e.1).enumerate() {
+            let mut probs = [0f32; LABELS];
+            probs.copy_from_slice(&flat[k * LABELS..(k + 1) * LABELS]);
+            out.insert((pair.sentence, pair.head, pair.tail), probs);
         }
     }
-    probs
+    println!(
+        "teacher {}: {} pairs in {:.0} s",
+        dir.display(),
+        out.len(),
+        started.elapsed().as_secs_f64()
+    );
+    out
 }
 
-fn score(data: &[GoldSentence], ex: &[Example], probs: &[[f32; LABELS]], threshold: f32) -> Scores {
-    let mut predicted: Vec<Vec<(usize, usize, Predicate)>> = vec![Vec::new(); data.len()];
-    for (e, p) in ex.iter().zip(probs) {
-        if let Some((pred, _)) = decide(p, threshold) {
-            predicted[e.sentence].push((e.head, e.tail, pred));
+/// Every pair of `ex` with its label probabilities.
+fn probabilities(
+    net: &RelationNet,
+    ex: &[Example],
+    batch: usize,
+) -> Vec<(GoldPair, [f32; LABELS])> {
+    let mut out = Vec::new();
+    for b in buckets(ex, batch) {
+        let inputs: Vec<&Example> = b.iter().map(|&i| &ex[i]).collect();
+        let p = tch::no_grad(|| logits(net, &inputs, false).softmax(-1, Kind::Float));
+        let flat = Vec::<f32>::from(&p.view([-1]));
+        for (k, pair) in inputs.iter().flat_map(|e| &e.1).enumerate() {
+            let mut probs = [0f32; LABELS];
+            probs.copy_from_slice(&flat[k * LABELS..(k + 1) * LABELS]);
+            out.push((*pair, probs));
         }
     }
-    let mut scores = Scores::default();
-    for (s, pred) in data.iter().zip(&predicted) {
-        let gold: Vec<_> = s
-            .relations
-            .iter()
-            .map(|r| (r.head, r.tail, r.predicate))
-            .collect();
-        scores.add(&gold, pred);
-    }
-    scores
+    out
 }
 
 fn main() {
     let args = parse_args();
+    // Pairs per batch (pair input) or sentences per batch (packed: about six pairs each).
+    let batch_size = args.batch.unwrap_or(match args.input {
+        Input::Pair => 32,
+        Input::Packed => 4,
+    });
     tch::manual_seed(args.seed as i64);
     tch::set_num_threads(args.threads);
     let train = read_conll04(&args.data.join("conll04_train.json")).expect("training split");
     let dev = read_conll04(&args.data.join("conll04_dev.json")).expect("development split");
     let enc = PairEncoder::from_vocab(&args.base.join("vocab.txt")).expect("vocabulary");
-    let (train_ex, skipped) = examples(&train, &enc);
-    let (dev_ex, dev_skipped) = examples(&dev, &enc);
-    let positives = train_ex.iter().filter(|e| e.label > 0).count();
+    let (train_ex, skipped) = gold_inputs(&train, &enc, args.input);
+    let (dev_ex, dev_skipped) = gold_inputs(&dev, &enc, args.input);
+    let count = |ex: &[Example]| ex.iter().map(|e| e.1.len()).sum::<usize>();
+    let positives = train_ex
+        .iter()
+        .flat_map(|e| &e.1)
+        .filter(|p| p.label > 0)
+        .count();
     println!(
-        "train: {} sentences, {} pairs ({positives} related, {skipped} too long); dev: {} sentences, {} pairs ({dev_skipped} too long)",
+        "{:?} input; train: {} sentences, {} passes, {} pairs ({positives} related, {skipped} too long); dev: {} sentences, {} passes, {} pairs ({dev_skipped} too long)",
+        args.input,
         train.len(),
         train_ex.len(),
+        count(&train_ex),
         dev.len(),
-        dev_ex.len()
+        dev_ex.len(),
+        count(&dev_ex),
     );
 
     let config = BertConfig::from_file(args.base.join("config.json"));
@@ -190,12 +247,22 @@ fn main() {
         .load_partial(args.base.join("rust_model.ot"))
         .expect("base weights");
     println!("initialised from {}; new: {missing:?}", args.base.display());
+    let base_input =
+        docgraph::relations::model::read_card(&args.base).map_or(Input::Pair, |c| c.input);
+    if args.input == Input::Packed && base_input != Input::Packed {
+        seed_markers(&vs, &enc);
+        println!("marker vectors seeded from the inline markers' sub-words");
+    }
     let mut opt = nn::AdamW::default().build(&vs, args.lr).expect("optimizer");
+    let teacher = args
+        .teacher
+        .as_ref()
+        .map(|dir| teacher_probabilities(dir, &train, batch_size));
 
     std::fs::create_dir_all(&args.out).expect("output folder");
     let best_path = args.out.join(".best-fp32.ot");
     let mut rng = Rng(args.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
-    let mut batches = buckets(&train_ex, args.batch);
+    let mut batches = buckets(&train_ex, batch_size);
     let total = (batches.len() * args.epochs) as f64;
     let warmup = (0.1 * total).max(1.0);
     let mut step = 0f64;
@@ -211,15 +278,39 @@ fn main() {
                     .min((total - step) / (total - warmup))
                     .max(0.0);
             opt.set_lr(lr);
-            let pairs: Vec<&EncodedPair> = batch.iter().map(|&i| &train_ex[i].pair).collect();
+            let inputs: Vec<&Example> = batch.iter().map(|&i| &train_ex[i]).collect();
             let labels = Tensor::of_slice(
-                &batch
+                &inputs
                     .iter()
-                    .map(|&i| train_ex[i].label as i64)
+                    .flat_map(|e| e.1.iter().map(|p| p.label as i64))
                     .collect::<Vec<_>>(),
             );
-            let logits = net.forward_t(&Batch::new(&pairs), true);
-            let loss = logits.cross_entropy_for_logits(&labels);
+            let student = logits(&net, &inputs, true);
+            let mut loss = student.cross_entropy_for_logits(&labels);
+            if let Some(teacher) = &teacher {
+                // Distillation: the student's log-probabilities against the teacher's, at T=2.
+                let soft: Vec<f32> = inputs
+                    .iter()
+                    .flat_map(|e| &e.1)
+                    .flat_map(|p| {
+                        // A pair the teacher could not read (too long): its gold label.
+                        teacher
+                            .get(&(p.sentence, p.head, p.tail))
+                            .copied()
+                            .unwrap_or_else(|| {
+                                let mut one = [0f32; LABELS];
+                                one[p.label] = 1.0;
+                                one
+                            })
+                    })
+                    .collect();
+                let soft = Tensor::of_slice(&soft).view([-1, LABELS as i64]);
+                let kl = (&soft
+                    * (soft.clamp_min(1e-8).log() - (&student / 2.0).log_softmax(-1, Kind::Float)))
+                .sum_dim_intlist(Some([1i64].as_slice()), false, Kind::Float)
+                .mean(Kind::Float);
+                loss = loss * (1.0 - args.distill) + kl * (4.0 * args.distill);
+            }
             opt.backward_step_clip_norm(&loss, 1.0);
             loss_sum += f64::from(&loss);
             if (bi + 1) % 25 == 0 {
@@ -232,17 +323,17 @@ fn main() {
                 );
             }
         }
-        let probs = probabilities(&net, &dev_ex);
+        let probs = probabilities(&net, &dev_ex, 2 * batch_size);
         let (f1, threshold) = (30..=90)
             .step_by(5)
             .map(|t| t as f32 / 100.0)
-            .map(|t| (score(&dev, &dev_ex, &probs, t).micro().f1(), t))
+            .map(|t| (score_pairs(&dev, &probs, t).micro().f1(), t))
             .max_by(|a, b| a.0.total_cmp(&b.0))
             .expect("thresholds");
         println!(
             "epoch {epoch}: dev micro F1 {f1:.3} at threshold {threshold:.2} ({:.0} s)\n{}",
             started.elapsed().as_secs_f64(),
-            score(&dev, &dev_ex, &probs, threshold).table()
+            score_pairs(&dev, &probs, threshold).table()
         );
         if best.is_none_or(|b| f1 > b.0) {
             best = Some((f1, threshold, epoch));
@@ -286,6 +377,7 @@ fn main() {
     let card = ModelCard {
         threshold,
         dev_micro_f1: Some((f1 * 1000.0).round() / 1000.0),
+        input: args.input,
     };
     std::fs::write(
         args.out.join(CARD_FILE),

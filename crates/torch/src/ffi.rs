@@ -7,7 +7,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
-use docgraph::runtime::abi::{Api, RawModel, Rows, ABI_VERSION};
+use docgraph::runtime::abi::{Api, Packing, Pairs, RawModel, Rows, ABI_VERSION};
 use docgraph::runtime::Precision;
 use tch::Tensor;
 
@@ -153,49 +153,84 @@ unsafe extern "C" fn tokens(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
 unsafe extern "C" fn pairs(
     m: *const RawModel,
     rows: *const Rows,
-    head: *const i64,
-    tail: *const i64,
-    allowed: *const u8,
-    labels: usize,
+    packing: *const Packing,
+    query: *const Pairs,
     probs: *mut f32,
     err: *mut *mut c_char,
 ) -> bool {
     guarded(err, false, || {
-        // SAFETY: a live handle and valid rows (see `Api::pairs`).
-        let (model, (ids, mask, n)) = unsafe { (model(m)?, inputs(rows)?) };
-        if labels != model.labels() {
+        // SAFETY: a live handle, valid rows and a valid query (see `Api::pairs`).
+        let (model, (ids, mask, n_rows), q) =
+            unsafe { (model(m)?, inputs(rows)?, query.as_ref().ok_or("no pairs")?) };
+        if q.labels != model.labels() {
             return Err(format!(
-                "{labels} labels asked of a head of {}",
+                "{} labels asked of a head of {}",
+                q.labels,
                 model.labels()
             ));
         }
-        // SAFETY: `head` and `tail` hold `n` positions and `allowed` `n × labels` bytes.
-        let (head, tail, allowed) = unsafe {
+        let n = q.count;
+        // SAFETY: `row`, `head` and `tail` hold `count` values and `allowed`
+        // `count × labels` bytes (see `Pairs`).
+        let (row, head, tail, allowed) = unsafe {
             (
-                std::slice::from_raw_parts(head, n),
-                std::slice::from_raw_parts(tail, n),
-                std::slice::from_raw_parts(allowed, n * labels),
+                std::slice::from_raw_parts(q.row, n),
+                std::slice::from_raw_parts(q.head, n),
+                std::slice::from_raw_parts(q.tail, n),
+                std::slice::from_raw_parts(q.allowed, n * q.labels),
             )
         };
         let width = ids.size()[1];
-        if head.iter().chain(tail).any(|&p| p < 0 || p >= width) {
-            return Err("a marker position outside its row".into());
+        if row.iter().any(|&r| r < 0 || r as usize >= n_rows)
+            || head.iter().chain(tail).any(|&p| p < 0 || p >= width)
+        {
+            return Err("a pair outside the rows".into());
         }
+        // SAFETY: as `Packing` says, both arrays are `rows × width` long when given.
+        let packing = match unsafe { packing.as_ref() } {
+            None => None,
+            Some(p) if p.positions.is_null() || p.groups.is_null() => {
+                return Err("packing without positions or groups".into())
+            }
+            Some(p) => {
+                let len = n_rows * width as usize;
+                // SAFETY: as above.
+                let (positions, groups) = unsafe {
+                    (
+                        std::slice::from_raw_parts(p.positions, len),
+                        std::slice::from_raw_parts(p.groups, len),
+                    )
+                };
+                if positions
+                    .iter()
+                    .any(|&p| p < 0 || p >= model.max_positions())
+                {
+                    return Err("a position id beyond the model's".into());
+                }
+                let shape = [n_rows as i64, width];
+                Some((
+                    Tensor::of_slice(positions).view(shape),
+                    Tensor::of_slice(groups).view(shape),
+                ))
+            }
+        };
         let allowed: Vec<bool> = allowed.iter().map(|&a| a != 0).collect();
         let out = model
             .pairs(
-                &ids,
-                &mask,
-                &Tensor::of_slice(head),
-                &Tensor::of_slice(tail),
-                &Tensor::of_slice(&allowed).view([n as i64, labels as i64]),
+                (&ids, &mask),
+                packing.as_ref().map(|(p, g)| (p, g)),
+                (
+                    &Tensor::of_slice(row),
+                    &Tensor::of_slice(head),
+                    &Tensor::of_slice(tail),
+                ),
+                &Tensor::of_slice(&allowed).view([n as i64, q.labels as i64]),
             )
             .map_err(|e| e.to_string())?;
-        // SAFETY: `probs` holds `n × labels` floats, as many as computed.
+        // SAFETY: `probs` holds `count × labels` floats, as many as computed.
         unsafe { std::ptr::copy_nonoverlapping(out.as_ptr(), probs, out.len()) };
         Ok(true)
     })

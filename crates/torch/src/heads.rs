@@ -5,7 +5,7 @@ use std::path::Path;
 
 use docgraph::runtime::Precision;
 use docgraph::{Error, Result};
-use tch::{Device, Kind, Tensor};
+use tch::{Kind, Tensor};
 
 use crate::encoder::{Encoder, EncoderConfig, Weights};
 
@@ -42,6 +42,11 @@ impl HeadModel {
         }
     }
 
+    /// Position ids the encoder knows.
+    pub fn max_positions(&self) -> i64 {
+        self.encoder.max_positions()
+    }
+
     /// Labels the head can give.
     pub fn labels(&self) -> usize {
         self.weight.size()[0] as usize
@@ -64,30 +69,37 @@ impl HeadModel {
         })
     }
 
-    /// Label probabilities (`[rows, labels]`, row after row) of each row's pair: the head
-    /// reads the vectors at `head[r]` and `tail[r]` side by side; labels where `allowed`
-    /// (`[rows, labels]`, bool) is false are masked out before the softmax.
+    /// Label probabilities (`[pairs, labels]`, pair after pair) of pairs in rows `row` (one
+    /// per pair): the head reads the vectors at `head[p]` and `tail[p]` of row `row[p]` side by
+    /// side; labels where `allowed` (`[pairs, labels]`, bool) is false are masked out before
+    /// the softmax. With `packing` (position ids and groups, `[rows, width]` each) the rows are
+    /// packed ([`crate::encoder::packed_attention`]).
     pub fn pairs(
         &self,
-        ids: &Tensor,
-        mask: &Tensor,
-        head: &Tensor,
-        tail: &Tensor,
+        (ids, mask): (&Tensor, &Tensor),
+        packing: Option<(&Tensor, &Tensor)>,
+        (row, head, tail): (&Tensor, &Tensor, &Tensor),
         allowed: &Tensor,
     ) -> Result<Vec<f32>> {
-        let rows = ids.size()[0];
-        if allowed.size() != [rows, self.labels() as i64] {
+        let pairs = row.size()[0];
+        if allowed.size() != [pairs, self.labels() as i64] {
             return Err(Error::Model(format!(
-                "pairs: {:?} allowed labels for a head of {} labels over {rows} rows",
+                "pairs: {:?} allowed labels for a head of {} labels over {pairs} pairs",
                 allowed.size(),
                 self.labels()
             )));
         }
         let probs = tch::no_grad(|| {
-            let h = self.encoder.forward(ids, mask);
-            let r = Tensor::arange(rows, (Kind::Int64, Device::Cpu));
-            let head = h.index(&[Some(&r), Some(head)]);
-            let tail = h.index(&[Some(&r), Some(tail)]);
+            let h = match packing {
+                None => self.encoder.forward(ids, mask),
+                Some((positions, groups)) => self.encoder.forward_packed(
+                    ids,
+                    positions,
+                    &crate::encoder::packed_attention(groups, mask),
+                ),
+            };
+            let head = h.index(&[Some(row), Some(head)]);
+            let tail = h.index(&[Some(row), Some(tail)]);
             Tensor::cat(&[head, tail], 1)
                 .linear(&self.weight, Some(&self.bias))
                 .masked_fill(&allowed.logical_not(), -1e4)

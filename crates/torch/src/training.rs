@@ -4,6 +4,7 @@
 //! [`crate::heads::HeadModel`] (checked equal in `tests/training.rs`).
 
 use docgraph::relations::model::EncodedPair;
+use docgraph::relations::packed::PackedRow;
 use docgraph::relations::schema::LABELS;
 use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
 use tch::{nn, Device, Kind, Tensor};
@@ -34,6 +35,50 @@ impl Batch {
             head: positions(|p| p.head),
             tail: positions(|p| p.tail),
             allowed: Tensor::of_slice(&allowed).view([rows, LABELS as i64]),
+        }
+    }
+}
+
+/// Packed rows stacked into tensors (see `docgraph::relations::packed`), padded to the
+/// longest, with their pairs in row order.
+#[derive(Debug)]
+pub struct PackedBatch {
+    ids: Tensor,
+    positions: Tensor,
+    attends: Tensor,
+    row: Tensor,
+    head: Tensor,
+    tail: Tensor,
+    allowed: Tensor,
+}
+
+impl PackedBatch {
+    /// Stacks `rows`; the pairs come out row after row, in each row's order.
+    pub fn new(rows: &[&PackedRow]) -> Self {
+        let field = |f: fn(&PackedRow) -> &[i64]| {
+            let inputs: Vec<&[i64]> = rows.iter().map(|r| f(r)).collect();
+            crate::encoder::pad(&inputs)
+        };
+        let (ids, mask) = field(|r| &r.ids);
+        let (positions, _) = field(|r| &r.positions);
+        let (groups, _) = field(|r| &r.groups);
+        let pairs: Vec<(i64, &docgraph::relations::packed::PackedPair)> = rows
+            .iter()
+            .enumerate()
+            .flat_map(|(i, r)| r.pairs.iter().map(move |p| (i as i64, p)))
+            .collect();
+        let column = |f: &dyn Fn(&(i64, &docgraph::relations::packed::PackedPair)) -> i64| {
+            Tensor::of_slice(&pairs.iter().map(f).collect::<Vec<_>>())
+        };
+        let allowed: Vec<bool> = pairs.iter().flat_map(|(_, p)| p.allowed).collect();
+        PackedBatch {
+            attends: crate::encoder::packed_attention(&groups, &mask),
+            ids,
+            positions,
+            row: column(&|(r, _)| *r),
+            head: column(&|(_, p)| p.head as i64),
+            tail: column(&|(_, p)| p.tail as i64),
+            allowed: Tensor::of_slice(&allowed).view([pairs.len() as i64, LABELS as i64]),
         }
     }
 }
@@ -83,6 +128,32 @@ impl RelationNet {
         let h = out.hidden_state;
         let head = h.index(&[Some(&rows), Some(&batch.head)]);
         let tail = h.index(&[Some(&rows), Some(&batch.tail)]);
+        let pair = Tensor::cat(&[head, tail], 1).dropout(self.dropout, train);
+        pair.apply(&self.classifier)
+            .masked_fill(&batch.allowed.logical_not(), -1e4)
+    }
+}
+
+impl RelationNet {
+    /// Logits `[pairs, LABELS]` of packed rows' pairs, row after row, with labels the pair's
+    /// types do not allow pushed to -10⁴.
+    pub fn forward_packed(&self, batch: &PackedBatch, train: bool) -> Tensor {
+        let h = self
+            .bert
+            .forward_t(
+                Some(&batch.ids),
+                Some(&batch.attends.to_kind(Kind::Int64)),
+                None,
+                Some(&batch.positions),
+                None,
+                None,
+                None,
+                train,
+            )
+            .expect("input ids are given")
+            .hidden_state;
+        let head = h.index(&[Some(&batch.row), Some(&batch.head)]);
+        let tail = h.index(&[Some(&batch.row), Some(&batch.tail)]);
         let pair = Tensor::cat(&[head, tail], 1).dropout(self.dropout, train);
         pair.apply(&self.classifier)
             .masked_fill(&batch.allowed.logical_not(), -1e4)

@@ -1,13 +1,17 @@
 //! The relation network as trained (rust-bert's BERT, [`RelationNet`]) against what docgraph
-//! runs at inference (its own encoder, through this crate's shared library), on real pairs of
+//! runs at inference (its own encoder, through this crate's shared library), on real pairs (or
+//! packed rows, for a one-pass model) of
 //! CoNLL04's development split, read from `../shared/data/conll04` (or `DOCGRAPH_CONLL04`).
 
 use std::path::PathBuf;
 
-use docgraph::relations::eval::{read_conll04_dev, GoldSentence};
-use docgraph::relations::model::{decide, read_card, EncodedPair, PairEncoder, RelationClassifier};
+use docgraph::relations::eval::{gold_inputs, read_conll04_dev, GoldSentence};
+use docgraph::relations::model::{
+    decide, read_card, EncodedPair, Input, ModelInput, PairEncoder, RelationClassifier,
+};
+use docgraph::relations::packed::PackedRow;
 use docgraph::runtime::Precision;
-use docgraph_torch::training::{Batch, RelationNet};
+use docgraph_torch::training::{Batch, PackedBatch, RelationNet};
 
 /// The repository's root.
 fn root() -> PathBuf {
@@ -32,29 +36,44 @@ fn inference_encoder_matches_the_training_network() {
 
     let dir = model_dir();
     let encoder = PairEncoder::from_vocab(&dir.join("vocab.txt")).unwrap();
-    let mut pairs: Vec<EncodedPair> = Vec::new();
-    for s in dev_split().iter().take(40) {
-        for (h, t) in s.candidate_pairs() {
-            let (head, tail) = (s.marked(h).unwrap(), s.marked(t).unwrap());
-            pairs.extend(encoder.encode(&s.text, head, tail));
-        }
-    }
-    assert!(pairs.len() >= 50, "{} pairs", pairs.len());
-    let inputs: Vec<&EncodedPair> = pairs.iter().collect();
+    let card = read_card(&dir).unwrap();
+    let dev: Vec<_> = dev_split().into_iter().take(40).collect();
+    let (passes, _) = gold_inputs(&dev, &encoder, card.input);
+    let inputs: Vec<&ModelInput> = passes.iter().map(|p| &p.0).collect();
+    let pairs: usize = passes.iter().map(|p| p.1.len()).sum();
+    assert!(pairs >= 50, "{pairs} pairs");
 
     let mut vs = tch::nn::VarStore::new(tch::Device::Cpu);
     let net = RelationNet::new(&vs.root(), &BertConfig::from_file(dir.join("config.json")));
     vs.load(dir.join("rust_model.ot")).unwrap();
-    let training: Vec<f32> = tch::no_grad(|| {
-        let probs = net
-            .forward_t(&Batch::new(&inputs), false)
-            .softmax(-1, tch::Kind::Float);
-        Vec::<f32>::from(&probs.view([-1]))
-    });
+    let logits = match card.input {
+        Input::Pair => {
+            let p: Vec<&EncodedPair> = inputs
+                .iter()
+                .map(|i| match i {
+                    ModelInput::Pair(p) => p,
+                    ModelInput::Row(_) => unreachable!(),
+                })
+                .collect();
+            net.forward_t(&Batch::new(&p), false)
+        }
+        Input::Packed => {
+            let r: Vec<&PackedRow> = inputs
+                .iter()
+                .map(|i| match i {
+                    ModelInput::Row(r) => r,
+                    ModelInput::Pair(_) => unreachable!(),
+                })
+                .collect();
+            net.forward_packed(&PackedBatch::new(&r), false)
+        }
+    };
+    let training: Vec<f32> =
+        tch::no_grad(|| Vec::<f32>::from(&logits.softmax(-1, tch::Kind::Float).view([-1])));
     let flat = |p: Precision| -> Vec<f32> {
         RelationClassifier::load(&dir, p)
             .unwrap()
-            .probabilities(&inputs)
+            .score(&inputs)
             .unwrap()
             .into_iter()
             .flatten()
@@ -66,13 +85,11 @@ fn inference_encoder_matches_the_training_network() {
         .zip(&float)
         .map(|(a, b)| (a - b).abs())
         .fold(0f32, f32::max);
-    println!(
-        "{} pairs: float32 encoder vs training network, max |Δp| {max_diff:.2e}",
-        pairs.len()
-    );
+    println!("{pairs} pairs: float32 encoder vs training network, max |Δp| {max_diff:.2e}");
+    assert_eq!(training.len(), float.len());
     assert!(max_diff < 1e-4, "max |Δp| {max_diff}");
 
-    let threshold = read_card(&dir).unwrap().threshold;
+    let threshold = card.threshold;
     let decisions = |v: &[f32]| -> Vec<Option<docgraph::relations::schema::Predicate>> {
         v.chunks(docgraph::relations::schema::LABELS)
             .map(|c| decide(c.try_into().unwrap(), threshold).map(|d| d.0))

@@ -305,6 +305,11 @@ impl Encoder {
         }
     }
 
+    /// Position ids the encoder knows (its position embeddings).
+    pub fn max_positions(&self) -> i64 {
+        self.position_embeddings.size()[0]
+    }
+
     /// The precision the linear layers run in.
     pub fn precision(&self) -> Precision {
         self.precision
@@ -313,15 +318,31 @@ impl Encoder {
     /// Hidden states `[batch, tokens, hidden]` of `ids` (`[batch, tokens]`, int64), where
     /// `mask` (same shape) is 1 for real tokens and 0 for padding.
     pub fn forward(&self, ids: &Tensor, mask: &Tensor) -> Tensor {
+        let (batch, len) = ids.size2().expect("ids are [batch, tokens]");
+        let x = Tensor::embedding(&self.word_embeddings, ids, -1, false, false)
+            + self.position_embeddings.narrow(0, 0, len);
+        // Padding gets a large negative score before the softmax, as in BERT.
+        let bias = (mask.to_kind(Kind::Float).view([batch, 1, 1, len]) - 1.0) * 10000.0;
+        self.layers(x, &bias)
+    }
+
+    /// Hidden states of packed rows ([`docgraph::relations::packed`]): `positions` gives each
+    /// token's position id, and `attends` (`[batch, tokens, tokens]`, bool, see
+    /// [`packed_attention`]) which tokens each token may attend to.
+    pub fn forward_packed(&self, ids: &Tensor, positions: &Tensor, attends: &Tensor) -> Tensor {
+        let (batch, len) = ids.size2().expect("ids are [batch, tokens]");
+        let x = Tensor::embedding(&self.word_embeddings, ids, -1, false, false)
+            + Tensor::embedding(&self.position_embeddings, positions, -1, false, false);
+        let bias = (attends.to_kind(Kind::Float).view([batch, 1, len, len]) - 1.0) * 10000.0;
+        self.layers(x, &bias)
+    }
+
+    /// The layers over embeddings `x` (before the embeddings' layer norm), with `bias` added to
+    /// every attention score.
+    fn layers(&self, x: Tensor, bias: &Tensor) -> Tensor {
         tch::no_grad(|| {
-            let (batch, len) = ids.size2().expect("ids are [batch, tokens]");
-            let positions = self.position_embeddings.narrow(0, 0, len);
-            let x = Tensor::embedding(&self.word_embeddings, ids, -1, false, false)
-                + positions
-                + &self.token_type;
-            let mut x = self.embedding_norm.forward(&x);
-            // Padding gets a large negative score before the softmax, as in BERT.
-            let bias = (mask.to_kind(Kind::Float).view([batch, 1, 1, len]) - 1.0) * 10000.0;
+            let (batch, len, _) = x.size3().expect("x is [batch, tokens, hidden]");
+            let mut x = self.embedding_norm.forward(&(x + &self.token_type));
             let hidden = *x.size().last().expect("hidden size");
             let head_dim = hidden / self.heads;
             let scale = 1.0 / (head_dim as f64).sqrt();
@@ -332,7 +353,7 @@ impl Encoder {
                     .view([batch, len, 3, self.heads, head_dim])
                     .permute(&[2, 0, 3, 1, 4]);
                 let (q, k, v) = (qkv.get(0), qkv.get(1), qkv.get(2));
-                let scores = (q * scale).matmul(&k.transpose(-1, -2)) + &bias;
+                let scores = (q * scale).matmul(&k.transpose(-1, -2)) + bias;
                 let context = scores
                     .softmax(-1, Kind::Float)
                     .matmul(&v)
@@ -354,6 +375,16 @@ impl Encoder {
             x
         })
     }
+}
+
+/// Which token of a packed row may attend to which (`[rows, width, width]`, bool), from each
+/// token's group (`[rows, width]`: 0 for text, a pair's own number for its markers) and the
+/// padding mask: a token sees the text of its row and the tokens of its own group, never
+/// padding (see `docgraph::relations::packed`).
+pub fn packed_attention(groups: &Tensor, mask: &Tensor) -> Tensor {
+    let same = groups.unsqueeze(2).eq_tensor(&groups.unsqueeze(1));
+    let text = groups.eq(0).unsqueeze(1);
+    same.logical_or(&text).logical_and(&mask.ne(0).unsqueeze(1))
 }
 
 /// Token ids and attention mask (`[rows, width]` each) of `inputs` padded to the longest
