@@ -14,6 +14,9 @@
 //! capitalised line without closing punctuation). Then a paragraph that is mostly one non-prose
 //! kind lends it to its short pieces: a bibliography split at its full stops is a bibliography
 //! throughout, also "Knowledge graphs." between two of its entries.
+//!
+//! Running headers and footers are found across the document's pages ([`running_lines`]): the
+//! first or last line of a page that, digits aside, opens or closes several other pages too.
 
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +39,9 @@ pub enum TextKind {
     Table,
     /// An affiliation, address or contact block.
     Affiliation,
+    /// A running header or footer: a line that opens or closes many of the document's pages
+    /// (a title, a chapter, a page number). Not read for names or relations.
+    Running,
 }
 
 impl TextKind {
@@ -48,6 +54,7 @@ impl TextKind {
             TextKind::Index => "index",
             TextKind::Table => "table",
             TextKind::Affiliation => "affiliation",
+            TextKind::Running => "running",
         }
     }
 
@@ -258,10 +265,98 @@ pub fn after_headings(kinds: &mut [TextKind], texts: &[&str]) {
     }
 }
 
+/// A line must open (or close) at least this many pages to be a running header (footer)…
+pub const MIN_RUNNING_PAGES: usize = 3;
+/// … and at least one page in this many of the document's.
+pub const RUNNING_SHARE: usize = 4;
+/// Longest running header or footer, in characters.
+const MAX_RUNNING_CHARS: usize = 120;
+
+/// The running headers and footers of a document's pages (their texts, in page order): for
+/// each page, the character ranges of its first and last line when that line, digits aside,
+/// is also the first (last) line of at least [`MIN_RUNNING_PAGES`] pages and of one page in
+/// [`RUNNING_SHARE`].
+pub fn running_lines(pages: &[&str]) -> Vec<Vec<std::ops::Range<usize>>> {
+    /// The first or last non-blank line of a page: its character range and its text with
+    /// digits as `#`, lowercased, spaces collapsed.
+    fn edge(text: &str, last: bool) -> Option<(std::ops::Range<usize>, String)> {
+        let mut start = 0;
+        let mut lines = Vec::new();
+        for line in text.split('\n') {
+            let n = line.chars().count();
+            if !line.trim().is_empty() {
+                lines.push((start..start + n, line));
+            }
+            start += n + 1;
+        }
+        let (range, line) = if last { lines.pop()? } else { lines.into_iter().next()? };
+        let key: String = line
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .map(|c| if c.is_ascii_digit() { '#' } else { c })
+            .collect::<String>()
+            .to_lowercase();
+        (range.len() <= MAX_RUNNING_CHARS).then_some((range, key))
+    }
+    let mut out = vec![Vec::new(); pages.len()];
+    for last in [false, true] {
+        let edges: Vec<Option<(std::ops::Range<usize>, String)>> =
+            pages.iter().map(|p| edge(p, last)).collect();
+        let mut counts: std::collections::HashMap<&str, usize> = Default::default();
+        for (_, key) in edges.iter().flatten() {
+            *counts.entry(key.as_str()).or_default() += 1;
+        }
+        for (page, e) in edges.iter().enumerate() {
+            if let Some((range, key)) = e {
+                let n = counts[key.as_str()];
+                if n >= MIN_RUNNING_PAGES && n * RUNNING_SHARE >= pages.len() {
+                    out[page].push(range.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use TextKind::*;
+
+    #[test]
+    fn lines_that_open_or_close_many_pages_are_running_headers_and_footers() {
+        let pages: Vec<String> = (1..=6)
+            .map(|i| {
+                format!(
+                    "The Medici Bank, chapter {i}\nLorenzo met the pope in Rome on day {i}.\nHe left.\n\n{}",
+                    10 + i
+                )
+            })
+            .collect();
+        let pages: Vec<&str> = pages.iter().map(String::as_str).collect();
+        let running = running_lines(&pages);
+        for (page, ranges) in pages.iter().zip(&running) {
+            let texts: Vec<String> = ranges
+                .iter()
+                .map(|r| page.chars().skip(r.start).take(r.len()).collect())
+                .collect();
+            assert_eq!(texts.len(), 2, "{texts:?}");
+            assert!(texts[0].starts_with("The Medici Bank, chapter"));
+            assert!(texts[1].trim().parse::<u32>().is_ok());
+        }
+        // Two pages are too few; a line on one page in five is not running.
+        assert!(running_lines(&pages[..2]).iter().all(Vec::is_empty));
+        let words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa"];
+        let others: Vec<String> = words
+            .iter()
+            .map(|w| format!("On {w} we wrote.\nThe {w} ends."))
+            .collect();
+        let mut mixed: Vec<&str> = pages[..3].to_vec();
+        mixed.extend(others.iter().map(String::as_str));
+        assert!(running_lines(&mixed).iter().all(Vec::is_empty));
+    }
 
     #[test]
     fn prose_stays_prose() {

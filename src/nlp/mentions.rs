@@ -33,10 +33,13 @@ pub(crate) struct RawMention {
 /// The document's sentences, long ones cut into chunks the model can read whole, each with
 /// its kind of text ([`super::kinds`]: judged alone, then within its paragraph).
 pub(crate) fn sentences(pages: &[PageText]) -> Vec<Sentence> {
+    let texts: Vec<&str> = pages.iter().map(|p| p.text.as_str()).collect();
+    let running = kinds::running_lines(&texts);
     let mut out = Vec::new();
     for (page_index, p) in pages.iter().enumerate() {
         let chars: Vec<char> = p.text.chars().collect();
-        let spans = split_sentences(&p.text);
+        let running = &running[page_index];
+        let spans = cut_at(&chars, split_sentences(&p.text), running);
         let raw = |s: &super::sentences::SentenceSpan| -> String {
             chars[s.start..s.end].iter().collect()
         };
@@ -60,6 +63,14 @@ pub(crate) fn sentences(pages: &[PageText]) -> Vec<Sentence> {
         let texts: Vec<String> = spans.iter().map(raw).collect();
         let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
         kinds::after_headings(&mut kinds, &texts);
+        for (span, kind) in spans.iter().zip(kinds.iter_mut()) {
+            if running
+                .iter()
+                .any(|r| r.start <= span.start && span.end <= r.end)
+            {
+                *kind = TextKind::Running;
+            }
+        }
         for (span, kind) in spans.iter().zip(kinds) {
             for chunk in chunk_span(&chars, span, MAX_SENTENCE_WORDS) {
                 let text: String = chars[chunk.start..chunk.end]
@@ -73,6 +84,41 @@ pub(crate) fn sentences(pages: &[PageText]) -> Vec<Sentence> {
                     text,
                     kind,
                 });
+            }
+        }
+    }
+    out
+}
+
+/// Sentence spans cut where a running header or footer (`lines`) begins or ends inside one, so
+/// that the header is a sentence of its own.
+fn cut_at(
+    chars: &[char],
+    spans: Vec<super::sentences::SentenceSpan>,
+    lines: &[std::ops::Range<usize>],
+) -> Vec<super::sentences::SentenceSpan> {
+    let mut out = Vec::with_capacity(spans.len());
+    for s in spans {
+        let mut cuts: Vec<usize> = lines
+            .iter()
+            .flat_map(|r| [r.start, r.end])
+            .filter(|&c| s.start < c && c < s.end)
+            .collect();
+        cuts.sort_unstable();
+        cuts.dedup();
+        let mut start = s.start;
+        for c in cuts.into_iter().chain([s.end]) {
+            let (mut a, mut b) = (start, c);
+            start = c;
+            // Each piece without the white space at its edges; one of white space only is none.
+            while a < b && chars[a].is_whitespace() {
+                a += 1;
+            }
+            while a < b && chars[b - 1].is_whitespace() {
+                b -= 1;
+            }
+            if a < b {
+                out.push(super::sentences::SentenceSpan { start: a, end: b });
             }
         }
     }
@@ -93,8 +139,11 @@ pub(crate) fn find(
     // A sentence with no capital letter is not read at all: every name the model could find
     // in it would be dropped as junk (see `is_junk_name`), and no name found elsewhere can
     // stand in it, so skipping it changes nothing but the time.
+    //
+    // Running headers and footers are not read either: their names are the body's, repeated
+    // on every page.
     let mut order: Vec<usize> = (0..sentences.len())
-        .filter(|&i| may_name(&sentences[i].text))
+        .filter(|&i| sentences[i].kind != TextKind::Running && may_name(&sentences[i].text))
         .collect();
     order.sort_by_key(|&i| (sentences[i].text.len(), i));
     let batches: Vec<&[usize]> = order.chunks(BATCH_SIZE).collect();
@@ -206,7 +255,7 @@ fn propagate(raw: &mut Vec<RawMention>, sentences: &[Sentence]) {
             if budget == 0 {
                 break;
             }
-            if !s.text.contains(name.as_str()) {
+            if s.kind == TextKind::Running || !s.text.contains(name.as_str()) {
                 continue;
             }
             let chars: Vec<char> = s.text.chars().collect();
@@ -384,6 +433,43 @@ pub(crate) mod tests {
         let inferred: Vec<_> = mentions.iter().filter(|m| m.inferred).collect();
         assert!(inferred.iter().all(|m| m.entity_type == EntityType::ORG));
         assert_eq!(inferred.len(), MIN_PROPAGATION_CAP, "capped");
+    }
+
+    #[test]
+    fn a_running_header_is_a_sentence_of_its_own_and_propagation_skips_it() {
+        // The header runs into the body's first sentence (no full stop between them).
+        let pages: Vec<PageText> = (1..=4)
+            .map(|i| PageText {
+                page: i,
+                source: PageSource::Text,
+                text: format!(
+                    "Annual Report of Nordwind Energy\nHelena Varga works for Nordwind Energy in \
+                     Hamburg.\n\nPage {i}"
+                ),
+            })
+            .collect();
+        let s = sentences(&pages);
+        let on_first: Vec<(&str, TextKind)> = s
+            .iter()
+            .filter(|s| s.page_index == 0)
+            .map(|s| (s.text.as_str(), s.kind))
+            .collect();
+        assert_eq!(
+            on_first,
+            vec![
+                ("Annual Report of Nordwind Energy", TextKind::Running),
+                (
+                    "Helena Varga works for Nordwind Energy in Hamburg.",
+                    TextKind::Prose
+                ),
+                ("Page 1", TextKind::Running),
+            ]
+        );
+        let mut found = vec![raw(1, 23, 38, EntityType::ORG)];
+        propagate(&mut found, &s);
+        assert!(found.iter().all(|m| s[m.sentence].kind == TextKind::Prose));
+        // One page alone has no running lines.
+        assert!(sentences(&pages[..1]).iter().all(|s| s.kind != TextKind::Running));
     }
 
     #[test]
