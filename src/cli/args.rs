@@ -195,7 +195,8 @@ pub struct PipelineArgs {
     pub no_cooccurrence: bool,
     /// Which text typed relations are read from: prose (running text), or all (also
     /// headings, reference lists, indexes, tables and affiliation lines, which the relation
-    /// model was not trained on and mostly misreads). Entities and co-occurrences come from all but running headers and footers.
+    /// model was not trained on and mostly misreads). Entities and co-occurrences come from
+    /// all but running headers and footers.
     #[arg(long, value_enum, value_name = "TEXT", default_value_t = RelationsFrom::Prose)]
     pub relations_from: RelationsFrom,
     /// Tesseract language data folder [default: /usr/share/tesseract-ocr/5/tessdata]
