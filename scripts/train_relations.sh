@@ -3,13 +3,13 @@
 # README's two commands; CI does not train). CPU only, fixed seed; prints dev P/R/F1 per
 # predicate after every epoch and keeps the best epoch and threshold of each step.
 #
-#   bash scripts/train_relations.sh            # the three steps below, about 75 minutes on 2 cores
+#   bash scripts/train_relations.sh            # the two steps below, about an hour on 2 cores
 #
 # 1. pair:    one pass per candidate pair, entities marked inline, from the NER model's encoder
-#             (4 epochs, learning rate 1e-4): the model the first releases shipped;
+#             (4 epochs, learning rate 1e-4): the model the first releases shipped, here the
+#             teacher of step 2;
 # 2. packed:  the one-pass model (all pairs of a sentence in one pass, markers after the text),
-#             from step 1's weights (6 epochs, 1e-4);
-# 3. distill: step 2 trained 3 more epochs (3e-5) on the gold labels and on step 1's
+#             from step 1's weights (6 epochs, 1e-4), trained on the gold labels and on step 1's
 #             probabilities (half each, temperature 2). This is what ships.
 #
 # Each step writes its own folder under target/train-relations and is skipped when that folder
@@ -38,9 +38,8 @@ step() {
 }
 
 step "$work/pair" --input pair --base models/ner-minilm-l6-conll03 --epochs 4 --lr 1e-4 "$@"
-step "$work/packed" --input packed --base "$work/pair" --epochs 6 --lr 1e-4 "$@"
-step "$work/distill" --input packed --base "$work/packed" --teacher "$work/pair" \
-  --epochs 3 --lr 3e-5 "$@"
+step "$work/packed" --input packed --base "$work/pair" --teacher "$work/pair" \
+  --epochs 6 --lr 1e-4 "$@"
 mkdir -p models/relations-minilm-conll04
-cp "$work/distill"/{rust_model.ot,config.json,vocab.txt,docgraph.json} models/relations-minilm-conll04/
+cp "$work/packed"/{rust_model.ot,config.json,vocab.txt,docgraph.json} models/relations-minilm-conll04/
 echo "models/relations-minilm-conll04: $(cat models/relations-minilm-conll04/docgraph.json | tr -d '\n ')"

@@ -289,7 +289,11 @@ pub fn running_lines(pages: &[&str]) -> Vec<Vec<std::ops::Range<usize>>> {
             }
             start += n + 1;
         }
-        let (range, line) = if last { lines.pop()? } else { lines.into_iter().next()? };
+        let (range, line) = if last {
+            lines.pop()?
+        } else {
+            lines.into_iter().next()?
+        };
         let key: String = line
             .split_whitespace()
             .collect::<Vec<_>>()
@@ -348,7 +352,9 @@ mod tests {
         }
         // Two pages are too few; a line on one page in five is not running.
         assert!(running_lines(&pages[..2]).iter().all(Vec::is_empty));
-        let words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa"];
+        let words = [
+            "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+        ];
         let others: Vec<String> = words
             .iter()
             .map(|w| format!("On {w} we wrote.\nThe {w} ends."))

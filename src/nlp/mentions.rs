@@ -469,7 +469,9 @@ pub(crate) mod tests {
         propagate(&mut found, &s);
         assert!(found.iter().all(|m| s[m.sentence].kind == TextKind::Prose));
         // One page alone has no running lines.
-        assert!(sentences(&pages[..1]).iter().all(|s| s.kind != TextKind::Running));
+        assert!(sentences(&pages[..1])
+            .iter()
+            .all(|s| s.kind != TextKind::Running));
     }
 
     #[test]
