@@ -273,9 +273,9 @@ pub const RUNNING_SHARE: usize = 4;
 const MAX_RUNNING_CHARS: usize = 120;
 
 /// The running headers and footers of a document's pages (their texts, in page order): for
-/// each page, the character ranges of its first and last line when that line, digits aside,
-/// is also the first (last) line of at least [`MIN_RUNNING_PAGES`] pages and of one page in
-/// [`RUNNING_SHARE`].
+/// each page of two lines or more, the character ranges of its first and last line when that
+/// line, digits aside, is also the first (last) line of at least [`MIN_RUNNING_PAGES`] pages
+/// and of one page in [`RUNNING_SHARE`].
 pub fn running_lines(pages: &[&str]) -> Vec<Vec<std::ops::Range<usize>>> {
     /// The first or last non-blank line of a page: its character range and its text with
     /// digits as `#`, lowercased, spaces collapsed.
@@ -288,6 +288,10 @@ pub fn running_lines(pages: &[&str]) -> Vec<Vec<std::ops::Range<usize>>> {
                 lines.push((start..start + n, line));
             }
             start += n + 1;
+        }
+        // A header sits above other text, a footer below it: a page's only line is neither.
+        if lines.len() < 2 {
+            return None;
         }
         let (range, line) = if last {
             lines.pop()?
@@ -350,6 +354,12 @@ mod tests {
             assert!(texts[0].starts_with("The Medici Bank, chapter"));
             assert!(texts[1].trim().parse::<u32>().is_ok());
         }
+        // A page's only line is neither header nor footer, however many pages repeat it.
+        let alone: Vec<String> = (1..=6)
+            .map(|i| format!("On day {i}, Ann met Bo."))
+            .collect();
+        let alone: Vec<&str> = alone.iter().map(String::as_str).collect();
+        assert!(running_lines(&alone).iter().all(Vec::is_empty));
         // Two pages are too few; a line on one page in five is not running.
         assert!(running_lines(&pages[..2]).iter().all(Vec::is_empty));
         let words = [

@@ -27,12 +27,10 @@ use std::time::Instant;
 
 use docgraph::record::EntityType;
 use docgraph::relations::eval::{gold_inputs, read_conll04, score_pairs, GoldPair};
-use docgraph::relations::model::{
-    EncodedPair, Input, ModelCard, ModelInput, PairEncoder, CARD_FILE,
-};
-use docgraph::relations::packed::{inline_marker_text, marker_id, MarkerKind, PackedRow};
+use docgraph::relations::model::{Input, ModelCard, ModelInput, PairEncoder, CARD_FILE};
+use docgraph::relations::packed::{inline_marker_text, marker_id, MarkerKind};
 use docgraph::relations::schema::{Predicate, LABELS};
-use docgraph_torch::training::{Batch, PackedBatch, RelationNet};
+use docgraph_torch::training::RelationNet;
 use rust_bert::bert::BertConfig;
 use rust_bert::Config as _;
 use tch::nn::OptimizerConfig;
@@ -98,20 +96,8 @@ type Example = (ModelInput, Vec<GoldPair>);
 
 /// Logits of a batch of passes (all of one kind), their pairs in order.
 fn logits(net: &RelationNet, ex: &[&Example], train: bool) -> Tensor {
-    let mut pairs: Vec<&EncodedPair> = Vec::new();
-    let mut rows: Vec<&PackedRow> = Vec::new();
-    for (input, _) in ex {
-        match input {
-            ModelInput::Pair(p) => pairs.push(p),
-            ModelInput::Row(r) => rows.push(r),
-        }
-    }
-    if rows.is_empty() {
-        net.forward_t(&Batch::new(&pairs), train)
-    } else {
-        assert!(pairs.is_empty(), "one kind of input per run");
-        net.forward_packed(&PackedBatch::new(&rows), train)
-    }
+    let inputs: Vec<&ModelInput> = ex.iter().map(|e| &e.0).collect();
+    net.forward_inputs(&inputs, train)
 }
 
 /// Batches of similar length, in a fixed order (shuffled per epoch by the caller).

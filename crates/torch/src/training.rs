@@ -3,7 +3,7 @@
 //! `examples/train_relations.rs`; at run time docgraph reads the same weights with
 //! [`crate::heads::HeadModel`] (checked equal in `tests/training.rs`).
 
-use docgraph::relations::model::EncodedPair;
+use docgraph::relations::model::{EncodedPair, ModelInput};
 use docgraph::relations::packed::PackedRow;
 use docgraph::relations::schema::LABELS;
 use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
@@ -135,6 +135,25 @@ impl RelationNet {
 }
 
 impl RelationNet {
+    /// Logits `[pairs, LABELS]` of model passes (all of one kind: pairs or packed rows), their
+    /// pairs in order.
+    pub fn forward_inputs(&self, inputs: &[&ModelInput], train: bool) -> Tensor {
+        let mut pairs: Vec<&EncodedPair> = Vec::new();
+        let mut rows: Vec<&PackedRow> = Vec::new();
+        for input in inputs {
+            match input {
+                ModelInput::Pair(p) => pairs.push(p),
+                ModelInput::Row(r) => rows.push(r),
+            }
+        }
+        if rows.is_empty() {
+            self.forward_t(&Batch::new(&pairs), train)
+        } else {
+            assert!(pairs.is_empty(), "pair and packed inputs in one batch");
+            self.forward_packed(&PackedBatch::new(&rows), train)
+        }
+    }
+
     /// Logits `[pairs, LABELS]` of packed rows' pairs, row after row, with labels the pair's
     /// types do not allow pushed to -10⁴.
     pub fn forward_packed(&self, batch: &PackedBatch, train: bool) -> Tensor {

@@ -1,17 +1,14 @@
 //! The relation network as trained (rust-bert's BERT, [`RelationNet`]) against what docgraph
-//! runs at inference (its own encoder, through this crate's shared library), on real pairs (or
-//! packed rows, for a one-pass model) of
-//! CoNLL04's development split, read from `../shared/data/conll04` (or `DOCGRAPH_CONLL04`).
+//! runs at inference (its own encoder, through this crate's shared library), on the passes the
+//! shipped model reads (packed rows, or pairs for a pair model) of CoNLL04's development split,
+//! read from `../shared/data/conll04` (or `DOCGRAPH_CONLL04`).
 
 use std::path::PathBuf;
 
 use docgraph::relations::eval::{gold_inputs, read_conll04_dev, GoldSentence};
-use docgraph::relations::model::{
-    decide, read_card, EncodedPair, Input, ModelInput, PairEncoder, RelationClassifier,
-};
-use docgraph::relations::packed::PackedRow;
+use docgraph::relations::model::{decide, read_card, ModelInput, PairEncoder, RelationClassifier};
 use docgraph::runtime::Precision;
-use docgraph_torch::training::{Batch, PackedBatch, RelationNet};
+use docgraph_torch::training::RelationNet;
 
 /// The repository's root.
 fn root() -> PathBuf {
@@ -46,28 +43,7 @@ fn inference_encoder_matches_the_training_network() {
     let mut vs = tch::nn::VarStore::new(tch::Device::Cpu);
     let net = RelationNet::new(&vs.root(), &BertConfig::from_file(dir.join("config.json")));
     vs.load(dir.join("rust_model.ot")).unwrap();
-    let logits = match card.input {
-        Input::Pair => {
-            let p: Vec<&EncodedPair> = inputs
-                .iter()
-                .map(|i| match i {
-                    ModelInput::Pair(p) => p,
-                    ModelInput::Row(_) => unreachable!(),
-                })
-                .collect();
-            net.forward_t(&Batch::new(&p), false)
-        }
-        Input::Packed => {
-            let r: Vec<&PackedRow> = inputs
-                .iter()
-                .map(|i| match i {
-                    ModelInput::Row(r) => r,
-                    ModelInput::Pair(_) => unreachable!(),
-                })
-                .collect();
-            net.forward_packed(&PackedBatch::new(&r), false)
-        }
-    };
+    let logits = net.forward_inputs(&inputs, false);
     let training: Vec<f32> =
         tch::no_grad(|| Vec::<f32>::from(&logits.softmax(-1, tch::Kind::Float).view([-1])));
     let flat = |p: Precision| -> Vec<f32> {
