@@ -13,9 +13,7 @@ use docgraph::record::EntityType;
 use docgraph::relations::eval::{
     gold_inputs, read_conll04_dev, score_pairs, Counts, GoldSentence, Scores,
 };
-use docgraph::relations::model::{
-    decide, read_card, Input, ModelInput, PairEncoder, RelationClassifier,
-};
+use docgraph::relations::model::{decide, read_card, ModelInput, PairEncoder, RelationClassifier};
 use docgraph::relations::schema::Predicate;
 use docgraph::runtime::Precision;
 use docgraph::{Config, Pipeline};
@@ -50,12 +48,8 @@ fn gold_entity_decisions(
     let (mut passes, left_out) = gold_inputs(dev, &encoder, card.input);
     assert_eq!(left_out, 0, "candidate pairs that fit no pass");
     passes.sort_by_key(|p| p.0.len());
-    let batch = match card.input {
-        Input::Pair => docgraph::relations::BATCH_SIZE,
-        Input::Packed => docgraph::relations::ROWS_PER_BATCH,
-    };
     let mut scored = Vec::new();
-    for chunk in passes.chunks(batch) {
+    for chunk in passes.chunks(card.input.batch()) {
         let inputs: Vec<&ModelInput> = chunk.iter().map(|p| &p.0).collect();
         let pairs = chunk.iter().flat_map(|p| p.1.iter().copied());
         scored.extend(pairs.zip(classifier.score(&inputs).unwrap()));

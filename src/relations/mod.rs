@@ -8,8 +8,9 @@
 //! whose card says `"input": "pair"` reads one pass per pair, the entities marked inline
 //! ([`model::PairEncoder::encode`]). Passes are sorted by length and scored in batches spread
 //! over the worker pool, each batch on a classifier leased from a pool of instances. A pair is
-//! related when its most probable predicate reaches the threshold. Pairs whose types fit no predicate are never scored,
-//! so a mistyped entity cannot be given a relation its type does not allow.
+//! related when its most probable predicate reaches the threshold. Pairs whose types fit no
+//! predicate are never scored, so a mistyped entity cannot be given a relation its type does
+//! not allow.
 //!
 //! Entities named close together in a sentence without a typed relation between them can also
 //! be kept as co-occurrences (`predicate: None`), a weaker and separate kind of edge.
@@ -45,13 +46,6 @@ pub const DEFAULT_MODEL_SUBDIR: &str = "models/relations-minilm-conll04";
 /// Candidate pairs scored per sentence at most, nearest first: a sentence that is a table of
 /// names would otherwise cost the square of its length.
 pub const MAX_PAIRS_PER_SENTENCE: usize = 48;
-
-/// Pairs per forward pass of a model that reads one pair a pass (sorted by length, so padding
-/// stays small).
-pub const BATCH_SIZE: usize = 16;
-
-/// Packed rows per forward pass of a one-pass model (a row holds a sentence's pairs).
-pub const ROWS_PER_BATCH: usize = 4;
 
 /// Co-occurrence joins mentions at most this many mentions apart within a sentence.
 pub const COOCCURRENCE_WINDOW: usize = 4;
@@ -232,13 +226,9 @@ fn typed_relations(
     // parallel runs give the model identical batches.
     let mut order: Vec<usize> = (0..units.len()).collect();
     order.sort_by_key(|&i| (units[i].0.len(), i));
-    let batch_size = match models.input {
-        model::Input::Pair => BATCH_SIZE,
-        model::Input::Packed => ROWS_PER_BATCH,
-    };
     let clock = crate::clock::Carried::here();
     let scored: Vec<Vec<(usize, [f32; LABELS])>> = order
-        .chunks(batch_size)
+        .chunks(models.input.batch())
         .collect::<Vec<_>>()
         .par_iter()
         .map(|batch| {

@@ -176,6 +176,17 @@ pub enum Input {
     Packed,
 }
 
+impl Input {
+    /// Passes per forward pass of the model (sorted by length, so padding stays small): 16
+    /// pairs, or 4 packed rows (a row holds a sentence's pairs).
+    pub fn batch(self) -> usize {
+        match self {
+            Input::Pair => 16,
+            Input::Packed => 4,
+        }
+    }
+}
+
 /// One pass of the model: a pair marked inline, or a packed row of pairs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ModelInput {
@@ -198,12 +209,32 @@ impl ModelInput {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
 
-    /// Pairs the pass scores.
-    pub fn pairs(&self) -> usize {
-        match self {
-            ModelInput::Pair(_) => 1,
-            ModelInput::Row(r) => r.pairs.len(),
+/// A batch of passes split by kind: a model reads one kind at a time.
+#[derive(Debug)]
+pub enum Passes<'a> {
+    /// Pairs marked inline, one pass each.
+    Pairs(Vec<&'a EncodedPair>),
+    /// Packed rows.
+    Rows(Vec<&'a PackedRow>),
+}
+
+impl<'a> Passes<'a> {
+    /// `inputs` as one kind; an error when they mix kinds.
+    pub fn of(inputs: &[&'a ModelInput]) -> Result<Self> {
+        let mut pairs = Vec::new();
+        let mut rows = Vec::new();
+        for i in inputs {
+            match i {
+                ModelInput::Pair(p) => pairs.push(p),
+                ModelInput::Row(r) => rows.push(r),
+            }
+        }
+        match (pairs.is_empty(), rows.is_empty()) {
+            (_, true) => Ok(Passes::Pairs(pairs)),
+            (true, false) => Ok(Passes::Rows(rows)),
+            (false, false) => Err(Error::Model("pair and packed inputs in one batch".into())),
         }
     }
 }
@@ -298,18 +329,9 @@ impl RelationClassifier {
     /// Label probabilities of the pairs of `inputs` (all of one kind), pass after pass, each
     /// pass's pairs in order.
     pub fn score(&self, inputs: &[&ModelInput]) -> Result<Vec<[f32; LABELS]>> {
-        let mut pairs = Vec::new();
-        let mut rows = Vec::new();
-        for i in inputs {
-            match i {
-                ModelInput::Pair(p) => pairs.push(p),
-                ModelInput::Row(r) => rows.push(r),
-            }
-        }
-        match (pairs.is_empty(), rows.is_empty()) {
-            (_, true) => self.probabilities(&pairs),
-            (true, false) => self.packed_probabilities(&rows),
-            (false, false) => Err(Error::Model("pair and packed inputs in one batch".into())),
+        match Passes::of(inputs)? {
+            Passes::Pairs(pairs) => self.probabilities(&pairs),
+            Passes::Rows(rows) => self.packed_probabilities(&rows),
         }
     }
 

@@ -110,7 +110,7 @@ fn buckets(ex: &[Example], size: usize) -> Vec<Vec<usize>> {
 /// Starts each marker token's vector at the mean of its inline marker's sub-word vectors.
 fn seed_markers(vs: &nn::VarStore, enc: &PairEncoder) {
     let vars = vs.variables();
-    let mut emb = vars["bert.embeddings.word_embeddings.weight"].shallow_clone();
+    let emb = vars["bert.embeddings.word_embeddings.weight"].shallow_clone();
     tch::no_grad(|| {
         for kind in MarkerKind::ALL {
             for t in EntityType::ALL {
@@ -122,7 +122,6 @@ fn seed_markers(vs: &nn::VarStore, enc: &PairEncoder) {
             }
         }
     });
-    let _ = &mut emb;
 }
 
 /// xorshift64*: a seeded shuffle without another dependency.

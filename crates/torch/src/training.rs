@@ -3,7 +3,7 @@
 //! `examples/train_relations.rs`; at run time docgraph reads the same weights with
 //! [`crate::heads::HeadModel`] (checked equal in `tests/training.rs`).
 
-use docgraph::relations::model::{EncodedPair, ModelInput};
+use docgraph::relations::model::{EncodedPair, ModelInput, Passes};
 use docgraph::relations::packed::PackedRow;
 use docgraph::relations::schema::LABELS;
 use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
@@ -138,19 +138,9 @@ impl RelationNet {
     /// Logits `[pairs, LABELS]` of model passes (all of one kind: pairs or packed rows), their
     /// pairs in order.
     pub fn forward_inputs(&self, inputs: &[&ModelInput], train: bool) -> Tensor {
-        let mut pairs: Vec<&EncodedPair> = Vec::new();
-        let mut rows: Vec<&PackedRow> = Vec::new();
-        for input in inputs {
-            match input {
-                ModelInput::Pair(p) => pairs.push(p),
-                ModelInput::Row(r) => rows.push(r),
-            }
-        }
-        if rows.is_empty() {
-            self.forward_t(&Batch::new(&pairs), train)
-        } else {
-            assert!(pairs.is_empty(), "pair and packed inputs in one batch");
-            self.forward_packed(&PackedBatch::new(&rows), train)
+        match Passes::of(inputs).expect("one kind of input per batch") {
+            Passes::Pairs(pairs) => self.forward_t(&Batch::new(&pairs), train),
+            Passes::Rows(rows) => self.forward_packed(&PackedBatch::new(&rows), train),
         }
     }
 
