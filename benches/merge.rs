@@ -80,6 +80,8 @@ fn document(i: usize, pool: usize, rng: &mut Rng) -> DocumentResult {
                     a.text, b.text
                 ),
                 kind: Default::default(),
+                basis: Default::default(),
+                premises: Vec::new(),
             }
         })
         .collect();
@@ -89,6 +91,7 @@ fn document(i: usize, pool: usize, rng: &mut Rng) -> DocumentResult {
         mentions,
         relations,
         sentence_kinds: Vec::new(),
+        references: Vec::new(),
         pages: Vec::new(),
     }
 }

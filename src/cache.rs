@@ -29,8 +29,9 @@ use crate::record::{DocStatus, DocumentResult};
 /// one's. 2: scans finer than 300 dpi are read at 300, and OCR'd pages give their resolution.
 /// 3: whole names (`nlp::boundaries`), datelines and headlines as sentences, ToUnicode maps
 /// read entry by entry, documents without text failed (`no_text`), typed relations from prose only
-/// (sentence kinds recorded).
-const RESULTS_REVISION: u32 = 3;
+/// (sentence kinds recorded). 4: pronouns and descriptions resolved (`references`), relations
+/// read through them and inferred (`basis`, `premises`).
+const RESULTS_REVISION: u32 = 4;
 
 /// The cache of one configuration.
 #[derive(Debug, Clone)]
@@ -244,6 +245,7 @@ mod tests {
             mentions: Vec::new(),
             relations: Vec::new(),
             sentence_kinds: Vec::new(),
+            references: Vec::new(),
             pages: Vec::new(),
         }
     }

@@ -200,6 +200,111 @@ pub struct RelationMention {
     /// What kind of text the sentence is (absent: prose).
     #[serde(default, skip_serializing_if = "TextKind::is_prose")]
     pub kind: TextKind,
+    /// How the relation is known (absent: stated in the sentence between two names). For an
+    /// inferred relation the sentence is the first premise's, and the spans point at the
+    /// mentions the inference joined, which can stand in other sentences.
+    #[serde(default, skip_serializing_if = "Basis::is_stated")]
+    pub basis: Basis,
+    /// For a relation inferred along a chain, the relations it follows from, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub premises: Vec<Premise>,
+}
+
+/// How a relation is known.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// Stated in one sentence between two named mentions.
+    #[default]
+    Stated,
+    /// Stated in one sentence, one end (or both) a pronoun or description resolved to the
+    /// entity ([`Reference`]): "It is headquartered in Munich".
+    Reference,
+    /// Inferred along a `Located_In` chain: `Located_In` is transitive, and `OrgBased_In` and
+    /// `Live_In` carry up it ("X is based in Leeds", "Leeds is in England": X is based in
+    /// England).
+    Chain,
+    /// Inferred from the document as a whole: a place it names lies in the one country it
+    /// names (a prior, right about half the time on Wikipedia openings; see
+    /// [`crate::relations::infer`]).
+    Country,
+}
+
+impl Basis {
+    /// Stated in one sentence (the default, not written out).
+    pub fn is_stated(&self) -> bool {
+        *self == Basis::Stated
+    }
+
+    /// Read in a sentence (by names or through a reference), not inferred.
+    pub fn is_read(&self) -> bool {
+        matches!(self, Basis::Stated | Basis::Reference)
+    }
+
+    /// The name written in outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Basis::Stated => "stated",
+            Basis::Reference => "reference",
+            Basis::Chain => "chain",
+            Basis::Country => "country",
+        }
+    }
+}
+
+/// A relation an inferred one rests on: its entities, predicate and where it was read.
+#[derive(Debug, Clone, PartialEq, PartialOrd, Serialize, Deserialize)]
+pub struct Premise {
+    /// Key of the head entity.
+    pub subject: String,
+    /// The predicate.
+    pub predicate: Predicate,
+    /// Key of the tail entity.
+    pub object: String,
+    /// 1-based page of its sentence.
+    pub page: u32,
+    /// Sentence start in the page text (characters).
+    pub start: usize,
+    /// Sentence end in the page text (characters).
+    pub end: usize,
+}
+
+/// A pronoun or description ("he", "its", "the company") resolved to an entity its document
+/// names, so that what the sentence says of it counts for that entity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reference {
+    /// The words as they stand in the page text.
+    pub text: String,
+    /// Key of the entity it refers to.
+    pub key: String,
+    /// That entity's type.
+    #[serde(rename = "type")]
+    pub entity_type: EntityType,
+    /// 1-based page.
+    pub page: u32,
+    /// First character in the page text.
+    pub start: usize,
+    /// Character after the last, in the page text.
+    pub end: usize,
+    /// The named mention it was resolved to: page, start, end.
+    pub antecedent: (u32, usize, usize),
+    /// The rule that resolved it.
+    pub rule: ReferenceRule,
+}
+
+/// How a [`Reference`] was resolved (see [`crate::nlp::coref`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferenceRule {
+    /// To the document's topic: the first entity of a fitting type it names.
+    Topic,
+    /// To the nearest entity of a fitting type named before it.
+    Recent,
+    /// A description to the nearest earlier name that ends in its noun ("the county" →
+    /// "Adams County").
+    Named,
 }
 
 /// A sentence that is not prose, and what it is instead (see [`TextKind`]).
@@ -387,6 +492,9 @@ pub struct DocumentResult {
     /// Its sentences that are not prose, in page and offset order (every other one is).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sentence_kinds: Vec<SentenceKind>,
+    /// Pronouns and descriptions resolved to its entities, in page and offset order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<Reference>,
     /// Page texts (kept only when asked for).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pages: Vec<PageText>,
@@ -404,6 +512,7 @@ impl DocumentResult {
             mentions: Vec::new(),
             relations: Vec::new(),
             sentence_kinds: Vec::new(),
+            references: Vec::new(),
             pages: Vec::new(),
         }
     }

@@ -155,6 +155,7 @@ mod tests {
             mentions: Vec::new(),
             relations: Vec::new(),
             sentence_kinds: Vec::new(),
+            references: Vec::new(),
             pages: Vec::new(),
         }
     }

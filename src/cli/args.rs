@@ -199,6 +199,11 @@ pub struct PipelineArgs {
     /// all but running headers and footers.
     #[arg(long, value_enum, value_name = "TEXT", default_value_t = RelationsFrom::Prose)]
     pub relations_from: RelationsFrom,
+    /// Add no inferred relations: by default, what follows along Located_In chains is added
+    /// ("X is based in Leeds", "Leeds is in England": X is based in England), marked
+    /// "basis": "chain" with the relations it rests on.
+    #[arg(long)]
+    pub no_inference: bool,
     /// Tesseract language data folder [default: /usr/share/tesseract-ocr/5/tessdata]
     #[arg(long, value_name = "DIR")]
     pub tessdata: Option<PathBuf>,
@@ -283,6 +288,9 @@ impl PipelineArgs {
         if self.no_relation_model {
             a.push("--no-relation-model".into());
         }
+        if self.no_inference {
+            a.push("--no-inference".into());
+        }
         a
     }
 
@@ -300,6 +308,7 @@ impl PipelineArgs {
         c.cooccurrence = !self.no_cooccurrence;
         c.relations_from_all = self.relations_from == RelationsFrom::All;
         c.relation_model = !self.no_relation_model;
+        c.inference = !self.no_inference;
         c.tessdata = self.tessdata.clone();
         c.ocr_language = self.lang.clone();
         c.workers = self.workers.unwrap_or(0);

@@ -147,7 +147,7 @@ function entityButton(i) {
   return b;
 }
 
-function predLabel(r) { return r.predicate || "co-occurs with"; }
+function predLabel(r) { return (r.predicate || "co-occurs with") + (r.inferred ? " (inferred)" : ""); }
 
 // The panel for an entity: name, type, aliases, documents, relations.
 function showEntity(i) {
@@ -188,8 +188,16 @@ function showRelation(ri) {
   p.append(el("div", {}, el("span", { class: "pred", style: `color:${PRED_COLOR[r.predicate] || "#666"}` }, predLabel(r)),
     r.confidence === null ? "" : ` · confidence ${r.confidence.toFixed(3)}`, ` · ${r.weight} sentence${r.weight === 1 ? "" : "s"}`));
   p.append(el("h3", {}, "Supporting sentences"));
-  for (const v of r.evidence)
-    p.append(el("blockquote", {}, v.sentence, el("cite", {}, `${D[v.document]}, page ${v.page}`)));
+  for (const v of r.evidence) {
+    if (v.basis === "chain") {
+      p.append(el("div", { class: "muted" }, "Inferred along a Located_In chain from:"));
+      p.append(el("ul", {}, ...v.premises.map(q => el("li", {}, q))));
+    }
+    if (v.basis === "country")
+      p.append(el("div", { class: "muted" }, "Inferred: the only country the document names (a prior, not a reading)"));
+    const how = v.basis === "reference" ? el("div", { class: "muted" }, "an end is a pronoun or description resolved to the entity") : "";
+    p.append(el("blockquote", {}, v.sentence, how, el("cite", {}, `${D[v.document]}, page ${v.page}`)));
+  }
   if (r.weight > r.evidence.length)
     p.append(el("div", { class: "muted" }, `${r.weight - r.evidence.length} more not kept`));
   const back = el("div", {}, "Back to ", entityButton(r.source), " or ", entityButton(r.target));
@@ -228,7 +236,7 @@ function draw(i) {
     const g = svg("g", { class: "edge", "data-relation": ri, tabindex: "0" });
     const col = PRED_COLOR[r.predicate] || COOC_COLOR;
     const line = svg("line", { x1: x1 + dx / len * off, y1: y1 + dy / len * off, x2: x2 + dx / len * off, y2: y2 + dy / len * off,
-      stroke: col, "stroke-width": Math.min(1.5 + r.weight, 5), "stroke-dasharray": r.predicate ? "" : "5 4" });
+      stroke: col, "stroke-width": Math.min(1.5 + r.weight, 5), "stroke-dasharray": r.inferred ? "2 3" : r.predicate ? "" : "5 4" });
     if (r.predicate) line.setAttribute("marker-end", `url(#arrow-${r.predicate})`);
     const title = svg("title"); title.textContent = `${E[r.source].name} ${predLabel(r)} ${E[r.target].name}`;
     g.append(line, title);

@@ -56,6 +56,8 @@ struct EdgeIn {
     #[serde(default)]
     confidence: Option<f32>,
     #[serde(default)]
+    inferred: bool,
+    #[serde(default)]
     provenance: Vec<ProvenanceIn>,
 }
 
@@ -64,6 +66,18 @@ struct ProvenanceIn {
     document: String,
     page: u32,
     sentence: String,
+    #[serde(default)]
+    basis: Option<String>,
+    #[serde(default)]
+    premises: Vec<PremiseIn>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PremiseIn {
+    subject: String,
+    predicate: String,
+    object: String,
+    page: u32,
 }
 
 /// An entity in a view.
@@ -93,6 +107,14 @@ pub struct Evidence {
     pub page: u32,
     /// The sentence.
     pub sentence: String,
+    /// `reference` where a pronoun or description stands for an end, `chain` where the
+    /// relation is inferred (the sentence is its first premise's); absent when stated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub basis: Option<String>,
+    /// For an inferred relation, its premises in words ("Brill Located_In Oakham County,
+    /// page 1").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub premises: Vec<String>,
 }
 
 /// A relation in a view, between entities by index into [`View::entities`].
@@ -108,6 +130,9 @@ pub struct Relation {
     pub confidence: Option<f32>,
     /// Sentences reading it.
     pub weight: usize,
+    /// No sentence states it: it follows from others.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub inferred: bool,
     /// The sentences kept as evidence.
     pub evidence: Vec<Evidence>,
 }
@@ -219,6 +244,7 @@ impl View {
                     predicate: e.predicate.clone(),
                     confidence: e.confidence,
                     weight: e.weight,
+                    inferred: e.inferred,
                     evidence: e
                         .provenance
                         .iter()
@@ -227,6 +253,17 @@ impl View {
                                 document: doc_index(&p.document)?,
                                 page: p.page,
                                 sentence: p.sentence.clone(),
+                                basis: p.basis.clone(),
+                                premises: p
+                                    .premises
+                                    .iter()
+                                    .map(|q| {
+                                        format!(
+                                            "{} {} {}, page {}",
+                                            q.subject, q.predicate, q.object, q.page
+                                        )
+                                    })
+                                    .collect(),
                             })
                         })
                         .collect(),

@@ -142,6 +142,9 @@ pub struct RelationOut {
     pub confidence: Option<f32>,
     /// Sentences reading it.
     pub weight: usize,
+    /// No sentence states it: inferred (its evidence says how).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub inferred: bool,
     /// The sentences kept, with their document and page.
     pub evidence: Vec<EvidenceOut>,
 }
@@ -196,6 +199,7 @@ pub fn report(view: &View, e: &Entity) -> EntityReport {
                 },
                 confidence: r.confidence,
                 weight: r.weight,
+                inferred: r.inferred,
                 evidence: r
                     .evidence
                     .iter()
@@ -262,7 +266,11 @@ pub fn to_text(r: &EntityReport) -> String {
         let _ = writeln!(s, "  relations: none");
     }
     for rel in &r.relations {
-        let label = rel.predicate.as_deref().unwrap_or("co-occurs with");
+        let label = format!(
+            "{}{}",
+            rel.predicate.as_deref().unwrap_or("co-occurs with"),
+            if rel.inferred { " (inferred)" } else { "" }
+        );
         let conf = rel
             .confidence
             .map(|c| format!(" {c:.2}"))
@@ -311,10 +319,13 @@ mod tests {
                 predicate: Some("Work_For".into()),
                 confidence: Some(0.9),
                 weight: 1,
+                inferred: false,
                 evidence: vec![Evidence {
                     document: 0,
                     page: 1,
                     sentence: "Helena Varga works for Nordbank.".into(),
+                    basis: None,
+                    premises: Vec::new(),
                 }],
             }],
         }

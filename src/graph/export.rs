@@ -100,6 +100,7 @@ pub fn to_graphml(kg: &KnowledgeGraph) -> String {
         ("predicate", "edge", "predicate", "string"),
         ("confidence", "edge", "confidence", "double"),
         ("weight", "edge", "weight", "double"),
+        ("inferred", "edge", "inferred", "boolean"),
         ("sources", "edge", "sources", "string"),
         ("provenance", "edge", "provenance", "string"),
     ] {
@@ -155,6 +156,9 @@ pub fn to_graphml(kg: &KnowledgeGraph) -> String {
                     data(&mut s, "confidence", &format!("{c:.4}"));
                 }
                 data(&mut s, "weight", &r.weight.to_string());
+                if r.inferred {
+                    data(&mut s, "inferred", "true");
+                }
                 let mut docs: Vec<&str> =
                     r.provenance.iter().map(|p| p.document.as_str()).collect();
                 docs.dedup();
@@ -214,10 +218,11 @@ pub fn to_dot(kg: &KnowledgeGraph) -> String {
         let attrs = match e.weight() {
             Edge::Relation(r) => match (r.predicate, r.confidence) {
                 (Some(p), c) => format!(
-                    "label=\"{} {:.2}\", weight={}",
+                    "label=\"{} {:.2}\", weight={}{}",
                     p.as_str(),
                     c.unwrap_or(1.0),
-                    r.weight
+                    r.weight,
+                    if r.inferred { ", style=dotted" } else { "" }
                 ),
                 (None, _) => format!(
                     "weight={}, dir=none, style=dashed, color=\"#999999\"",

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde::Serialize;
 
-use crate::record::{DocStatus, DocumentResult, EntityType, Mention};
+use crate::record::{Basis, DocStatus, DocumentResult, EntityType, Mention};
 use crate::relations::schema::Predicate;
 use crate::resolve::{resolve, Alias};
 
@@ -77,10 +77,33 @@ pub struct Provenance {
     pub subject_span: (usize, usize),
     /// The tail mention in the page text.
     pub object_span: (usize, usize),
-    /// The model's probability for the predicate here (`null` for co-occurrence).
+    /// The model's probability for the predicate here (`null` for co-occurrence; for an
+    /// inferred relation, the product of its premises').
     pub confidence: Option<f32>,
     /// The sentence.
     pub sentence: String,
+    /// How it is known here (absent: stated between two names; `reference`: through a
+    /// resolved pronoun or description; `chain`: inferred).
+    #[serde(skip_serializing_if = "Basis::is_stated")]
+    pub basis: Basis,
+    /// For an inferred relation, the relations it rests on, with entity names.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub premises: Vec<PremiseOut>,
+}
+
+/// A relation an inferred one rests on, as exported.
+#[derive(Debug, Clone, PartialEq, PartialOrd, Serialize)]
+pub struct PremiseOut {
+    /// Head entity's name.
+    pub subject: String,
+    /// The predicate.
+    pub predicate: Predicate,
+    /// Tail entity's name.
+    pub object: String,
+    /// 1-based page of its sentence.
+    pub page: u32,
+    /// Sentence start in the page text (characters).
+    pub start: usize,
 }
 
 /// A relation between two entities: a typed predicate (head → tail), or co-occurrence
@@ -95,6 +118,10 @@ pub struct RelationEdge {
     pub weight: usize,
     /// Every occurrence (relation mention), repeats included.
     pub occurrences: usize,
+    /// No sentence states it: it follows from others (see the provenance's premises). Where a
+    /// sentence states a relation, what is inferred of the same pair is left out.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub inferred: bool,
     /// The highest probability the model gave the predicate in any mention (`null` for
     /// co-occurrence).
     pub confidence: Option<f32>,
@@ -204,8 +231,10 @@ impl KnowledgeGraph {
 
         let mut documents = Vec::with_capacity(ok.len());
         let mut relations: BTreeMap<RelationKey, (usize, Vec<Provenance>)> = BTreeMap::new();
-        // Per edge, the distinct sentences (white space folded) that state it.
-        let mut stated: BTreeMap<RelationKey, std::collections::BTreeSet<String>> = BTreeMap::new();
+        // Per edge, the distinct sentences (white space folded) that state it, each marked
+        // whether it was read there (stated, or through a reference) or inferred.
+        let mut stated: BTreeMap<RelationKey, std::collections::BTreeSet<(bool, String)>> =
+            BTreeMap::new();
         for (d, r) in ok.iter().enumerate() {
             let doc = g.add_node(Node::Document(DocumentNode {
                 path: r.report.path.clone(),
@@ -249,12 +278,33 @@ impl KnowledgeGraph {
                 } else {
                     (a, b, rel.subject_span, rel.object_span)
                 };
-                stated.entry((a, b, rel.predicate)).or_default().insert(
+                let name = |key: &str| {
+                    node_of(d, key).map_or_else(
+                        || key.to_string(),
+                        |n| match &g[n] {
+                            Node::Entity(e) => e.name.clone(),
+                            Node::Document(_) => key.to_string(),
+                        },
+                    )
+                };
+                let premises = rel
+                    .premises
+                    .iter()
+                    .map(|p| PremiseOut {
+                        subject: name(&p.subject),
+                        predicate: p.predicate,
+                        object: name(&p.object),
+                        page: p.page,
+                        start: p.start,
+                    })
+                    .collect();
+                stated.entry((a, b, rel.predicate)).or_default().insert((
+                    rel.basis.is_read(),
                     rel.sentence
                         .split_whitespace()
                         .collect::<Vec<_>>()
                         .join(" "),
-                );
+                ));
                 let entry = relations.entry((a, b, rel.predicate)).or_default();
                 entry.0 += 1;
                 entry.1.push(Provenance {
@@ -266,6 +316,8 @@ impl KnowledgeGraph {
                     object_span: sb,
                     confidence: rel.confidence,
                     sentence: rel.sentence.clone(),
+                    basis: rel.basis,
+                    premises,
                 });
             }
         }
@@ -278,10 +330,16 @@ impl KnowledgeGraph {
             .collect();
         relations
             .retain(|(a, b, p), _| p.is_some() || !typed.contains(&((*a).min(*b), (*a).max(*b))));
-        for ((a, b, predicate), (occurrences, mut provenance)) in relations {
-            let weight = stated
-                .get(&(a, b, predicate))
-                .map_or(occurrences, |s| s.len());
+        for ((a, b, predicate), (mut occurrences, mut provenance)) in relations {
+            // Read in a sentence somewhere: what is inferred of the pair is not evidence.
+            let inferred = provenance.iter().all(|p| !p.basis.is_read());
+            if !inferred {
+                provenance.retain(|p| p.basis.is_read());
+                occurrences = provenance.len();
+            }
+            let weight = stated.get(&(a, b, predicate)).map_or(occurrences, |s| {
+                s.iter().filter(|(read, _)| *read != inferred).count()
+            });
             provenance.sort_by(|x, y| x.partial_cmp(y).unwrap_or(std::cmp::Ordering::Equal));
             provenance.dedup();
             let confidence = provenance
@@ -296,6 +354,7 @@ impl KnowledgeGraph {
                     predicate,
                     weight,
                     occurrences,
+                    inferred,
                     confidence,
                     provenance,
                 }),
@@ -407,6 +466,7 @@ mod tests {
             mentions,
             relations,
             sentence_kinds: Vec::new(),
+            references: Vec::new(),
             pages: Vec::new(),
         }
     }
@@ -424,6 +484,8 @@ mod tests {
             end: 10,
             sentence: "x".into(),
             kind: Default::default(),
+            basis: Default::default(),
+            premises: Vec::new(),
         }
     }
 

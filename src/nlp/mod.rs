@@ -5,9 +5,11 @@
 //! - [`entities`]: entity spans from token labels, names normalised into merge keys;
 //! - [`boundaries`]: span edges moved to whole names (head words, initials, particles);
 //! - [`kinds`]: what kind of text a sentence is (prose, reference, index, table, …);
-//! - [`mentions`]: a document's mentions: batching through the pool, propagation, naming.
+//! - [`mentions`]: a document's mentions: batching through the pool, propagation, naming;
+//! - [`coref`]: pronouns and descriptions resolved to the entities a document names.
 
 pub(crate) mod boundaries;
+pub(crate) mod coref;
 pub(crate) mod entities;
 pub mod kinds;
 pub(crate) mod mentions;

@@ -27,6 +27,9 @@ pub struct Config {
     pub cooccurrence: bool,
     /// Read typed relations from every kind of text, not only prose ([`crate::record::TextKind`]).
     pub relations_from_all: bool,
+    /// Add the relations that follow along `Located_In` chains (the default), marked
+    /// [`crate::record::Basis::Chain`]; `false` is `--no-inference`. Part of the fingerprint.
+    pub inference: bool,
     /// Tesseract language data folder; `None` for Debian's default.
     pub tessdata: Option<PathBuf>,
     /// Tesseract language.
@@ -74,6 +77,7 @@ impl Config {
             relation_model,
             cooccurrence,
             relations_from_all,
+            inference,
             tessdata,
             ocr_language,
             limits,
@@ -108,6 +112,9 @@ impl Config {
         if *relations_from_all {
             parts.push("relations from all text".into());
         }
+        if !inference {
+            parts.push("no inference".into());
+        }
         // The OCR language data by content: another `--tessdata` (or an updated package) reads
         // scans differently. Only where it is not Debian's, as runs before this part had it.
         if let Some(dir) = tessdata {
@@ -141,6 +148,7 @@ impl Config {
             relation_model: true,
             cooccurrence: true,
             relations_from_all: false,
+            inference: true,
             tessdata: None,
             ocr_language: "eng".into(),
             workers: 0,
@@ -296,6 +304,7 @@ mod tests {
         assert!(changed(&|c| c.cooccurrence = false));
         assert!(changed(&|c| c.relation_model = false));
         assert!(changed(&|c| c.relations_from_all = true));
+        assert!(changed(&|c| c.inference = false));
         assert!(changed(&|c| c.ocr_crop = false));
         assert!(changed(&|c| c.relation_threshold = Some(0.9)));
         assert!(changed(&|c| c.limits.max_stream_bytes = 1 << 20));

@@ -25,7 +25,7 @@ use crate::cancel::Stop;
 use crate::discover::Discovered;
 use crate::error::Result;
 use crate::extract::{self, Limits};
-use crate::nlp::{mentions, ner::NerModels};
+use crate::nlp::{coref, mentions, ner::NerModels};
 use crate::ocr::{self, OcrEngines, PageOutcome};
 use crate::pool::BusyTime;
 use crate::record::{DocumentReport, DocumentResult, PageText, StageSeconds};
@@ -43,6 +43,8 @@ pub(crate) struct Engines {
     pub cooccurrence: bool,
     /// Read typed relations from every kind of text, not only prose (`--relations-from all`).
     pub relations_from_all: bool,
+    /// Add relations that follow along `Located_In` chains (off: `--no-inference`).
+    pub inference: bool,
     /// Bounds for hostile input.
     pub limits: Limits,
     /// Results of earlier runs, when resuming.
@@ -307,6 +309,7 @@ fn read_texts(
             mentions: Vec::new(),
             relations: Vec::new(),
             sentence_kinds: Vec::new(),
+            references: Vec::new(),
             pages: Vec::new(),
         })));
     }
@@ -335,16 +338,32 @@ pub(crate) fn analyze(
     let named = ner.time(|| mentions::name(raw, &sentences, &texts));
     stages.ner = ner.seconds();
 
-    // Relations between the entities of each sentence.
+    // Relations: pronouns and descriptions resolved to the document's entities, the
+    // relations of each sentence read by the model (through those references too), then what
+    // follows along Located_In chains.
     let busy = BusyTime::default();
-    let relations = relations::relate(
+    let references = match engines.relations {
+        Some(_) => busy.time(|| coref::resolve(&sentences, &named, |s| texts[s.page_index].page)),
+        None => Vec::new(),
+    };
+    let mut relations = relations::relate(
         engines.relations.as_ref(),
-        &named,
+        (&named, &references),
         &sentences,
         (engines.cooccurrence, engines.relations_from_all),
         stop,
         &busy,
     )?;
+    if engines.inference {
+        busy.time(|| {
+            let chained = relations::infer::chains(&relations.mentions);
+            relations.mentions.extend(chained);
+            let page_of = |s: &crate::record::Sentence| texts[s.page_index].page;
+            let country =
+                relations::infer::country(&named, &sentences, page_of, &relations.mentions);
+            relations.mentions.extend(country);
+        });
+    }
     stages.relations = busy.seconds();
 
     let mentions: Vec<_> = named.into_iter().map(|(_, m)| m).collect();
@@ -372,6 +391,7 @@ pub(crate) fn analyze(
         mentions,
         relations: relations.mentions,
         sentence_kinds,
+        references: references.into_iter().map(|(_, r)| r).collect(),
         // Kept for the cache (so --keep-text can change without processing again); the writer
         // drops them after caching unless they were asked for.
         pages: texts,

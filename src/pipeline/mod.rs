@@ -160,6 +160,7 @@ impl Pipeline {
             relations,
             cooccurrence: config.cooccurrence,
             relations_from_all: config.relations_from_all,
+            inference: config.inference,
             pages_done: std::sync::atomic::AtomicUsize::new(0),
             prestart: !config.sequential,
             doc_timeout: config.doc_timeout,

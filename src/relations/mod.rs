@@ -18,9 +18,11 @@
 //! - [`schema`]: the predicates and the entity types each joins;
 //! - [`model`]: the classifier (pair encoding, network, loading, decision);
 //! - [`packed`]: all pairs of a sentence in one pass;
+//! - [`infer`]: relations that follow from others along `Located_In` chains;
 //! - [`eval`]: gold data and scores, for training and tests.
 
 pub mod eval;
+pub(crate) mod infer;
 pub mod model;
 pub mod packed;
 pub mod schema;
@@ -35,7 +37,7 @@ use rayon::prelude::*;
 use crate::cancel::Stop;
 use crate::error::Result;
 use crate::pool::{BusyTime, Pool, Pooled};
-use crate::record::{EntityType, Mention, RelationMention, Sentence};
+use crate::record::{Basis, EntityType, Mention, Reference, RelationMention, Sentence};
 use crate::runtime::Precision;
 use model::{decide, Marked, ModelInput, PairEncoder, RelationClassifier};
 use schema::{fits, Predicate, LABELS};
@@ -133,18 +135,51 @@ struct Candidate {
     marks: (Marked, Marked),
 }
 
-/// Relations of one document from its named mentions (each with its sentence index, in
-/// sentence and offset order). Without `models` (the relation model is off), co-occurrences
-/// only. Typed relations are read from prose sentences only, unless `from_all`
-/// (`--relations-from all`); co-occurrences from every sentence.
+/// Relations of one document from its named mentions and resolved references (each with its
+/// sentence index, in sentence and offset order). A reference is read as the entity it refers
+/// to, with that entity's type ("It" marked as the organisation it stands for); relations it
+/// takes part in are marked [`Basis::Reference`]. Without `models` (the relation model is off),
+/// co-occurrences only, between named mentions. Typed relations are read from prose sentences
+/// only, unless `from_all` (`--relations-from all`); co-occurrences from every sentence.
 pub(crate) fn relate(
     models: Option<&RelationModels>,
-    mentions: &[(usize, Mention)],
+    (named, references): (&[(usize, Mention)], &[(usize, Reference)]),
     sentences: &[Sentence],
     (cooccurrence, from_all): (bool, bool),
     stop: &Stop,
     busy: &BusyTime,
 ) -> Result<Relations> {
+    let serial = Instant::now();
+    let mut all: Vec<(usize, Mention, bool)> = named
+        .iter()
+        .map(|(s, m)| (*s, m.clone(), false))
+        .chain(references.iter().map(|(s, r)| {
+            let m = Mention {
+                text: r.text.clone(),
+                entity_type: r.entity_type,
+                key: r.key.clone(),
+                name: r.text.clone(),
+                page: r.page,
+                start: r.start,
+                end: r.end,
+                score: 0.0,
+                inferred: true,
+            };
+            (*s, m, true)
+        }))
+        .collect();
+    all.sort_by_key(|(s, m, _)| (*s, m.start));
+    let is_reference: Vec<bool> = all.iter().map(|a| a.2).collect();
+    let mentions: Vec<(usize, Mention)> = all.into_iter().map(|(s, m, _)| (s, m)).collect();
+    let mentions = mentions.as_slice();
+    busy.add(serial.elapsed());
+    let basis = |h: usize, t: usize| {
+        if is_reference[h] || is_reference[t] {
+            Basis::Reference
+        } else {
+            Basis::Stated
+        }
+    };
     let groups = sentence_groups(mentions);
     let typed_groups: Vec<std::ops::Range<usize>> = groups
         .iter()
@@ -167,13 +202,22 @@ pub(crate) fn relate(
             (head, tail),
             Some(predicate),
             Some(confidence),
+            basis(head, tail),
         ));
     }
     if cooccurrence {
         for range in &groups {
-            for (a, b) in cooccurring(mentions, range.clone()) {
+            let named: Vec<usize> = range.clone().filter(|&i| !is_reference[i]).collect();
+            for (a, b) in cooccurring(mentions, &named) {
                 if !typed.contains(&(a, b)) {
-                    out.push(relation_mention(mentions, sentences, (a, b), None, None));
+                    out.push(relation_mention(
+                        mentions,
+                        sentences,
+                        (a, b),
+                        None,
+                        None,
+                        Basis::Stated,
+                    ));
                 }
             }
         }
@@ -365,15 +409,12 @@ fn candidate_pairs(
         .collect()
 }
 
-/// Unordered pairs of one sentence's mentions at most [`COOCCURRENCE_WINDOW`] apart, of
-/// different entities, in sentence order.
-fn cooccurring(
-    mentions: &[(usize, Mention)],
-    range: std::ops::Range<usize>,
-) -> Vec<(usize, usize)> {
+/// Unordered pairs of one sentence's named mentions (indexes, in order) at most
+/// [`COOCCURRENCE_WINDOW`] apart, of different entities, in sentence order.
+fn cooccurring(mentions: &[(usize, Mention)], named: &[usize]) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
-    for a in range.clone() {
-        for b in a + 1..range.end.min(a + 1 + COOCCURRENCE_WINDOW) {
+    for (i, &a) in named.iter().enumerate() {
+        for &b in &named[i + 1..named.len().min(i + 1 + COOCCURRENCE_WINDOW)] {
             if mentions[a].1.key != mentions[b].1.key {
                 out.push((a, b));
             }
@@ -388,6 +429,7 @@ fn relation_mention(
     (head, tail): (usize, usize),
     predicate: Option<Predicate>,
     confidence: Option<f32>,
+    basis: Basis,
 ) -> RelationMention {
     let (h, t) = (&mentions[head].1, &mentions[tail].1);
     let s = &sentences[mentions[head].0];
@@ -403,6 +445,8 @@ fn relation_mention(
         object_span: (t.start, t.end),
         sentence: s.text.clone(),
         kind: s.kind,
+        basis,
+        premises: Vec::new(),
     }
 }
 
@@ -561,7 +605,7 @@ mod tests {
         let m: Vec<_> = (0..7)
             .map(|i| mention(0, &format!("E{i}"), EntityType::ORG, i * 4))
             .collect();
-        let pairs = cooccurring(&m, 0..7);
+        let pairs = cooccurring(&m, &(0..7).collect::<Vec<_>>());
         assert!(pairs.contains(&(0, 4)) && !pairs.contains(&(0, 5)));
         assert_eq!(pairs.len(), 4 + 4 + 4 + 3 + 2 + 1);
     }

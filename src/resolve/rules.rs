@@ -92,6 +92,14 @@ pub fn nationality(key: &str) -> Option<&'static str> {
     nationality_table().get(key).map(String::as_str)
 }
 
+/// Whether a place's key names a country of the nationality table (or one of its short
+/// forms: "us", "uk").
+pub fn is_country(key: &str) -> bool {
+    static COUNTRIES: OnceLock<std::collections::HashSet<String>> = OnceLock::new();
+    let countries = COUNTRIES.get_or_init(|| nationality_table().values().cloned().collect());
+    countries.contains(short_form(key).unwrap_or(key))
+}
+
 /// May names of these types be one entity through a short form or acronym? Places and
 /// organisations are often typed either way ("the U.S." as LOC, "EU" as ORG).
 pub fn compatible_for_forms(a: EntityType, b: EntityType) -> bool {

@@ -58,6 +58,8 @@ pub struct RelationRow {
     pub weight: u64,
     /// Best confidence of the model over its sentences (typed relations).
     pub confidence: Option<f32>,
+    /// No sentence states it: it follows from others along a `Located_In` chain.
+    pub inferred: bool,
     /// Documents of the supporting sentences kept as evidence, in path order.
     pub documents: Vec<String>,
 }
@@ -77,6 +79,9 @@ pub struct EvidenceRow {
     pub end: u64,
     /// The model's confidence for this sentence.
     pub confidence: Option<f32>,
+    /// How the sentence supports it: `stated`, `reference` (through a resolved pronoun or
+    /// description) or `chain` (the first premise of an inferred relation).
+    pub basis: &'static str,
     /// The sentence.
     pub sentence: String,
 }
@@ -192,6 +197,7 @@ impl Tables {
                 target: name(e.target()),
                 weight: r.weight as u64,
                 confidence: r.confidence,
+                inferred: r.inferred,
                 documents,
             });
             t.evidence.extend(r.provenance.iter().map(|p| EvidenceRow {
@@ -201,6 +207,7 @@ impl Tables {
                 start: p.start as u64,
                 end: p.end as u64,
                 confidence: p.confidence,
+                basis: p.basis.name(),
                 sentence: p.sentence.clone(),
             }));
         }

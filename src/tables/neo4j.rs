@@ -66,7 +66,7 @@ pub fn files(t: &Tables, kg: &KnowledgeGraph) -> Vec<(&'static str, Vec<u8>)> {
         ));
     }
     let mut relations = String::from(
-        ":START_ID,:END_ID,:TYPE,predicate,weight:long,confidence:float,documents:string[],sentence\n",
+        ":START_ID,:END_ID,:TYPE,predicate,weight:long,confidence:float,inferred:boolean,documents:string[],sentence\n",
     );
     let mut evidence = t.evidence.iter().peekable();
     for r in &t.relations {
@@ -78,7 +78,7 @@ pub fn files(t: &Tables, kg: &KnowledgeGraph) -> Vec<(&'static str, Vec<u8>)> {
             }
         }
         relations.push_str(&format!(
-            "e{},e{},{},{},{},{},{},{}\n",
+            "e{},e{},{},{},{},{},{},{},{}\n",
             r.source_id,
             r.target_id,
             r.predicate
@@ -87,6 +87,7 @@ pub fn files(t: &Tables, kg: &KnowledgeGraph) -> Vec<(&'static str, Vec<u8>)> {
             field(r.predicate.unwrap_or("")),
             r.weight,
             r.confidence.map(|c| c.to_string()).unwrap_or_default(),
+            r.inferred,
             array(&r.documents),
             field(sentence.unwrap_or(""))
         ));

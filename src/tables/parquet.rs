@@ -91,6 +91,10 @@ pub fn files(t: &Tables) -> Result<Vec<(&'static str, Vec<u8>)>> {
             ("target", strings(r.iter().map(|r| r.target.as_str()))),
             ("weight", u64s(r.iter().map(|r| r.weight))),
             ("confidence", f32s(r.iter().map(|r| r.confidence))),
+            (
+                "inferred",
+                Arc::new(r.iter().map(|r| Some(r.inferred)).collect::<BooleanArray>()),
+            ),
             ("documents", list(r.iter().map(|r| r.documents.clone()))),
         ],
     )?;
@@ -104,6 +108,7 @@ pub fn files(t: &Tables) -> Result<Vec<(&'static str, Vec<u8>)>> {
             ("start", u64s(v.iter().map(|r| r.start))),
             ("end", u64s(v.iter().map(|r| r.end))),
             ("confidence", f32s(v.iter().map(|r| r.confidence))),
+            ("basis", strings(v.iter().map(|r| r.basis))),
             ("sentence", strings(v.iter().map(|r| r.sentence.as_str()))),
         ],
     )?;

@@ -1,5 +1,8 @@
 //! Gold relation data and scores: a reader for the CoNLL04 JSON format (the relation model's
-//! training and development data) and precision, recall and F1 per predicate.
+//! training and development data) and precision, recall and F1 per predicate; document-level
+//! gold (Re-DocRED) and its scorer in [`documents`].
+
+pub mod documents;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

@@ -1,0 +1,78 @@
+//! Relations across sentences, measured on Wikipedia article openings: the held-out documents
+//! of Re-DocRED's development split (every fifth, read from `../shared/data/redocred`; none
+//! trained on), each rendered here to a PDF and ingested by the real pipeline with the shipped
+//! models. Prints micro P/R/F1 over docgraph's five predicates, recall within and across
+//! sentences, and precision by how each relation is known (stated, through a reference,
+//! inferred along a chain); asserts floors under them. Figures in `docs/QUALITY.md`.
+
+mod common;
+
+use common::{config, root, text_pdf};
+use docgraph::relations::eval::documents::{
+    read_redocred, redocred_dir, score_document, DocumentCounts, GoldDocument, HELD_OUT_EVERY,
+};
+use docgraph::{CancelFlag, DocStatus, Pipeline};
+
+fn held_out() -> Vec<GoldDocument> {
+    read_redocred(&redocred_dir(root()))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .filter(|d| d.index % HELD_OUT_EVERY == 0)
+        .collect()
+}
+
+/// The held-out documents as PDFs, ingested; the counts over all of them.
+fn measure(inference: bool) -> DocumentCounts {
+    let gold = held_out();
+    let dir = tempfile::tempdir().unwrap();
+    for d in &gold {
+        text_pdf(
+            &dir.path().join(format!("doc-{:03}.pdf", d.index)),
+            &d.text(),
+        );
+    }
+    let mut c = config();
+    c.keep_text = false;
+    c.inference = inference;
+    let run = Pipeline::new(c)
+        .unwrap()
+        .run(dir.path(), None, &CancelFlag::new(), &|_| {})
+        .unwrap();
+    if let Some(keep) = std::env::var_os("DOCGRAPH_KEEP_PDFS") {
+        // For a look at what was read: `docgraph ingest $DOCGRAPH_KEEP_PDFS`.
+        let keep = std::path::PathBuf::from(keep);
+        std::fs::create_dir_all(&keep).unwrap();
+        for e in std::fs::read_dir(dir.path()).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), keep.join(e.file_name())).unwrap();
+        }
+    }
+    let mut counts = DocumentCounts::default();
+    for d in &gold {
+        let name = format!("doc-{:03}.pdf", d.index);
+        let result = run
+            .results
+            .iter()
+            .find(|r| r.report.path == name)
+            .unwrap_or_else(|| panic!("{name} has a result"));
+        assert_eq!(result.report.status, DocStatus::Ok, "{name}");
+        counts.add(&score_document(d, result));
+    }
+    counts
+}
+
+#[test]
+fn wikipedia_openings_relations_within_and_across_sentences() {
+    let counts = measure(true);
+    eprintln!(
+        "Re-DocRED held out ({} documents): {}",
+        held_out().len(),
+        counts.summary()
+    );
+    let (p, _, f) = counts.prf();
+    let (within, across) = counts.recall_within_across();
+    assert!(counts.within.0 + counts.across.0 > 400, "{counts:?}");
+    assert!(across >= 0.10, "across-sentence recall {across:.3}");
+    assert!(within >= 0.30, "within-sentence recall {within:.3}");
+    assert!(p >= 0.40 && f >= 0.20, "P {p:.3} F1 {f:.3}");
+}
