@@ -1,23 +1,24 @@
 #!/usr/bin/env python3
-"""Training data for the relation model from CoNLL04 and Re-DocRED (not part of the README's
-two commands; CI does not train).
+"""Training data for the window model (src/relations/across.rs) from Re-DocRED (not part of
+the README's two commands; CI does not train; scripts/train_relations.sh runs it).
 
     python3 scripts/make_redocred_training.py OUT [SHARED]
 
-Writes OUT/conll04_train.json (CoNLL04's training split, then sentences of Re-DocRED's
-training documents in the same format) and OUT/conll04_dev.json (CoNLL04's development split
-unchanged, so the best epoch is still chosen on it). SHARED is ../shared by default.
+Writes OUT/conll04_train.json and OUT/conll04_dev.json in CoNLL04's JSON format (tokens, BILOU
+tags, relations), which the training example reads. SHARED is ../shared by default.
 
-Re-DocRED's documents are split by position: every fifth document (index 0, 5, 10, ...) is held
-out for the figures (tests/documents.rs reads the same ones) and never written here. From the
-others, each sentence becomes one example: its mentions (Re-DocRED's types PER/ORG/LOC/MISC,
-TIME and NUM left out), and the relations of docgraph's five predicates (mapping in
-../shared/data/redocred/README.md) whose evidence names this sentence. A sentence that refers to
-an entity only through a pronoun or a description ("he", "its", "the company") gets that phrase
-marked as the entity when the entity has such a relation here: that is how docgraph's document
-stage hands the model a resolved reference (src/relations/coref.rs).
+Re-DocRED's 500 documents are split by position: every fifth (index 0, 5, 10, ...) is held
+out for the figures (tests/documents.rs reads the same ones) and never written here; those with
+index % 10 == 1 (50) are the development split that picks the epoch and threshold; the other
+350 are trained on. Each window of 3 consecutive sentences (one starting at each sentence) is
+one example: each entity's first mention in the window marked with its type (Re-DocRED's
+PER/ORG/LOC/MISC; TIME and NUM left out), or, for an entity the window does not name but whose
+relation it states, the first fitting pronoun or description ("he", "its", "the company");
+and every relation of docgraph's five predicates (mapping in ../shared/data/redocred/README.md)
+between the marked entities, whether or not the window states it: the model learns what a
+stretch of text implies, as docgraph asks it.
 
-Deterministic (no randomness): the same input gives the same file. The output holds Wikipedia
+Deterministic (no randomness): the same input gives the same files. The output holds Wikipedia
 text and stays out of the repository (write it under target/ or /tmp).
 """
 import json
@@ -93,25 +94,43 @@ def reference(tokens, taken, cluster_ty):
     return None
 
 
-def examples(doc):
+WINDOW = 3
+DEV_EVERY = 10  # with index % DEV_EVERY == 1: the window model's development documents
+
+
+def window_examples(doc):
+    """One example per window of WINDOW sentences (stride 1): each entity's first mention in
+    the window marked (or a pronoun or description for one the window does not name but
+    states a relation of), and every relation of the document between the entities marked,
+    background facts included: what the document implies, as the window model is asked."""
     types = [cluster_type(c) for c in doc["vertexSet"]]
     relations = document_relations(doc, types)
-    for sid, tokens in enumerate(doc["sents"]):
-        spans = {}  # cluster -> first span in this sentence
+    sents = doc["sents"]
+    for first in range(len(sents)):
+        ids = list(range(first, min(first + WINDOW, len(sents))))
+        if len(ids) < 2 and first > 0:
+            continue
+        offset = {}
+        tokens = []
+        for sid in ids:
+            offset[sid] = len(tokens)
+            tokens.extend(sents[sid])
+        spans = {}
         taken = set()
         for ci, cluster in enumerate(doc["vertexSet"]):
-            for m in sorted(cluster, key=lambda m: m["pos"]):
-                if m["sent_id"] != sid or types[ci] not in TAG:
+            if types[ci] not in TAG:
+                continue
+            for m in sorted(cluster, key=lambda m: (m["sent_id"], m["pos"])):
+                if m["sent_id"] not in offset:
                     continue
-                s, e = m["pos"]
+                s, e = (offset[m["sent_id"]] + m["pos"][0], offset[m["sent_id"]] + m["pos"][1])
                 if any(k in taken for k in range(s, e)):
                     continue
-                if ci not in spans:
-                    spans[ci] = (s, e)
+                spans[ci] = (s, e)
                 taken.update(range(s, e))
-        # Entities this sentence states a relation of without naming them: a reference.
+                break
         for h, t, _, evidence in relations:
-            if sid not in evidence:
+            if not evidence & set(ids):
                 continue
             for absent, present in ((h, t), (t, h)):
                 if absent in spans or present not in spans:
@@ -122,49 +141,53 @@ def examples(doc):
                     taken.update(range(*span))
         if len(spans) < 2:
             continue
-        order = sorted(spans, key=lambda c: spans[c])
-        index = {c: i for i, c in enumerate(order)}
-        tags = ["O"] * len(tokens)
-        for c in order:
-            s, e = spans[c]
-            ty = TAG[types[c]]
-            if e - s == 1:
-                tags[s] = "U-" + ty
-            else:
-                tags[s] = "B-" + ty
-                for k in range(s + 1, e - 1):
-                    tags[k] = "I-" + ty
-                tags[e - 1] = "L-" + ty
-        rels = sorted({(index[h], index[t], p) for h, t, p, ev in relations
-                       if sid in ev and h in index and t in index})
-        yield {
-            "tokens": tokens,
-            "tags": tags,
-            "relations": [{"head": h, "tail": t, "type": p} for h, t, p in rels],
-        }
+        yield tagged(tokens, spans, types, [(h, t, p) for h, t, p, _ in relations])
+
+
+def tagged(tokens, spans, types, relations):
+    order = sorted(spans, key=lambda c: spans[c])
+    index = {c: i for i, c in enumerate(order)}
+    tags = ["O"] * len(tokens)
+    for c in order:
+        s, e = spans[c]
+        ty = TAG[types[c]]
+        if e - s == 1:
+            tags[s] = "U-" + ty
+        else:
+            tags[s] = "B-" + ty
+            for k in range(s + 1, e - 1):
+                tags[k] = "I-" + ty
+            tags[e - 1] = "L-" + ty
+    rels = sorted({(index[h], index[t], p) for h, t, p in relations
+                   if h in index and t in index})
+    return {
+        "tokens": tokens,
+        "tags": tags,
+        "relations": [{"head": h, "tail": t, "type": p} for h, t, p in rels],
+    }
+
+
+def windows_main(out, shared):
+    """Writes OUT/conll04_train.json and OUT/conll04_dev.json (window examples)."""
+    with open(os.path.join(shared, "data", "redocred", "dev_revised.json")) as f:
+        docs = json.load(f)
+    train = [ex for i, d in enumerate(docs)
+             if i % HELD_OUT_EVERY and i % DEV_EVERY != 1 for ex in window_examples(d)]
+    dev = [ex for i, d in enumerate(docs) if i % DEV_EVERY == 1 for ex in window_examples(d)]
+    os.makedirs(out, exist_ok=True)
+    for name, data in (("conll04_train.json", train), ("conll04_dev.json", dev)):
+        with open(os.path.join(out, name), "w") as f:
+            json.dump(data, f)
+    print(f"{out}: {len(train)} training windows "
+          f"({sum(len(ex['relations']) for ex in train)} relations), {len(dev)} development")
 
 
 def main():
-    out = sys.argv[1]
-    shared = sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname(__file__),
-                                                                 "..", "..", "shared")
-    with open(os.path.join(shared, "data", "redocred", "dev_revised.json")) as f:
-        docs = json.load(f)
-    conll = os.path.join(shared, "data", "conll04")
-    with open(os.path.join(conll, "conll04_train.json")) as f:
-        train = json.load(f)
-    added = [ex for i, d in enumerate(docs) if i % HELD_OUT_EVERY for ex in examples(d)]
-    os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, "conll04_train.json"), "w") as f:
-        json.dump(train + added, f)
-    with open(os.path.join(conll, "conll04_dev.json")) as f:
-        dev = f.read()
-    with open(os.path.join(out, "conll04_dev.json"), "w") as f:
-        f.write(dev)
-    related = sum(1 for ex in added if ex["relations"])
-    print(f"{out}: {len(train)} CoNLL04 sentences + {len(added)} Re-DocRED sentences "
-          f"({related} with relations, "
-          f"{sum(len(ex['relations']) for ex in added)} relations)")
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    shared = sys.argv[2] if len(sys.argv) > 2 else os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared")
+    windows_main(sys.argv[1], shared)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 # README's two commands; CI does not train). CPU only, fixed seed; prints dev P/R/F1 per
 # predicate after every epoch and keeps the best epoch and threshold of each step.
 #
-#   bash scripts/train_relations.sh            # the two steps below, about an hour on 2 cores
+#   bash scripts/train_relations.sh            # the three steps below, about two hours on 2 cores
 #
 # 1. pair:    one pass per candidate pair, entities marked inline, from the NER model's encoder
 #             (4 epochs, learning rate 1e-4): the model the first releases shipped, here the
@@ -11,6 +11,11 @@
 # 2. packed:  the one-pass model (all pairs of a sentence in one pass, markers after the text),
 #             from step 1's weights (6 epochs, 1e-4), trained on the gold labels and on step 1's
 #             probabilities (half each, temperature 2). This is what ships.
+# 3. windows: the window model (relations between entities no sentence names together,
+#             src/relations/across.rs), from step 2's weights, on windows of three sentences of
+#             Re-DocRED's development split (scripts/make_redocred_training.py: 350 documents
+#             trained on, 50 to pick the epoch, the 100 held out for tests/documents.rs never
+#             seen), 3 epochs at 5e-5. Needs ../shared/data/redocred (or DOCGRAPH_REDOCRED=DIR).
 #
 # Each step writes its own folder under target/train-relations and is skipped when that folder
 # already holds a model, so an interrupted run goes on from the last finished step.
@@ -43,3 +48,11 @@ step "$work/packed" --input packed --base "$work/pair" --teacher "$work/pair" \
 mkdir -p models/relations-minilm-conll04
 cp "$work/packed"/{rust_model.ot,config.json,vocab.txt,docgraph.json} models/relations-minilm-conll04/
 echo "models/relations-minilm-conll04: $(cat models/relations-minilm-conll04/docgraph.json | tr -d '\n ')"
+
+redocred="${DOCGRAPH_REDOCRED:-../shared/data/redocred}"
+python3 scripts/make_redocred_training.py "$work/windows-data" "$(dirname "$(dirname "$redocred")")"
+step "$work/windows" --input packed --base "$work/packed" --epochs 3 --lr 5e-5 "$@" \
+  --data "$work/windows-data"
+mkdir -p models/relations-minilm-windows
+cp "$work/windows"/{rust_model.ot,config.json,vocab.txt,docgraph.json} models/relations-minilm-windows/
+echo "models/relations-minilm-windows: $(cat models/relations-minilm-windows/docgraph.json | tr -d '\n ')"

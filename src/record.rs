@@ -222,6 +222,9 @@ pub enum Basis {
     /// Stated in one sentence, one end (or both) a pronoun or description resolved to the
     /// entity ([`Reference`]): "It is headquartered in Munich".
     Reference,
+    /// Read by the window model across sentences: the two entities never share a sentence
+    /// (see [`crate::relations::across`]); the sentence is the stretch from one to the other.
+    Across,
     /// Inferred along a `Located_In` chain: `Located_In` is transitive, and `OrgBased_In` and
     /// `Live_In` carry up it ("X is based in Leeds", "Leeds is in England": X is based in
     /// England).
@@ -238,9 +241,10 @@ impl Basis {
         *self == Basis::Stated
     }
 
-    /// Read in a sentence (by names or through a reference), not inferred.
+    /// Read in the text (in a sentence, through a reference, or across sentences), not
+    /// inferred.
     pub fn is_read(&self) -> bool {
-        matches!(self, Basis::Stated | Basis::Reference)
+        matches!(self, Basis::Stated | Basis::Reference | Basis::Across)
     }
 
     /// The name written in outputs.
@@ -248,6 +252,7 @@ impl Basis {
         match self {
             Basis::Stated => "stated",
             Basis::Reference => "reference",
+            Basis::Across => "across",
             Basis::Chain => "chain",
             Basis::Country => "country",
         }
@@ -305,6 +310,17 @@ pub enum ReferenceRule {
     /// A description to the nearest earlier name that ends in its noun ("the county" →
     /// "Adams County").
     Named,
+}
+
+impl ReferenceRule {
+    /// The name written in outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReferenceRule::Topic => "topic",
+            ReferenceRule::Recent => "recent",
+            ReferenceRule::Named => "named",
+        }
+    }
 }
 
 /// A sentence that is not prose, and what it is instead (see [`TextKind`]).

@@ -8,16 +8,27 @@
 mod common;
 
 use common::{config, root, text_pdf};
+use docgraph::record::Basis;
 use docgraph::relations::eval::documents::{
     read_redocred, redocred_dir, score_document, DocumentCounts, GoldDocument, HELD_OUT_EVERY,
 };
 use docgraph::{CancelFlag, DocStatus, Pipeline};
 
+/// The held-out documents; with `DOCGRAPH_DOCUMENTS_SPLIT=dev`, the window model's 50
+/// development documents instead (for choosing settings by hand without looking at the
+/// held-out ones).
 fn held_out() -> Vec<GoldDocument> {
+    let dev = std::env::var("DOCGRAPH_DOCUMENTS_SPLIT").is_ok_and(|s| s == "dev");
     read_redocred(&redocred_dir(root()))
         .unwrap_or_else(|e| panic!("{e}"))
         .into_iter()
-        .filter(|d| d.index % HELD_OUT_EVERY == 0)
+        .filter(|d| {
+            if dev {
+                d.index % 10 == 1
+            } else {
+                d.index % HELD_OUT_EVERY == 0
+            }
+        })
         .collect()
 }
 
@@ -47,6 +58,7 @@ fn measure(inference: bool) -> DocumentCounts {
             std::fs::copy(e.path(), keep.join(e.file_name())).unwrap();
         }
     }
+    evidence_is_carried(&run.graph);
     let mut counts = DocumentCounts::default();
     for d in &gold {
         let name = format!("doc-{:03}.pdf", d.index);
@@ -61,6 +73,35 @@ fn measure(inference: bool) -> DocumentCounts {
     counts
 }
 
+/// Every edge read across sentences or inferred carries its evidence: the stretch of sentences
+/// it was read in, or the relations it rests on; an edge is `inferred` exactly when no
+/// occurrence reads it in the text.
+fn evidence_is_carried(graph: &docgraph::KnowledgeGraph) {
+    let (mut across, mut chains) = (0, 0);
+    for (_, r, _) in graph.relations() {
+        assert_eq!(
+            r.inferred,
+            r.provenance.iter().all(|p| !p.basis.is_read()),
+            "{r:?}"
+        );
+        for p in &r.provenance {
+            match p.basis {
+                Basis::Across => {
+                    across += 1;
+                    assert!(p.start < p.end && !p.sentence.is_empty(), "{p:?}");
+                }
+                Basis::Chain => {
+                    chains += 1;
+                    assert!(p.premises.len() >= 2, "{p:?}");
+                }
+                Basis::Reference => assert!(!p.references.is_empty(), "{p:?}"),
+                _ => {}
+            }
+        }
+    }
+    assert!(across > 0 && chains > 0, "{across} across, {chains} chains");
+}
+
 #[test]
 fn wikipedia_openings_relations_within_and_across_sentences() {
     let counts = measure(true);
@@ -71,7 +112,7 @@ fn wikipedia_openings_relations_within_and_across_sentences() {
     );
     let (p, _, f) = counts.prf();
     let (within, across) = counts.recall_within_across();
-    assert!(counts.within.0 + counts.across.0 > 400, "{counts:?}");
+    assert!(counts.within.0 + counts.across.0 > 200, "{counts:?}");
     assert!(across >= 0.10, "across-sentence recall {across:.3}");
     assert!(within >= 0.30, "within-sentence recall {within:.3}");
     assert!(p >= 0.40 && f >= 0.20, "P {p:.3} F1 {f:.3}");

@@ -199,6 +199,14 @@ pub struct PipelineArgs {
     /// all but running headers and footers.
     #[arg(long, value_enum, value_name = "TEXT", default_value_t = RelationsFrom::Prose)]
     pub relations_from: RelationsFrom,
+    /// Do not run the window model: no relations between entities that never share a
+    /// sentence (other than inferred ones).
+    #[arg(long)]
+    pub no_window_model: bool,
+    /// Folder holding the window model [default: models/relations-minilm-windows beside the
+    /// NER model]
+    #[arg(long, value_name = "DIR")]
+    pub window_model_dir: Option<PathBuf>,
     /// Add no inferred relations: by default, what follows along Located_In chains is added
     /// ("X is based in Leeds", "Leeds is in England": X is based in England), marked
     /// "basis": "chain" with the relations it rests on.
@@ -258,6 +266,9 @@ impl PipelineArgs {
         if let Some(d) = &self.relation_model_dir {
             push("--relation-model-dir", path(d));
         }
+        if let Some(d) = &self.window_model_dir {
+            push("--window-model-dir", path(d));
+        }
         if let Some(t) = self.relation_threshold {
             push("--relation-threshold", t.to_string());
         }
@@ -291,6 +302,9 @@ impl PipelineArgs {
         if self.no_inference {
             a.push("--no-inference".into());
         }
+        if self.no_window_model {
+            a.push("--no-window-model".into());
+        }
         a
     }
 
@@ -304,6 +318,10 @@ impl PipelineArgs {
         if let Some(d) = &self.relation_model_dir {
             c.relation_model_dir = d.clone();
         }
+        if let Some(d) = &self.window_model_dir {
+            c.window_model_dir = d.clone();
+        }
+        c.window_model = !self.no_window_model;
         c.relation_threshold = self.relation_threshold;
         c.cooccurrence = !self.no_cooccurrence;
         c.relations_from_all = self.relations_from == RelationsFrom::All;

@@ -195,7 +195,8 @@ function showRelation(ri) {
     }
     if (v.basis === "country")
       p.append(el("div", { class: "muted" }, "Inferred: the only country the document names (a prior, not a reading)"));
-    const how = v.basis === "reference" ? el("div", { class: "muted" }, "an end is a pronoun or description resolved to the entity") : "";
+    const how = v.basis === "reference" ? el("div", { class: "muted" }, "resolved: ", (v.references || []).join("; "))
+      : v.basis === "across" ? el("div", { class: "muted" }, "read across these sentences (the two are never named in one)") : "";
     p.append(el("blockquote", {}, v.sentence, how, el("cite", {}, `${D[v.document]}, page ${v.page}`)));
   }
   if (r.weight > r.evidence.length)

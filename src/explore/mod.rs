@@ -70,6 +70,8 @@ struct ProvenanceIn {
     basis: Option<String>,
     #[serde(default)]
     premises: Vec<PremiseIn>,
+    #[serde(default)]
+    references: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -115,6 +117,9 @@ pub struct Evidence {
     /// page 1").
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub premises: Vec<String>,
+    /// Ends written as a pronoun or description, as resolved (`"It" = Velmora Tools (topic)`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
 }
 
 /// A relation in a view, between entities by index into [`View::entities`].
@@ -254,6 +259,7 @@ impl View {
                                 page: p.page,
                                 sentence: p.sentence.clone(),
                                 basis: p.basis.clone(),
+                                references: p.references.clone(),
                                 premises: p
                                     .premises
                                     .iter()

@@ -326,6 +326,7 @@ mod tests {
                     sentence: "Helena Varga works for Nordbank.".into(),
                     basis: None,
                     premises: Vec::new(),
+                    references: Vec::new(),
                 }],
             }],
         }

@@ -89,6 +89,10 @@ pub struct Provenance {
     /// For an inferred relation, the relations it rests on, with entity names.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub premises: Vec<PremiseOut>,
+    /// The ends written as a pronoun or description, each as resolved: `"It" = Velmora Tools
+    /// (topic)`, the rule in brackets (see `results.jsonl`'s `references`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
 }
 
 /// A relation an inferred one rests on, as exported.
@@ -298,6 +302,15 @@ impl KnowledgeGraph {
                         start: p.start,
                     })
                     .collect();
+                let references = [rel.subject_span, rel.object_span]
+                    .iter()
+                    .filter_map(|&(start, end)| {
+                        r.references
+                            .iter()
+                            .find(|x| x.page == rel.page && (x.start, x.end) == (start, end))
+                    })
+                    .map(|x| format!("\"{}\" = {} ({})", x.text, name(&x.key), x.rule.name()))
+                    .collect();
                 stated.entry((a, b, rel.predicate)).or_default().insert((
                     rel.basis.is_read(),
                     rel.sentence
@@ -318,6 +331,7 @@ impl KnowledgeGraph {
                     sentence: rel.sentence.clone(),
                     basis: rel.basis,
                     premises,
+                    references,
                 });
             }
         }

@@ -27,6 +27,12 @@ pub struct Config {
     pub cooccurrence: bool,
     /// Read typed relations from every kind of text, not only prose ([`crate::record::TextKind`]).
     pub relations_from_all: bool,
+    /// Folder holding the window model: relations between entities that never share a
+    /// sentence ([`crate::relations::across`]).
+    pub window_model_dir: PathBuf,
+    /// Run the window model (the default, when the relation model runs). Part of the
+    /// fingerprint.
+    pub window_model: bool,
     /// Add the relations that follow along `Located_In` chains (the default), marked
     /// [`crate::record::Basis::Chain`]; `false` is `--no-inference`. Part of the fingerprint.
     pub inference: bool,
@@ -75,6 +81,8 @@ impl Config {
             relation_model_dir,
             relation_threshold,
             relation_model,
+            window_model_dir,
+            window_model,
             cooccurrence,
             relations_from_all,
             inference,
@@ -104,6 +112,12 @@ impl Config {
         ];
         if !relation_model {
             parts.push("no relation model".into());
+        }
+        if *relation_model && *window_model {
+            parts.push(format!(
+                "window model {}",
+                crate::cache::model_fingerprint(window_model_dir)
+            ));
         }
         // Whole page images (for comparisons) can give other OCR text.
         if !ocr_crop {
@@ -140,10 +154,13 @@ impl Config {
     /// folder `relations-minilm-conll04` (as shipped in `models/`).
     pub fn new(model_dir: impl Into<PathBuf>) -> Self {
         let model_dir: PathBuf = model_dir.into();
-        let relation_model_dir = sibling_relation_model(&model_dir);
+        let relation_model_dir = sibling(&model_dir, crate::relations::DEFAULT_MODEL_SUBDIR);
+        let window_model_dir = sibling(&model_dir, crate::relations::WINDOW_MODEL_SUBDIR);
         Config {
             model_dir,
             relation_model_dir,
+            window_model_dir,
+            window_model: true,
             relation_threshold: None,
             relation_model: true,
             cooccurrence: true,
@@ -264,15 +281,14 @@ pub fn default_model_dir() -> PathBuf {
         .unwrap_or(built_from)
 }
 
-/// The relation model beside a NER model folder, as `models/` ships them.
-fn sibling_relation_model(ner_dir: &Path) -> PathBuf {
-    let name = Path::new(crate::relations::DEFAULT_MODEL_SUBDIR)
-        .file_name()
-        .expect("a folder name");
+/// A model shipped as `subdir` (`models/…`), beside a NER model folder, as `models/` ships
+/// them.
+fn sibling(ner_dir: &Path, subdir: &str) -> PathBuf {
+    let name = Path::new(subdir).file_name().expect("a folder name");
     ner_dir
         .parent()
         .map(|p| p.join(name))
-        .unwrap_or_else(|| PathBuf::from(crate::relations::DEFAULT_MODEL_SUBDIR))
+        .unwrap_or_else(|| PathBuf::from(subdir))
 }
 
 #[cfg(test)]
@@ -305,6 +321,7 @@ mod tests {
         assert!(changed(&|c| c.relation_model = false));
         assert!(changed(&|c| c.relations_from_all = true));
         assert!(changed(&|c| c.inference = false));
+        assert!(changed(&|c| c.window_model = false));
         assert!(changed(&|c| c.ocr_crop = false));
         assert!(changed(&|c| c.relation_threshold = Some(0.9)));
         assert!(changed(&|c| c.limits.max_stream_bytes = 1 << 20));

@@ -45,6 +45,8 @@ pub(crate) struct Engines {
     pub relations_from_all: bool,
     /// Add relations that follow along `Located_In` chains (off: `--no-inference`).
     pub inference: bool,
+    /// Window model instances (relations across sentences); `None` when off.
+    pub windows: Option<RelationModels>,
     /// Bounds for hostile input.
     pub limits: Limits,
     /// Results of earlier runs, when resuming.
@@ -66,7 +68,10 @@ impl Engines {
     /// Whether a model is still loading in the background ([`Engines::prestart`]): a
     /// document's language stages would wait for it.
     pub fn models_loading(&self) -> bool {
-        self.ner.pool().loading() || self.relations.as_ref().is_some_and(|r| r.pool().loading())
+        self.ner.pool().loading()
+            || [&self.relations, &self.windows]
+                .iter()
+                .any(|m| m.as_ref().is_some_and(|r| r.pool().loading()))
     }
 }
 
@@ -162,6 +167,9 @@ pub(crate) fn open(engines: &Engines, file: &Discovered) -> Opened {
     if engines.prestart {
         // This document will need the models: load them while its pages are read.
         engines.ner.pool().prestart();
+        if let Some(windows) = &engines.windows {
+            windows.pool().prestart();
+        }
         if let Some(relations) = &engines.relations {
             relations.pool().prestart();
         }
@@ -339,8 +347,9 @@ pub(crate) fn analyze(
     stages.ner = ner.seconds();
 
     // Relations: pronouns and descriptions resolved to the document's entities, the
-    // relations of each sentence read by the model (through those references too), then what
-    // follows along Located_In chains.
+    // relations of each sentence read by the model (through those references too), those
+    // between entities no sentence names together read in windows of sentences, then what
+    // follows from them (Located_In chains, the document's one country).
     let busy = BusyTime::default();
     let references = match engines.relations {
         Some(_) => busy.time(|| coref::resolve(&sentences, &named, |s| texts[s.page_index].page)),
@@ -354,6 +363,14 @@ pub(crate) fn analyze(
         stop,
         &busy,
     )?;
+    if let Some(windows) = &engines.windows {
+        let (all, _) = busy.time(|| relations::with_references(&named, &references));
+        let page_of = |s: &crate::record::Sentence| texts[s.page_index].page;
+        let (across, pairs) =
+            relations::across::across(windows, &all, &sentences, page_of, stop, &busy)?;
+        relations.mentions.extend(across);
+        relations.pairs += pairs;
+    }
     if engines.inference {
         busy.time(|| {
             let chained = relations::infer::chains(&relations.mentions);

@@ -135,6 +135,16 @@ impl Pipeline {
         } else {
             None
         };
+        let windows = if config.relation_model && config.window_model {
+            Some(RelationModels::load(
+                &config.window_model_dir,
+                config.effective_ner_instances(),
+                None,
+                precision,
+            )?)
+        } else {
+            None
+        };
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(workers)
             .thread_name(|i| format!("docgraph-worker-{i}"))
@@ -161,6 +171,7 @@ impl Pipeline {
             cooccurrence: config.cooccurrence,
             relations_from_all: config.relations_from_all,
             inference: config.inference,
+            windows,
             pages_done: std::sync::atomic::AtomicUsize::new(0),
             prestart: !config.sequential,
             doc_timeout: config.doc_timeout,
@@ -286,11 +297,11 @@ impl Pipeline {
             tesseract_library: crate::ocr::loaded_library(),
             engines_started: crate::report::EnginesStarted {
                 ner: self.engines.ner.pool().started(),
-                relations: self
-                    .engines
-                    .relations
-                    .as_ref()
-                    .map_or(0, |r| r.pool().started()),
+                relations: [&self.engines.relations, &self.engines.windows]
+                    .iter()
+                    .filter_map(|m| m.as_ref())
+                    .map(|r| r.pool().started())
+                    .sum(),
                 ocr: self.engines.ocr.pool().started(),
             },
         };
@@ -312,10 +323,11 @@ impl Pipeline {
             assemble: (started.elapsed() - processed).as_secs_f64(),
             engines: EngineSeconds {
                 ner: pools.ner.pool().start_time().as_secs_f64(),
-                relations: pools
-                    .relations
-                    .as_ref()
-                    .map_or(0.0, |r| r.pool().start_time().as_secs_f64()),
+                relations: [&pools.relations, &pools.windows]
+                    .iter()
+                    .filter_map(|m| m.as_ref())
+                    .map(|r| r.pool().start_time().as_secs_f64())
+                    .sum(),
                 ocr: pools.ocr.pool().start_time().as_secs_f64(),
                 runtime: crate::runtime::load_seconds_since(started).unwrap_or(0.0),
             },

@@ -18,9 +18,11 @@
 //! - [`schema`]: the predicates and the entity types each joins;
 //! - [`model`]: the classifier (pair encoding, network, loading, decision);
 //! - [`packed`]: all pairs of a sentence in one pass;
+//! - [`across`]: relations between entities that never share a sentence, read in windows;
 //! - [`infer`]: relations that follow from others along `Located_In` chains;
 //! - [`eval`]: gold data and scores, for training and tests.
 
+pub(crate) mod across;
 pub mod eval;
 pub(crate) mod infer;
 pub mod model;
@@ -44,6 +46,9 @@ use schema::{fits, Predicate, LABELS};
 
 /// Where the relation model shipped with docgraph lives, relative to the repository.
 pub const DEFAULT_MODEL_SUBDIR: &str = "models/relations-minilm-conll04";
+
+/// Where the window model shipped with docgraph lives, relative to the repository.
+pub const WINDOW_MODEL_SUBDIR: &str = "models/relations-minilm-windows";
 
 /// Candidate pairs scored per sentence at most, nearest first: a sentence that is a table of
 /// names would otherwise cost the square of its length.
@@ -150,27 +155,7 @@ pub(crate) fn relate(
     busy: &BusyTime,
 ) -> Result<Relations> {
     let serial = Instant::now();
-    let mut all: Vec<(usize, Mention, bool)> = named
-        .iter()
-        .map(|(s, m)| (*s, m.clone(), false))
-        .chain(references.iter().map(|(s, r)| {
-            let m = Mention {
-                text: r.text.clone(),
-                entity_type: r.entity_type,
-                key: r.key.clone(),
-                name: r.text.clone(),
-                page: r.page,
-                start: r.start,
-                end: r.end,
-                score: 0.0,
-                inferred: true,
-            };
-            (*s, m, true)
-        }))
-        .collect();
-    all.sort_by_key(|(s, m, _)| (*s, m.start));
-    let is_reference: Vec<bool> = all.iter().map(|a| a.2).collect();
-    let mentions: Vec<(usize, Mention)> = all.into_iter().map(|(s, m, _)| (s, m)).collect();
+    let (mentions, is_reference) = with_references(named, references);
     let mentions = mentions.as_slice();
     busy.add(serial.elapsed());
     let basis = |h: usize, t: usize| {
@@ -238,6 +223,39 @@ pub(crate) fn relate(
     })
 }
 
+/// Named mentions and references together, by sentence and offset, a reference as a mention
+/// of the entity it refers to (its text, the entity's key and type; `inferred`, score 0); and
+/// which of them are references.
+pub(crate) fn with_references(
+    named: &[(usize, Mention)],
+    references: &[(usize, Reference)],
+) -> (Vec<(usize, Mention)>, Vec<bool>) {
+    let mut all: Vec<(usize, Mention, bool)> = named
+        .iter()
+        .map(|(s, m)| (*s, m.clone(), false))
+        .chain(references.iter().map(|(s, r)| {
+            let m = Mention {
+                text: r.text.clone(),
+                entity_type: r.entity_type,
+                key: r.key.clone(),
+                name: r.text.clone(),
+                page: r.page,
+                start: r.start,
+                end: r.end,
+                score: 0.0,
+                inferred: true,
+            };
+            (*s, m, true)
+        }))
+        .collect();
+    all.sort_by_key(|(s, m, _)| (*s, m.start));
+    let is_reference = all.iter().map(|a| a.2).collect();
+    (
+        all.into_iter().map(|(s, m, _)| (s, m)).collect(),
+        is_reference,
+    )
+}
+
 /// Decided relations: (head, tail) mention indexes to predicate and confidence.
 type Decided = BTreeMap<(usize, usize), (Predicate, f32)>;
 
@@ -265,9 +283,40 @@ fn typed_relations(
         }
     }
     busy.add(serial.elapsed());
+    let scored = score_units(models, &units, stop, busy)?;
+    let serial = Instant::now();
+    // Of a pair's readings (one per type the document gave each name), the one with the
+    // mentions' own types when it relates them, else the surest other.
+    let mut decided: BTreeMap<(usize, usize), (bool, Predicate, f32)> = BTreeMap::new();
+    for (i, p) in scored {
+        let c = &candidates[i];
+        if let Some((predicate, confidence)) = decide(&p, models.threshold) {
+            let new = (c.own, predicate, confidence);
+            let e = decided.entry((c.head, c.tail)).or_insert(new);
+            if (new.0, new.2) > (e.0, e.2) {
+                *e = new;
+            }
+        }
+    }
+    let mut decided: Decided = decided
+        .into_iter()
+        .map(|(k, (_, p, c))| (k, (p, c)))
+        .collect();
+    keep_one_direction(&mut decided);
+    busy.add(serial.elapsed());
+    let asked = units.iter().map(|u| u.1.len()).sum();
+    Ok((decided, asked))
+}
 
-    // Length-sorted batches; the order depends only on the document, so sequential and
-    // parallel runs give the model identical batches.
+/// Model passes and the candidate indexes each asks about, scored in length-sorted batches
+/// spread over the pool: each asked index with its probabilities. The order depends only on
+/// the document, so sequential and parallel runs give the model identical batches.
+fn score_units(
+    models: &RelationModels,
+    units: &[(ModelInput, Vec<usize>)],
+    stop: &Stop,
+    busy: &BusyTime,
+) -> Result<Vec<(usize, [f32; LABELS])>> {
     let mut order: Vec<usize> = (0..units.len()).collect();
     order.sort_by_key(|&i| (units[i].0.len(), i));
     let clock = crate::clock::Carried::here();
@@ -288,28 +337,7 @@ fn typed_relations(
             Ok(asked.into_iter().zip(probabilities).collect())
         })
         .collect::<Result<_>>()?;
-    let serial = Instant::now();
-    // Of a pair's readings (one per type the document gave each name), the one with the
-    // mentions' own types when it relates them, else the surest other.
-    let mut decided: BTreeMap<(usize, usize), (bool, Predicate, f32)> = BTreeMap::new();
-    for (i, p) in scored.into_iter().flatten() {
-        let c = &candidates[i];
-        if let Some((predicate, confidence)) = decide(&p, models.threshold) {
-            let new = (c.own, predicate, confidence);
-            let e = decided.entry((c.head, c.tail)).or_insert(new);
-            if (new.0, new.2) > (e.0, e.2) {
-                *e = new;
-            }
-        }
-    }
-    let mut decided: Decided = decided
-        .into_iter()
-        .map(|(k, (_, p, c))| (k, (p, c)))
-        .collect();
-    keep_one_direction(&mut decided);
-    busy.add(serial.elapsed());
-    let asked = units.iter().map(|u| u.1.len()).sum();
-    Ok((decided, asked))
+    Ok(scored.into_iter().flatten().collect())
 }
 
 /// Every predicate is asymmetric: where a pair was given the same predicate both ways, only

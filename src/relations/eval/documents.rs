@@ -227,8 +227,8 @@ pub struct DocumentCounts {
     /// Gold relations across sentences, and how many were found.
     pub across: (usize, usize),
     /// Distinct predicted relations (head, tail, predicate) by how they are known, and how
-    /// many of each are right: stated, through a reference, inferred.
-    pub predicted: [(usize, usize); 3],
+    /// many of each are right: stated, through a reference, across sentences, inferred.
+    pub predicted: [(usize, usize); 4],
 }
 
 impl DocumentCounts {
@@ -276,7 +276,7 @@ impl DocumentCounts {
             "P {p:.3} R {r:.3} F1 {f:.3}; recall within sentences {w:.3} ({}/{}), across {a:.3} ({}/{})",
             self.within.1, self.within.0, self.across.1, self.across.0
         );
-        for (name, (n, right)) in ["stated", "reference", "inferred"]
+        for (name, (n, right)) in ["stated", "reference", "across", "inferred"]
             .iter()
             .zip(self.predicted)
         {
@@ -325,7 +325,8 @@ pub fn score_document(gold: &GoldDocument, result: &DocumentResult) -> DocumentC
         let how = match r.basis {
             Basis::Stated => 0,
             Basis::Reference => 1,
-            Basis::Chain | Basis::Country => 2,
+            Basis::Across => 2,
+            Basis::Chain | Basis::Country => 3,
         };
         let e = predicted
             .entry((r.subject.as_str(), r.object.as_str(), p))
