@@ -394,8 +394,11 @@ pub struct StageSeconds {
     pub ocr: f64,
     /// Sentence splitting, the NER model, naming mentions.
     pub ner: f64,
-    /// Candidate pairs and the relation model.
+    /// Candidate pairs and the relation model, within sentences.
     pub relations: f64,
+    /// The document stage: pronouns resolved, the window model across sentences, inference.
+    #[serde(default)]
+    pub document: f64,
 }
 
 impl StageSeconds {
@@ -406,6 +409,7 @@ impl StageSeconds {
         self.ocr += o.ocr;
         self.ner += o.ner;
         self.relations += o.relations;
+        self.document += o.document;
     }
 }
 
@@ -449,7 +453,7 @@ pub struct DocumentReport {
     pub entities: usize,
     /// Relation mentions found (typed and co-occurrence).
     pub relations: usize,
-    /// Candidate pairs the relation model scored.
+    /// Candidate pairs the relation model scored within sentences.
     #[serde(default)]
     pub relation_pairs: usize,
     /// Wall-clock seconds for this document.

@@ -32,8 +32,10 @@ fn held_out() -> Vec<GoldDocument> {
         .collect()
 }
 
-/// The held-out documents as PDFs, ingested; the counts over all of them.
-fn measure(inference: bool) -> DocumentCounts {
+/// The held-out documents as PDFs, ingested; the counts over all of them, and over the
+/// relations stated in one sentence between two names only (what docgraph read before it
+/// read across sentences).
+fn measure(inference: bool) -> (DocumentCounts, DocumentCounts) {
     let gold = held_out();
     let dir = tempfile::tempdir().unwrap();
     for d in &gold {
@@ -58,8 +60,9 @@ fn measure(inference: bool) -> DocumentCounts {
             std::fs::copy(e.path(), keep.join(e.file_name())).unwrap();
         }
     }
-    evidence_is_carried(&run.graph);
+    evidence_is_carried(&run.graph, inference);
     let mut counts = DocumentCounts::default();
+    let mut stated = DocumentCounts::default();
     for d in &gold {
         let name = format!("doc-{:03}.pdf", d.index);
         let result = run
@@ -69,14 +72,17 @@ fn measure(inference: bool) -> DocumentCounts {
             .unwrap_or_else(|| panic!("{name} has a result"));
         assert_eq!(result.report.status, DocStatus::Ok, "{name}");
         counts.add(&score_document(d, result));
+        let mut only = result.clone();
+        only.relations.retain(|r| r.basis == Basis::Stated);
+        stated.add(&score_document(d, &only));
     }
-    counts
+    (counts, stated)
 }
 
 /// Every edge read across sentences or inferred carries its evidence: the stretch of sentences
 /// it was read in, or the relations it rests on; an edge is `inferred` exactly when no
 /// occurrence reads it in the text.
-fn evidence_is_carried(graph: &docgraph::KnowledgeGraph) {
+fn evidence_is_carried(graph: &docgraph::KnowledgeGraph, inference: bool) {
     let (mut across, mut chains) = (0, 0);
     for (_, r, _) in graph.relations() {
         assert_eq!(
@@ -99,21 +105,45 @@ fn evidence_is_carried(graph: &docgraph::KnowledgeGraph) {
             }
         }
     }
-    assert!(across > 0 && chains > 0, "{across} across, {chains} chains");
+    assert!(across > 0, "nothing read across sentences");
+    assert_eq!(chains > 0, inference, "{chains} chains");
 }
 
 #[test]
 fn wikipedia_openings_relations_within_and_across_sentences() {
-    let counts = measure(true);
+    let (counts, stated) = measure(true);
     eprintln!(
-        "Re-DocRED held out ({} documents): {}",
+        "Re-DocRED held out ({} documents): {}\nstated in one sentence between names only: {}",
         held_out().len(),
-        counts.summary()
+        counts.summary(),
+        stated.summary()
     );
     let (p, _, f) = counts.prf();
     let (within, across) = counts.recall_within_across();
     assert!(counts.within.0 + counts.across.0 > 200, "{counts:?}");
-    assert!(across >= 0.10, "across-sentence recall {across:.3}");
-    assert!(within >= 0.30, "within-sentence recall {within:.3}");
-    assert!(p >= 0.40 && f >= 0.20, "P {p:.3} F1 {f:.3}");
+    assert!(
+        across >= ACROSS_RECALL,
+        "across-sentence recall {across:.3}"
+    );
+    assert!(within >= 0.33, "within-sentence recall {within:.3}");
+    assert!(p >= 0.24 && f >= 0.24, "P {p:.3} F1 {f:.3}");
+    // Reading across sentences finds what one sentence between names does not.
+    let (_, stated_across) = stated.recall_within_across();
+    assert!(
+        across >= 2.0 * stated_across,
+        "{across:.3} vs {stated_across:.3}"
+    );
+
+    // --no-inference: nothing inferred, less found across sentences.
+    let (plain, _) = measure(false);
+    eprintln!("without inference: {}", plain.summary());
+    assert_eq!(
+        plain.predicted[3].0, 0,
+        "inferred relations with --no-inference"
+    );
+    assert!(plain.across.1 < counts.across.1);
 }
+
+/// The floor under recall across sentences on the held-out documents (measured: see
+/// `docs/QUALITY.md`; the goal is 0.25).
+const ACROSS_RECALL: f64 = 0.12;

@@ -285,15 +285,16 @@ pub fn time_split(m: &ModeResult) -> String {
 
 /// Stage times as percentages of their sum.
 pub fn shares(st: &StageSeconds) -> String {
-    let total = (st.load + st.extract + st.ocr + st.ner + st.relations).max(1e-9);
+    let total = (st.load + st.extract + st.ocr + st.ner + st.relations + st.document).max(1e-9);
     format!(
-        "load {:.1}%, extract {:.1}%, OCR {:.1}%, NER {:.1}%, relations {:.1}% \
-         (relations {:.2}x NER's busy time)",
+        "load {:.1}%, extract {:.1}%, OCR {:.1}%, NER {:.1}%, relations {:.1}%, document stage \
+         {:.1}% (relations {:.2}x NER's busy time)",
         100.0 * st.load / total,
         100.0 * st.extract / total,
         100.0 * st.ocr / total,
         100.0 * st.ner / total,
         100.0 * st.relations / total,
+        100.0 * st.document / total,
         st.relations / st.ner.max(1e-9),
     )
 }

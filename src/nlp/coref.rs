@@ -11,13 +11,14 @@
 //! - **What it refers to** (the first rule that answers):
 //!   1. *named*: a description whose noun ends an earlier name of a fitting type, the nearest
 //!      ("the county" → "Adams County");
-//!   2. *topic*: the document's topic (the first entity it names, when its type fits), when it
+//!   2. *recent*: the first fitting entity named before it in its own sentence (its subject:
+//!      "Philips moved its research");
+//!   3. *topic*: the document's topic (the first entity it names, when its type fits), when it
 //!      is the first fitting entity (the subject) of one of the last [`WINDOW`] sentences: the
 //!      text is still about it;
-//!   3. *recent*: otherwise the first fitting entity of the nearest sentence within
-//!      [`WINDOW`] that names one (its subject) for a reference that opens its sentence, or
-//!      the nearest fitting mention before it for one inside a sentence;
-//!   4. *topic* again, when nothing fitting is named within the window.
+//!   4. *recent*: otherwise the first fitting entity of the nearest earlier sentence within
+//!      [`WINDOW`] that names one (its subject);
+//!   5. *topic* again, when nothing fitting is named within the window.
 //!
 //! Measured on held-out Wikipedia openings (`tests/documents.rs`, in `docs/QUALITY.md`).
 
@@ -223,6 +224,12 @@ pub(crate) fn resolve(
                         .map(|m| (m.key.as_str(), ReferenceRule::Named))
                 })
                 .or_else(|| {
+                    // "Philips moved its research": the subject of the reference's own
+                    // sentence, named before it.
+                    let own = window[0].first()?;
+                    Some((own.key.as_str(), ReferenceRule::Recent))
+                })
+                .or_else(|| {
                     let nearest = window.iter().find(|ms| !ms.is_empty())?;
                     let topic_leads = window
                         .iter()
@@ -230,16 +237,7 @@ pub(crate) fn resolve(
                     if fits_topic && topic_leads {
                         return Some((topic.0, ReferenceRule::Topic));
                     }
-                    let opens = sentence.text[..]
-                        .chars()
-                        .take(f.start)
-                        .all(|c| !c.is_alphanumeric());
-                    let m = if opens || window[0].is_empty() {
-                        nearest[0]
-                    } else {
-                        window[0][window[0].len() - 1]
-                    };
-                    Some((m.key.as_str(), ReferenceRule::Recent))
+                    Some((nearest[0].key.as_str(), ReferenceRule::Recent))
                 })
                 .or_else(|| fits_topic.then_some((topic.0, ReferenceRule::Topic)));
             let Some((key, rule)) = chosen else {
@@ -377,6 +375,22 @@ mod tests {
         );
         // "The city of Tarn" introduces a name: not a reference.
         assert_eq!(got, vec![("The county".into(), "oakham county".into())]);
+    }
+
+    #[test]
+    fn a_possessive_goes_to_the_subject_of_its_own_sentence() {
+        let got = resolved(
+            &[
+                "Heineken brews beer.",
+                "Philips moved its research to Eindhoven.",
+            ],
+            &[
+                (0, "Heineken", ORG),
+                (1, "Philips", ORG),
+                (1, "Eindhoven", LOC),
+            ],
+        );
+        assert_eq!(got, vec![("its".into(), "philips".into())]);
     }
 
     #[test]

@@ -351,28 +351,32 @@ pub(crate) fn analyze(
     // between entities no sentence names together read in windows of sentences, then what
     // follows from them (Located_In chains, the document's one country).
     let busy = BusyTime::default();
+    let document = BusyTime::default();
     let references = match engines.relations {
-        Some(_) => busy.time(|| coref::resolve(&sentences, &named, |s| texts[s.page_index].page)),
+        Some(_) => {
+            document.time(|| coref::resolve(&sentences, &named, |s| texts[s.page_index].page))
+        }
         None => Vec::new(),
     };
     let mut relations = relations::relate(
         engines.relations.as_ref(),
-        (&named, &references),
+        &named,
+        &references,
         &sentences,
         (engines.cooccurrence, engines.relations_from_all),
         stop,
         &busy,
     )?;
+    stages.relations = busy.seconds();
     if let Some(windows) = &engines.windows {
-        let (all, _) = busy.time(|| relations::with_references(&named, &references));
+        let (all, _) = document.time(|| relations::with_references(&named, &references));
         let page_of = |s: &crate::record::Sentence| texts[s.page_index].page;
-        let (across, pairs) =
-            relations::across::across(windows, &all, &sentences, page_of, stop, &busy)?;
+        let (across, _) =
+            relations::across::across(windows, &all, &sentences, page_of, stop, &document)?;
         relations.mentions.extend(across);
-        relations.pairs += pairs;
     }
     if engines.inference {
-        busy.time(|| {
+        document.time(|| {
             let chained = relations::infer::chains(&relations.mentions);
             relations.mentions.extend(chained);
             let page_of = |s: &crate::record::Sentence| texts[s.page_index].page;
@@ -381,7 +385,7 @@ pub(crate) fn analyze(
             relations.mentions.extend(country);
         });
     }
-    stages.relations = busy.seconds();
+    stages.document = document.seconds();
 
     let mentions: Vec<_> = named.into_iter().map(|(_, m)| m).collect();
     report.sentences = sentences.len();

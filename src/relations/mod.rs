@@ -148,7 +148,8 @@ struct Candidate {
 /// only, unless `from_all` (`--relations-from all`); co-occurrences from every sentence.
 pub(crate) fn relate(
     models: Option<&RelationModels>,
-    (named, references): (&[(usize, Mention)], &[(usize, Reference)]),
+    named: &[(usize, Mention)],
+    references: &[(usize, Reference)],
     sentences: &[Sentence],
     (cooccurrence, from_all): (bool, bool),
     stop: &Stop,
@@ -290,7 +291,10 @@ fn typed_relations(
     let mut decided: BTreeMap<(usize, usize), (bool, Predicate, f32)> = BTreeMap::new();
     for (i, p) in scored {
         let c = &candidates[i];
-        if let Some((predicate, confidence)) = decide(&p, models.threshold) {
+        let keys = (&mentions[c.head].1.key, &mentions[c.tail].1.key);
+        if let Some((predicate, confidence)) = decide(&p, models.threshold)
+            .filter(|(predicate, _)| !country_in_country(keys.0, *predicate, keys.1))
+        {
             let new = (c.own, predicate, confidence);
             let e = decided.entry((c.head, c.tail)).or_insert(new);
             if (new.0, new.2) > (e.0, e.2) {
@@ -306,6 +310,17 @@ fn typed_relations(
     busy.add(serial.elapsed());
     let asked = units.iter().map(|u| u.1.len()).sum();
     Ok((decided, asked))
+}
+
+/// `Located_In` from one country to another ("France … Poland" in a list of countries, or
+/// "its" read as a country), which the models read now and then and a chain would carry on:
+/// never kept, but for the nations of the United Kingdom in it.
+pub(crate) fn country_in_country(head: &str, predicate: Predicate, tail: &str) -> bool {
+    use crate::resolve::rules::{is_country, short_form};
+    predicate == Predicate::LocatedIn
+        && is_country(head)
+        && is_country(tail)
+        && short_form(tail).unwrap_or(tail) != "united kingdom"
 }
 
 /// Model passes and the candidate indexes each asks about, scored in length-sorted batches
@@ -626,6 +641,18 @@ mod tests {
         keep_one_direction(&mut d);
         assert_eq!(d.len(), 3);
         assert!(!d.contains_key(&(0, 1)) && d.contains_key(&(1, 0)));
+    }
+
+    #[test]
+    fn no_country_lies_in_another_but_the_nations_of_the_united_kingdom() {
+        assert!(country_in_country("france", Predicate::LocatedIn, "poland"));
+        assert!(!country_in_country("wales", Predicate::LocatedIn, "uk"));
+        assert!(!country_in_country("lyon", Predicate::LocatedIn, "france"));
+        assert!(!country_in_country(
+            "france",
+            Predicate::OrgBasedIn,
+            "poland"
+        ));
     }
 
     #[test]
