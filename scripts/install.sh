@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs docgraph under a prefix: the binary in PREFIX/bin, its model runtime (and the
-# libtesseract scripts/build_tesseract.sh built) in PREFIX/lib/docgraph, both models in
+# libtesseract scripts/build_tesseract.sh built) in PREFIX/lib/docgraph, the models in
 # PREFIX/share/docgraph/models, where the installed binary looks for them (or set
 # DOCGRAPH_MODEL_DIR to the NER model folder; the relation model is its sibling folder).
 #

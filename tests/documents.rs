@@ -126,7 +126,7 @@ fn wikipedia_openings_relations_within_and_across_sentences() {
         "across-sentence recall {across:.3}"
     );
     assert!(within >= 0.33, "within-sentence recall {within:.3}");
-    assert!(p >= 0.24 && f >= 0.24, "P {p:.3} F1 {f:.3}");
+    assert!(p >= 0.26 && f >= 0.26, "P {p:.3} F1 {f:.3}");
     // Reading across sentences finds what one sentence between names does not.
     let (_, stated_across) = stated.recall_within_across();
     assert!(
@@ -146,4 +146,4 @@ fn wikipedia_openings_relations_within_and_across_sentences() {
 
 /// The floor under recall across sentences on the held-out documents (measured: see
 /// `docs/QUALITY.md`; the goal is 0.25).
-const ACROSS_RECALL: f64 = 0.12;
+const ACROSS_RECALL: f64 = 0.17;

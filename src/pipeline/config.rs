@@ -151,7 +151,7 @@ impl Config {
     }
 
     /// Defaults, with the NER model in `model_dir` and the relation model in its sibling
-    /// folder `relations-minilm-conll04` (as shipped in `models/`).
+    /// folders `relations-minilm-conll04` and `relations-minilm-windows` (as shipped in `models/`).
     pub fn new(model_dir: impl Into<PathBuf>) -> Self {
         let model_dir: PathBuf = model_dir.into();
         let relation_model_dir = sibling(&model_dir, crate::relations::DEFAULT_MODEL_SUBDIR);

@@ -226,28 +226,37 @@ pub(crate) fn relate(
 
 /// Named mentions and references together, by sentence and offset, a reference as a mention
 /// of the entity it refers to (its text, the entity's key and type; `inferred`, score 0); and
-/// which of them are references.
+/// which of them are references. A reference to an entity its sentence also names is left out:
+/// the name is read ("Carlos Mendes, who worked for Petrobras, died at his home": "his" would
+/// only repeat Carlos Mendes, and gave "Petrobras Kill his").
 pub(crate) fn with_references(
     named: &[(usize, Mention)],
     references: &[(usize, Reference)],
 ) -> (Vec<(usize, Mention)>, Vec<bool>) {
+    let named_in: std::collections::HashSet<(usize, &str)> =
+        named.iter().map(|(s, m)| (*s, m.key.as_str())).collect();
     let mut all: Vec<(usize, Mention, bool)> = named
         .iter()
         .map(|(s, m)| (*s, m.clone(), false))
-        .chain(references.iter().map(|(s, r)| {
-            let m = Mention {
-                text: r.text.clone(),
-                entity_type: r.entity_type,
-                key: r.key.clone(),
-                name: r.text.clone(),
-                page: r.page,
-                start: r.start,
-                end: r.end,
-                score: 0.0,
-                inferred: true,
-            };
-            (*s, m, true)
-        }))
+        .chain(
+            references
+                .iter()
+                .filter(|(s, r)| !named_in.contains(&(*s, r.key.as_str())))
+                .map(|(s, r)| {
+                    let m = Mention {
+                        text: r.text.clone(),
+                        entity_type: r.entity_type,
+                        key: r.key.clone(),
+                        name: r.text.clone(),
+                        page: r.page,
+                        start: r.start,
+                        end: r.end,
+                        score: 0.0,
+                        inferred: true,
+                    };
+                    (*s, m, true)
+                }),
+        )
         .collect();
     all.sort_by_key(|(s, m, _)| (*s, m.start));
     let is_reference = all.iter().map(|a| a.2).collect();
