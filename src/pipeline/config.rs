@@ -150,7 +150,7 @@ impl Config {
         parts
     }
 
-    /// Defaults, with the NER model in `model_dir` and the relation model in its sibling
+    /// Defaults, with the NER model in `model_dir` and the relation models in its sibling
     /// folders `relations-minilm-conll04` and `relations-minilm-windows` (as shipped in `models/`).
     pub fn new(model_dir: impl Into<PathBuf>) -> Self {
         let model_dir: PathBuf = model_dir.into();
