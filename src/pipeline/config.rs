@@ -190,7 +190,7 @@ impl Config {
 
     /// The workers used, and why fewer than asked when they were capped. More workers than
     /// cores only add model instances (each worker holds one NER and one relation model and a
-    /// Tesseract engine, about 320 MiB) without adding speed; a count the
+    /// Tesseract engine, about 400 MiB) without adding speed; a count the
     /// available memory cannot hold would end with the kernel killing the run.
     pub fn worker_cap(&self) -> (usize, Option<String>) {
         if self.sequential {
@@ -240,8 +240,9 @@ impl Config {
 }
 
 /// Memory a worker's models and engine take, MiB (measured: peak RSS grows by about 300 MiB
-/// per worker with relations on).
-const MIB_PER_WORKER: u64 = 320;
+/// per worker with relations on, and the window model adds about 80 MiB a worker: 602 → 763
+/// MiB for two workers on the dense news corpus).
+const MIB_PER_WORKER: u64 = 400;
 /// Memory of the process besides the workers, MiB.
 const BASE_MIB: u64 = 200;
 
