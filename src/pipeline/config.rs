@@ -189,7 +189,7 @@ impl Config {
     }
 
     /// The workers used, and why fewer than asked when they were capped. More workers than
-    /// cores only add model instances (each worker holds one NER and one relation model and a
+    /// cores only add model instances (each worker holds the NER model, the two relation models and a
     /// Tesseract engine, about 400 MiB) without adding speed; a count the
     /// available memory cannot hold would end with the kernel killing the run.
     pub fn worker_cap(&self) -> (usize, Option<String>) {
