@@ -538,6 +538,53 @@ impl DocumentResult {
     }
 }
 
+/// Records built by hand for unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+
+    /// Prose sentences of one page, one after another (a space between), and named mentions
+    /// given as (sentence, name, type), found in their sentence (keys: the name in lower case).
+    pub(crate) fn document(
+        texts: &[&str],
+        names: &[(usize, &str, EntityType)],
+    ) -> (Vec<Sentence>, Vec<(usize, Mention)>) {
+        let mut sentences = Vec::new();
+        let mut at = 0;
+        for t in texts {
+            let n = t.chars().count();
+            sentences.push(Sentence {
+                page_index: 0,
+                start: at,
+                end: at + n,
+                text: t.to_string(),
+                kind: TextKind::Prose,
+            });
+            at += n + 1;
+        }
+        let named = names
+            .iter()
+            .map(|&(s, name, ty)| {
+                let byte = texts[s].find(name).expect("name in its sentence");
+                let start = sentences[s].start + texts[s][..byte].chars().count();
+                let m = Mention {
+                    text: name.into(),
+                    entity_type: ty,
+                    key: name.to_lowercase(),
+                    name: name.into(),
+                    page: 1,
+                    start,
+                    end: start + name.chars().count(),
+                    score: 0.9,
+                    inferred: false,
+                };
+                (s, m)
+            })
+            .collect();
+        (sentences, named)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -278,50 +278,7 @@ pub(crate) fn resolve(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::TextKind;
-
-    /// Sentences of one page, one after another, and the named mentions given as
-    /// (sentence, name, type); offsets found in the text.
-    fn doc(
-        texts: &[&str],
-        names: &[(usize, &str, EntityType)],
-    ) -> (Vec<Sentence>, Vec<(usize, Mention)>) {
-        let mut sentences = Vec::new();
-        let mut at = 0;
-        for t in texts {
-            let n = t.chars().count();
-            sentences.push(Sentence {
-                page_index: 0,
-                start: at,
-                end: at + n,
-                text: t.to_string(),
-                kind: TextKind::Prose,
-            });
-            at += n + 1;
-        }
-        let named = names
-            .iter()
-            .map(|&(s, name, ty)| {
-                let byte = texts[s].find(name).expect("name in its sentence");
-                let start = sentences[s].start + texts[s][..byte].chars().count();
-                (
-                    s,
-                    Mention {
-                        text: name.into(),
-                        entity_type: ty,
-                        key: name.to_lowercase(),
-                        name: name.into(),
-                        page: 1,
-                        start,
-                        end: start + name.chars().count(),
-                        score: 0.9,
-                        inferred: false,
-                    },
-                )
-            })
-            .collect();
-        (sentences, named)
-    }
+    use crate::record::testing::document as doc;
 
     fn resolved(texts: &[&str], names: &[(usize, &str, EntityType)]) -> Vec<(String, String)> {
         let (s, n) = doc(texts, names);

@@ -250,46 +250,9 @@ pub(crate) fn across<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::EntityType::{self, LOC, ORG, PER};
+    use crate::record::EntityType::{LOC, ORG, PER};
 
-    /// Sentences of one page and their mentions as (sentence, name, type).
-    fn doc(
-        texts: &[&str],
-        names: &[(usize, &str, EntityType)],
-    ) -> (Vec<Sentence>, Vec<(usize, Mention)>) {
-        let mut sentences = Vec::new();
-        let mut at = 0;
-        for t in texts {
-            let n = t.chars().count();
-            sentences.push(Sentence {
-                page_index: 0,
-                start: at,
-                end: at + n,
-                text: t.to_string(),
-                kind: TextKind::Prose,
-            });
-            at += n + 1;
-        }
-        let mentions = names
-            .iter()
-            .map(|&(s, name, t)| {
-                let start = sentences[s].start + texts[s].find(name).unwrap();
-                let m = Mention {
-                    text: name.into(),
-                    entity_type: t,
-                    key: name.to_lowercase(),
-                    name: name.into(),
-                    page: 1,
-                    start,
-                    end: start + name.len(),
-                    score: 0.9,
-                    inferred: false,
-                };
-                (s, m)
-            })
-            .collect();
-        (sentences, mentions)
-    }
+    use crate::record::testing::document as doc;
 
     fn pairs(w: &Window) -> Vec<(String, String)> {
         w.pairs
