@@ -52,7 +52,7 @@ fn gold_entity_decisions(
     for chunk in passes.chunks(card.input.batch()) {
         let inputs: Vec<&ModelInput> = chunk.iter().map(|p| &p.0).collect();
         let pairs = chunk.iter().flat_map(|p| p.1.iter().copied());
-        scored.extend(pairs.zip(classifier.score(&inputs).unwrap()));
+        scored.extend(pairs.zip(classifier.score(&inputs, &[]).unwrap()));
     }
     let threshold = card.threshold;
     let decisions = scored

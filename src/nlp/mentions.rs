@@ -15,6 +15,7 @@ use crate::cancel::Stop;
 use crate::error::Result;
 use crate::pool::BusyTime;
 use crate::record::{EntityType, Mention, PageText, Sentence};
+use crate::runtime::TextStates;
 
 /// Longest input given to the model, in words (well under its 512 sub-words).
 pub const MAX_SENTENCE_WORDS: usize = 120;
@@ -125,14 +126,26 @@ fn cut_at(
     out
 }
 
+/// Characters of a document's sentences whose text states NER keeps for the relation model
+/// at most (see [`find`]): about 18,000 sub-words, 80 MB of states. Past them the relation
+/// model encodes the text itself, as it did before it could read NER's.
+pub(crate) const KEPT_STATE_CHARS: usize = 80_000;
+
 /// Tags every sentence and propagates confident names within the document.
 /// The time spent on it is added to `busy`.
+///
+/// With `keep_states`, the text states of the sentences the model found a name in come back
+/// too, by sentence (for the relation model, [`crate::runtime::TextStates`]), of the first
+/// [`KEPT_STATE_CHARS`] characters of the sentences read; which sentences keep them depends
+/// only on the document, never on the order batches run in. Their cost is added to
+/// `kept_busy` (and is part of `busy` too).
 pub(crate) fn find(
     ner: &NerModels,
     sentences: &[Sentence],
+    keep_states: bool,
     stop: &Stop,
-    busy: &BusyTime,
-) -> Result<Vec<RawMention>> {
+    (busy, kept_busy): (&BusyTime, &BusyTime),
+) -> Result<(Vec<RawMention>, Vec<Option<TextStates>>)> {
     // Batches of similar length waste little on padding. The order depends only on the
     // document, so sequential and parallel runs give the model identical batches.
     //
@@ -145,37 +158,59 @@ pub(crate) fn find(
     let mut order: Vec<usize> = (0..sentences.len())
         .filter(|&i| sentences[i].kind != TextKind::Running && may_name(&sentences[i].text))
         .collect();
+    let mut eligible = vec![false; sentences.len()];
+    if keep_states {
+        let mut chars = 0;
+        for &i in &order {
+            chars += sentences[i].text.len();
+            eligible[i] = chars <= KEPT_STATE_CHARS;
+        }
+    }
     order.sort_by_key(|&i| (sentences[i].text.len(), i));
     let batches: Vec<&[usize]> = order.chunks(BATCH_SIZE).collect();
     let clock = crate::clock::Carried::here();
-    let tagged: Vec<Vec<RawMention>> = batches
+    type Found = (Vec<RawMention>, Vec<(usize, TextStates)>);
+    let tagged: Vec<Found> = batches
         .par_iter()
         .map(|batch| {
             stop.check()?;
             let inputs: Vec<&str> = batch.iter().map(|&i| sentences[i].text.as_str()).collect();
-            let words = clock.within(|| ner.tag(&inputs, busy))?;
-            Ok(batch
-                .iter()
-                .zip(words)
-                .flat_map(|(&i, w)| {
-                    let text = sentences[i].text.as_str();
-                    whole_names(merge_bio(&w), &w, text)
-                        .into_iter()
-                        .map(move |s| RawMention {
-                            sentence: i,
-                            start: s.start,
-                            end: s.end,
-                            entity_type: s.entity_type,
-                            score: s.score,
-                            inferred: false,
-                        })
-                })
-                .collect())
+            let keep: Vec<bool> = batch.iter().map(|&i| eligible[i]).collect();
+            let tagged = clock.within(|| ner.tag(&inputs, &keep, busy))?;
+            kept_busy.add(std::time::Duration::from_secs_f64(tagged.state_seconds));
+            let (words, states) = (tagged.words, tagged.states);
+            let mut found = Vec::new();
+            let mut kept = Vec::new();
+            for ((&i, w), state) in batch.iter().zip(words).zip(states) {
+                let text = sentences[i].text.as_str();
+                let before = found.len();
+                found.extend(whole_names(merge_bio(&w), &w, text).into_iter().map(|s| {
+                    RawMention {
+                        sentence: i,
+                        start: s.start,
+                        end: s.end,
+                        entity_type: s.entity_type,
+                        score: s.score,
+                        inferred: false,
+                    }
+                }));
+                if let Some(state) = state.filter(|_| found.len() > before) {
+                    kept.push((i, state));
+                }
+            }
+            Ok((found, kept))
         })
         .collect::<Result<_>>()?;
-    let mut mentions: Vec<RawMention> = tagged.into_iter().flatten().collect();
+    let mut mentions = Vec::new();
+    let mut states = vec![None; if keep_states { sentences.len() } else { 0 }];
+    for (found, kept) in tagged {
+        mentions.extend(found);
+        for (i, state) in kept {
+            states[i] = Some(state);
+        }
+    }
     busy.time(|| propagate(&mut mentions, sentences));
-    Ok(mentions)
+    Ok((mentions, states))
 }
 
 /// Whether a sentence can hold a name: it has a capital letter somewhere.

@@ -17,7 +17,7 @@ use super::entities::TaggedWord;
 use crate::error::{Error, Result};
 use crate::pool::{BusyTime, Pool, Pooled};
 use crate::runtime::plugin::Model;
-use crate::runtime::{self, Precision};
+use crate::runtime::{self, Precision, TextStates};
 
 /// The files a model folder must hold.
 pub const MODEL_FILES: [&str; 3] = ["rust_model.ot", "config.json", "vocab.txt"];
@@ -76,6 +76,15 @@ struct NerModel {
     labels: Vec<String>,
     cls: i64,
     sep: i64,
+}
+
+/// What tagging a batch gives: the words of each input with their labels, the text states
+/// kept of each, and the seconds keeping them cost (beyond the labels).
+#[derive(Debug, Default)]
+pub(crate) struct Tagged {
+    pub words: Vec<Vec<TaggedWord>>,
+    pub states: Vec<Option<TextStates>>,
+    pub state_seconds: f64,
 }
 
 /// A token of one input: its id, where it came from, and whether it starts a word.
@@ -142,7 +151,9 @@ impl NerModel {
     }
 
     /// Tags a batch of inputs: each window of pieces becomes one row of the forward pass.
-    fn tag(&self, inputs: &[&str]) -> Result<Vec<Vec<TaggedWord>>> {
+    /// The text states of the inputs `keep` marks are kept, where the input was read in one
+    /// window.
+    fn tag(&self, inputs: &[&str], keep: &[bool]) -> Result<Tagged> {
         let pieces: Vec<Vec<Piece>> = inputs.iter().map(|t| self.pieces(t)).collect();
         // (input, window) rows, `[CLS] piece… [SEP]`.
         let mut rows: Vec<(usize, &[Piece])> = Vec::new();
@@ -153,8 +164,13 @@ impl NerModel {
             rows.extend(p.chunks(MAX_CONTENT_TOKENS).map(|w| (i, w)));
         }
         let mut words: Vec<Vec<TaggedWord>> = vec![Vec::new(); inputs.len()];
+        let mut states: Vec<Option<TextStates>> = vec![None; inputs.len()];
         if rows.is_empty() {
-            return Ok(words);
+            return Ok(Tagged {
+                words,
+                states,
+                state_seconds: 0.0,
+            });
         }
         let ids: Vec<Vec<i64>> = rows
             .iter()
@@ -167,7 +183,19 @@ impl NerModel {
             })
             .collect();
         let refs: Vec<&[i64]> = ids.iter().map(Vec::as_slice).collect();
-        let (label_ids, scores, width) = self.model.tokens(&refs)?;
+        let whole = |i: usize| pieces[i].len() <= MAX_CONTENT_TOKENS;
+        let keep_rows: Vec<bool> = rows
+            .iter()
+            .map(|&(i, _)| keep.get(i).copied().unwrap_or(false) && whole(i))
+            .collect();
+        let out = self.model.tokens(&refs, Some(&keep_rows))?;
+        let state_seconds = out.state_seconds;
+        let (label_ids, scores, width) = (out.label, out.score, out.width);
+        for ((input, _), text) in rows.iter().zip(out.text) {
+            if text.is_some() {
+                states[*input] = text;
+            }
+        }
         for (r, (input, window)) in rows.iter().enumerate() {
             let out = &mut words[*input];
             for (k, piece) in window.iter().enumerate() {
@@ -188,7 +216,11 @@ impl NerModel {
                 }
             }
         }
-        Ok(words)
+        Ok(Tagged {
+            words,
+            states,
+            state_seconds,
+        })
     }
 
     /// The name of label `id`.
@@ -252,14 +284,15 @@ impl NerModels {
     }
 
     /// Labels the words of each input. Inputs must be short (see `sentences::chunk_span`) and
-    /// at most [`BATCH_SIZE`] of them; offsets are characters of each input.
+    /// at most [`BATCH_SIZE`] of them; offsets are characters of each input. The text states
+    /// of the inputs `keep` marks come back too (where an input was read in one window).
     /// The model's time is added to `busy` (waiting for an instance is not).
-    pub fn tag(&self, inputs: &[&str], busy: &BusyTime) -> Result<Vec<Vec<TaggedWord>>> {
+    pub fn tag(&self, inputs: &[&str], keep: &[bool], busy: &BusyTime) -> Result<Tagged> {
         if inputs.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Tagged::default());
         }
         let model = self.pool.get()?;
-        let words = busy.time(|| model.tag(inputs))?;
+        let words = busy.time(|| model.tag(inputs, keep))?;
         self.tagged
             .fetch_add(inputs.len(), std::sync::atomic::Ordering::Relaxed);
         Ok(words)

@@ -342,9 +342,15 @@ pub(crate) fn analyze(
     // neither a model loading meanwhile nor other documents' work is counted.
     let ner = BusyTime::default();
     let sentences = ner.time(|| mentions::sentences(&texts));
-    let raw = mentions::find(&engines.ner, &sentences, stop, &ner)?;
+    let keep_states = engines
+        .relations
+        .as_ref()
+        .is_some_and(|r| r.reads_ner_states());
+    // Keeping NER's text states for the relation model is the relation model's cost.
+    let kept = BusyTime::default();
+    let (raw, states) = mentions::find(&engines.ner, &sentences, keep_states, stop, (&ner, &kept))?;
     let named = ner.time(|| mentions::name(raw, &sentences, &texts));
-    stages.ner = ner.seconds();
+    stages.ner = ner.seconds() - kept.seconds();
 
     // Relations: pronouns and descriptions resolved to the document's entities, the
     // relations of each sentence read by the model (through those references too), those
@@ -363,11 +369,13 @@ pub(crate) fn analyze(
         &named,
         &references,
         &sentences,
+        &states,
         (engines.cooccurrence, engines.relations_from_all),
         stop,
         &busy,
     )?;
-    stages.relations = busy.seconds();
+    stages.relations = busy.seconds() + kept.seconds();
+    drop(states);
     if let Some(windows) = &engines.windows {
         let (all, _) = document.time(|| relations::with_references(&named, &references));
         let page_of = |s: &crate::record::Sentence| texts[s.page_index].page;

@@ -131,6 +131,7 @@ impl Pipeline {
                 config.effective_ner_instances(),
                 config.relation_threshold,
                 precision,
+                Some(&config.model_dir),
             )?)
         } else {
             None
@@ -141,6 +142,7 @@ impl Pipeline {
                 config.effective_ner_instances(),
                 None,
                 precision,
+                None,
             )?)
         } else {
             None

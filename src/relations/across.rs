@@ -21,7 +21,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::Instant;
 
-use super::model::{decide, Marked, ModelInput};
+use super::model::{decide, Marked};
 use super::schema::fits;
 use super::{keep_one_direction, score_units, Decided, RelationModels};
 use crate::cancel::Stop;
@@ -179,13 +179,13 @@ pub(crate) fn across<'a>(
 ) -> Result<(Vec<RelationMention>, usize)> {
     let serial = Instant::now();
     let mut candidates: Vec<Candidate> = Vec::new();
-    let mut units: Vec<(ModelInput, Vec<usize>)> = Vec::new();
+    let mut units: Vec<super::Unit> = Vec::new();
     for w in windows(mentions, sentences) {
         let first = candidates.len();
         let marks: Vec<(Marked, Marked)> = w.pairs.iter().map(|p| p.1).collect();
         candidates.extend(w.pairs.into_iter().map(|p| p.0));
         for (input, asked) in models.encoder.inputs(models.input, &w.text, &marks) {
-            units.push((input, asked.into_iter().map(|i| first + i).collect()));
+            units.push((input, asked.into_iter().map(|i| first + i).collect(), None));
         }
     }
     busy.add(serial.elapsed());

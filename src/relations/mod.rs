@@ -18,6 +18,8 @@
 //! - [`schema`]: the predicates and the entity types each joins;
 //! - [`model`]: the classifier (pair encoding, network, loading, decision);
 //! - [`packed`]: all pairs of a sentence in one pass;
+//! - `scoring`: the pool of model instances, the passes a document asks (with NER's text
+//!   states where the model reads them), and their scoring in batches;
 //! - [`across`]: relations between entities that never share a sentence, read in windows;
 //! - [`infer`]: relations that follow from others along `Located_In` chains;
 //! - [`eval`]: gold data and scores, for training and tests.
@@ -28,21 +30,21 @@ pub(crate) mod infer;
 pub mod model;
 pub mod packed;
 pub mod schema;
+mod scoring;
+
+pub(crate) use scoring::RelationModels;
+use scoring::{reads_as, score_units, Unit};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
-
-use rayon::prelude::*;
 
 use crate::cancel::Stop;
 use crate::error::Result;
-use crate::pool::{BusyTime, Pool, Pooled};
+use crate::pool::BusyTime;
 use crate::record::{Basis, EntityType, Mention, Reference, RelationMention, Sentence};
-use crate::runtime::Precision;
-use model::{decide, Marked, ModelInput, PairEncoder, RelationClassifier};
-use schema::{fits, Predicate, LABELS};
+use crate::runtime::TextStates;
+use model::{decide, Marked};
+use schema::{fits, Predicate};
 
 /// Where the relation model shipped with docgraph lives, relative to the repository.
 pub const DEFAULT_MODEL_SUBDIR: &str = "models/relations-minilm-conll04";
@@ -56,70 +58,6 @@ pub const MAX_PAIRS_PER_SENTENCE: usize = 48;
 
 /// Co-occurrence joins mentions at most this many mentions apart within a sentence.
 pub const COOCCURRENCE_WINDOW: usize = 4;
-
-/// The relation classifier: one shared pair encoder, a pool of model instances, a threshold.
-pub(crate) struct RelationModels {
-    encoder: PairEncoder,
-    pool: Pool<RelationClassifier>,
-    threshold: f32,
-    /// How the model reads its pairs.
-    input: model::Input,
-    /// Candidate pairs scored so far (for progress inside long documents).
-    scored: AtomicUsize,
-}
-
-impl std::fmt::Debug for RelationModels {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RelationModels")
-            .field("size", &self.pool.size())
-            .field("threshold", &self.threshold)
-            .finish()
-    }
-}
-
-impl RelationModels {
-    /// The pool of instances (sizes, start-up counts and cost).
-    pub fn pool(&self) -> &dyn Pooled {
-        &self.pool
-    }
-
-    /// Candidate pairs scored so far.
-    pub fn scored(&self) -> usize {
-        self.scored.load(Ordering::Relaxed)
-    }
-
-    /// A pool of up to `size` instances of the model in `dir`, loaded when first needed, at
-    /// `precision`; `threshold` overrides the model card's.
-    pub fn load(
-        dir: &Path,
-        size: usize,
-        threshold: Option<f32>,
-        precision: Precision,
-    ) -> Result<Self> {
-        model::check_model_dir(dir)?;
-        let card = model::read_card(dir)?;
-        let encoder = PairEncoder::from_vocab(&dir.join("vocab.txt"))?;
-        let owned = dir.to_path_buf();
-        // The instances share one copy of the weights.
-        let pool = Pool::new(
-            size,
-            crate::pool::sharing(
-                move || {
-                    crate::runtime::plugin::set_threads(1)?;
-                    RelationClassifier::load(&owned, precision)
-                },
-                RelationClassifier::share,
-            ),
-        );
-        Ok(RelationModels {
-            encoder,
-            pool,
-            scored: AtomicUsize::new(0),
-            threshold: threshold.unwrap_or(card.threshold),
-            input: card.input,
-        })
-    }
-}
 
 /// A document's relations and how many candidate pairs the model scored.
 #[derive(Debug, Default)]
@@ -146,11 +84,15 @@ struct Candidate {
 /// takes part in are marked [`Basis::Reference`]. Without `models` (the relation model is off),
 /// co-occurrences only, between named mentions. Typed relations are read from prose sentences
 /// only, unless `from_all` (`--relations-from all`); co-occurrences from every sentence.
+///
+/// `states` are the text states NER kept, by sentence (or empty), for a model that reads them.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn relate(
     models: Option<&RelationModels>,
     named: &[(usize, Mention)],
     references: &[(usize, Reference)],
     sentences: &[Sentence],
+    states: &[Option<TextStates>],
     (cooccurrence, from_all): (bool, bool),
     stop: &Stop,
     busy: &BusyTime,
@@ -173,7 +115,14 @@ pub(crate) fn relate(
         .cloned()
         .collect();
     let (decided, pairs) = match models {
-        Some(models) => typed_relations(models, mentions, sentences, &typed_groups, stop, busy)?,
+        Some(models) => typed_relations(
+            models,
+            mentions,
+            (sentences, states),
+            &typed_groups,
+            stop,
+            busy,
+        )?,
         None => (BTreeMap::new(), 0),
     };
 
@@ -274,7 +223,7 @@ type Decided = BTreeMap<(usize, usize), (Predicate, f32)>;
 fn typed_relations(
     models: &RelationModels,
     mentions: &[(usize, Mention)],
-    sentences: &[Sentence],
+    (sentences, states): (&[Sentence], &[Option<TextStates>]),
     groups: &[std::ops::Range<usize>],
     stop: &Stop,
     busy: &BusyTime,
@@ -282,14 +231,17 @@ fn typed_relations(
     let serial = Instant::now();
     let types = types_by_key(mentions);
     let mut candidates: Vec<Candidate> = Vec::new();
-    let mut units: Vec<(ModelInput, Vec<usize>)> = Vec::new();
+    let mut units: Vec<Unit> = Vec::new();
     for range in groups {
         let first = candidates.len();
         candidates.extend(candidate_pairs(mentions, &types, range.clone(), sentences));
         let marks: Vec<(Marked, Marked)> = candidates[first..].iter().map(|c| c.marks).collect();
-        let text = &sentences[mentions[range.start].0].text;
+        let sentence = mentions[range.start].0;
+        let text = &sentences[sentence].text;
+        let kept = states.get(sentence).and_then(Option::as_ref);
         for (input, asked) in models.encoder.inputs(models.input, text, &marks) {
-            units.push((input, asked.into_iter().map(|i| first + i).collect()));
+            let state = kept.filter(|s| models.reads_ner_states && reads_as(&input, s));
+            units.push((input, asked.into_iter().map(|i| first + i).collect(), state));
         }
     }
     busy.add(serial.elapsed());
@@ -330,38 +282,6 @@ pub(crate) fn country_in_country(head: &str, predicate: Predicate, tail: &str) -
         && is_country(head)
         && is_country(tail)
         && short_form(tail).unwrap_or(tail) != "united kingdom"
-}
-
-/// Model passes and the candidate indexes each asks about, scored in length-sorted batches
-/// spread over the pool: each asked index with its probabilities. The order depends only on
-/// the document, so sequential and parallel runs give the model identical batches.
-fn score_units(
-    models: &RelationModels,
-    units: &[(ModelInput, Vec<usize>)],
-    stop: &Stop,
-    busy: &BusyTime,
-) -> Result<Vec<(usize, [f32; LABELS])>> {
-    let mut order: Vec<usize> = (0..units.len()).collect();
-    order.sort_by_key(|&i| (units[i].0.len(), i));
-    let clock = crate::clock::Carried::here();
-    let scored: Vec<Vec<(usize, [f32; LABELS])>> = order
-        .chunks(models.input.batch())
-        .collect::<Vec<_>>()
-        .par_iter()
-        .map(|batch| {
-            stop.check()?;
-            let inputs: Vec<&ModelInput> = batch.iter().map(|&i| &units[i].0).collect();
-            let model = clock.within(|| models.pool.get())?;
-            let probabilities = busy.time(|| model.score(&inputs))?;
-            let asked: Vec<usize> = batch
-                .iter()
-                .flat_map(|&i| units[i].1.iter().copied())
-                .collect();
-            models.scored.fetch_add(asked.len(), Ordering::Relaxed);
-            Ok(asked.into_iter().zip(probabilities).collect())
-        })
-        .collect::<Result<_>>()?;
-    Ok(scored.into_iter().flatten().collect())
 }
 
 /// Every predicate is asymmetric: where a pair was given the same predicate both ways, only
@@ -505,6 +425,8 @@ fn relation_mention(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use model::PairEncoder;
+    use std::path::Path;
 
     fn mention(sentence: usize, key: &str, t: EntityType, start: usize) -> (usize, Mention) {
         (

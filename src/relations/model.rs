@@ -21,7 +21,7 @@ use super::schema::{allowed_labels, Predicate, LABELS};
 use crate::error::{Error, Result};
 use crate::record::EntityType;
 use crate::runtime::plugin::Model;
-use crate::runtime::Precision;
+use crate::runtime::{Precision, TextStates};
 
 /// Longest input given to the model, in sub-word tokens (markers and `[CLS]`/`[SEP]` included).
 /// Context beyond it is cut evenly on both sides of the pair.
@@ -174,15 +174,32 @@ pub enum Input {
     Pair,
     /// One pass per sentence for all its pairs ([`super::packed`]).
     Packed,
+    /// As `Packed`, each pair marked at the two entities' starts only
+    /// ([`super::packed::Markers::Starts`]).
+    #[serde(rename = "packed-starts")]
+    PackedStarts,
 }
 
 impl Input {
+    /// The markers a packed row gives each pair.
+    pub fn markers(self) -> super::packed::Markers {
+        match self {
+            Input::PackedStarts => super::packed::Markers::Starts,
+            _ => super::packed::Markers::Four,
+        }
+    }
+
+    /// Whether the model reads packed rows.
+    pub fn is_packed(self) -> bool {
+        self != Input::Pair
+    }
+
     /// Passes per forward pass of the model (sorted by length, so padding stays small): 16
     /// pairs, or 4 packed rows (a row holds a sentence's pairs).
     pub fn batch(self) -> usize {
         match self {
             Input::Pair => 16,
-            Input::Packed => 4,
+            Input::Packed | Input::PackedStarts => 4,
         }
     }
 }
@@ -257,8 +274,8 @@ impl PairEncoder {
                     Some((ModelInput::Pair(self.encode(text, h, t)?), vec![i]))
                 })
                 .collect(),
-            Input::Packed => self
-                .pack(text, pairs)
+            Input::Packed | Input::PackedStarts => self
+                .pack_markers(text, pairs, input.markers())
                 .into_iter()
                 .map(|row| {
                     let asked = row.pairs.iter().map(|p| p.index).collect();
@@ -280,6 +297,10 @@ pub struct ModelCard {
     /// How the model reads its input (`pair` when the card does not say).
     #[serde(default)]
     pub input: Input,
+    /// For a packed model that reads another model's text states
+    /// (`docgraph_torch::encoder::markers`): that model's folder, relative to this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_encoder: Option<String>,
 }
 
 /// A loaded relation classifier for inference (one instance: use it from one thread at a
@@ -327,12 +348,24 @@ impl RelationClassifier {
     }
 
     /// Label probabilities of the pairs of `inputs` (all of one kind), pass after pass, each
-    /// pass's pairs in order.
-    pub fn score(&self, inputs: &[&ModelInput]) -> Result<Vec<[f32; LABELS]>> {
+    /// pass's pairs in order. `text` gives packed rows' text states where the NER pass left
+    /// them (one entry per input, or empty), for a model that reads them
+    /// ([`RelationClassifier::reads_text_states`]).
+    pub fn score(
+        &self,
+        inputs: &[&ModelInput],
+        text: &[Option<&TextStates>],
+    ) -> Result<Vec<[f32; LABELS]>> {
         match Passes::of(inputs)? {
             Passes::Pairs(pairs) => self.probabilities(&pairs),
-            Passes::Rows(rows) => self.packed_probabilities(&rows),
+            Passes::Rows(rows) => self.packed_probabilities(&rows, text),
         }
+    }
+
+    /// Whether the model reads the NER model's text states (values a token), rather than
+    /// encoding the text itself (0).
+    pub fn reads_text_states(&self) -> usize {
+        self.model.state_width()
     }
 
     /// Label probabilities for each pair (`[no relation, Work_For, Kill, …]`), one pass each.
@@ -347,12 +380,17 @@ impl RelationClassifier {
             .map(|(r, p)| [r as i64, p.head as i64, p.tail as i64])
             .collect();
         let allowed: Vec<[bool; LABELS]> = pairs.iter().map(|p| p.allowed).collect();
-        self.model.pairs(&ids, None, &at, &allowed)
+        self.model.pairs(&ids, None, &at, &allowed, None)
     }
 
     /// Label probabilities for the pairs of packed rows ([`super::packed`]), row after row in
-    /// each row's order: one pass per row.
-    pub fn packed_probabilities(&self, rows: &[&PackedRow]) -> Result<Vec<[f32; LABELS]>> {
+    /// each row's order: one pass per row. `text`: the rows' text states where known (or
+    /// empty), as [`RelationClassifier::score`] takes them.
+    pub fn packed_probabilities(
+        &self,
+        rows: &[&PackedRow],
+        text: &[Option<&TextStates>],
+    ) -> Result<Vec<[f32; LABELS]>> {
         if rows.iter().all(|r| r.pairs.is_empty()) {
             return Ok(Vec::new());
         }
@@ -371,8 +409,9 @@ impl RelationClassifier {
             .map(|(i, p)| [i as i64, p.head as i64, p.tail as i64])
             .collect();
         let allowed: Vec<[bool; LABELS]> = pairs.map(|(_, p)| p.allowed).collect();
+        let text = (!text.is_empty()).then_some(text);
         self.model
-            .pairs(&ids, Some([&positions, &groups]), &at, &allowed)
+            .pairs(&ids, Some([&positions, &groups]), &at, &allowed, text)
     }
 }
 

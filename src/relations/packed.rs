@@ -29,8 +29,26 @@ pub const MAX_TEXT_TOKENS: usize = 192;
 /// Pairs in one row at most (four marker tokens each).
 pub const MAX_PAIRS_PER_ROW: usize = 16;
 
-/// Marker tokens per pair.
-pub const MARKERS_PER_PAIR: usize = 4;
+/// Which markers a pair gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Markers {
+    /// Head start and end, tail start and end.
+    #[default]
+    Four,
+    /// Head start and tail start only: the text a model reads may already say where an
+    /// entity ends (the NER model's text states do), and each marker costs a token's pass.
+    Starts,
+}
+
+impl Markers {
+    /// Marker tokens per pair.
+    pub fn per_pair(self) -> usize {
+        match self {
+            Markers::Four => 4,
+            Markers::Starts => 2,
+        }
+    }
+}
 
 /// Id of the first marker token (`[unused0]` in BERT vocabularies).
 const FIRST_MARKER: i64 = 1;
@@ -139,6 +157,16 @@ impl PairEncoder {
     /// lie outside the text, hold no token or do not fit one window are left out (no row names
     /// their index).
     pub fn pack(&self, text: &str, pairs: &[(Marked, Marked)]) -> Vec<PackedRow> {
+        self.pack_markers(text, pairs, Markers::Four)
+    }
+
+    /// [`PairEncoder::pack`], each pair with `markers`.
+    pub fn pack_markers(
+        &self,
+        text: &str,
+        pairs: &[(Marked, Marked)],
+        markers: Markers,
+    ) -> Vec<PackedRow> {
         let n = text.chars().count();
         let valid = |m: &Marked| m.start < m.end && m.end <= n;
         let usable: Vec<(usize, &(Marked, Marked))> = pairs
@@ -194,7 +222,7 @@ impl PairEncoder {
                 .partition(|s| window.start <= s.lo() && s.hi() <= window.end);
             todo = rest;
             for chunk in inside.chunks(MAX_PAIRS_PER_ROW) {
-                rows.push(self.row(&tokens[window.clone()], window.start, chunk));
+                rows.push(self.row(&tokens[window.clone()], window.start, chunk, markers));
             }
         }
         rows
@@ -202,8 +230,8 @@ impl PairEncoder {
 
     /// A row of `text` (the window's tokens, starting at token `offset` of the sentence) and
     /// the markers of `pairs`.
-    fn row(&self, text: &[i64], offset: usize, pairs: &[Spans]) -> PackedRow {
-        let len = text.len() + 2 + MARKERS_PER_PAIR * pairs.len();
+    fn row(&self, text: &[i64], offset: usize, pairs: &[Spans], markers: Markers) -> PackedRow {
+        let len = text.len() + 2 + markers.per_pair() * pairs.len();
         let mut row = PackedRow {
             ids: Vec::with_capacity(len),
             positions: Vec::with_capacity(len),
@@ -225,6 +253,11 @@ impl PairEncoder {
                 (MarkerKind::TailEnd, at(s.tail.1), s.tail.2),
             ];
             for (kind, position, t) in marks {
+                if markers == Markers::Starts
+                    && matches!(kind, MarkerKind::HeadEnd | MarkerKind::TailEnd)
+                {
+                    continue;
+                }
                 row.ids.push(marker_id(kind, t));
                 row.positions.push(position);
                 row.groups.push(k as i64 + 1);
@@ -232,7 +265,7 @@ impl PairEncoder {
             row.pairs.push(PackedPair {
                 index: s.index,
                 head: first,
-                tail: first + 2,
+                tail: first + markers.per_pair() / 2,
                 allowed: allowed_labels(s.head.2, s.tail.2),
             });
         }

@@ -86,6 +86,21 @@ pub struct Pairs {
     pub labels: usize,
 }
 
+/// Text states handed to a relation model that reads another model's text
+/// ([`Api::state_width`] not 0): row `r`'s text tokens (`[CLS]` … `[SEP]`, the tokens of group
+/// 0) have their states at `states[(r × width + k) × state_width ..]`, bfloat16 bits, when
+/// `given[r]` is 1; the model computes the others with its own copy of the text encoder.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct TextInput {
+    /// `rows × width × state_width` bfloat16 values.
+    pub states: *const u16,
+    /// Whether each row's states are given (`rows` bytes, 0 or 1).
+    pub given: *const u8,
+    /// Text tokens per row in `states`.
+    pub width: usize,
+}
+
 /// The plugin's functions.
 #[repr(C)]
 #[derive(Debug)]
@@ -111,22 +126,36 @@ pub struct Api {
     /// Frees an instance.
     pub free: unsafe extern "C" fn(model: *mut RawModel),
     /// Labels of the head per token: for each of `rows × width` positions the most probable
-    /// label (`label`) and its probability (`score`), both `rows × width` long.
+    /// label (`label`) and its probability (`score`), both `rows × width` long. Unless `keep`
+    /// is null, also the text states of the rows it marks (`rows` bytes, 0 or 1): what each
+    /// layer of the encoder read at each of their positions, bfloat16 bits, `kept × width ×
+    /// state_width` long, kept row after kept row, position after position (what a relation
+    /// model may read, see [`TextInput`]); and in `*state_seconds` the seconds spent making
+    /// them beyond the labels.
     pub tokens: unsafe extern "C" fn(
         model: *const RawModel,
         rows: *const Rows,
         label: *mut i64,
         score: *mut f32,
+        keep: *const u8,
+        states: *mut u16,
+        state_seconds: *mut f64,
         err: *mut *mut c_char,
     ) -> bool,
+    /// Values per token of the text states the model writes ([`Api::tokens`]: layers ×
+    /// hidden size), or, for a relation model that reads another model's text states, reads
+    /// ([`TextInput`]); 0 for a relation model that reads only its own.
+    pub state_width: unsafe extern "C" fn(model: *const RawModel) -> usize,
     /// Label probabilities of `pairs` (`probs` is `count × labels` long; `labels` must be the
     /// head's output width). `packing` is null for plain rows (BERT's own positions, every
-    /// real token attending to every other).
+    /// real token attending to every other). `text` (null for none) gives text states of
+    /// packed rows to a model that reads them.
     pub pairs: unsafe extern "C" fn(
         model: *const RawModel,
         rows: *const Rows,
         packing: *const Packing,
         pairs: *const Pairs,
+        text: *const TextInput,
         probs: *mut f32,
         err: *mut *mut c_char,
     ) -> bool,

@@ -26,6 +26,26 @@ pub mod tune;
 
 pub use plugin::{library_path, load_library, load_seconds_since, LIBRARY_ENV, LIBRARY_FILE};
 
+/// What one model pass hands another: the token ids of a sentence as the NER model read it
+/// (`[CLS]` … `[SEP]`) and what each of its encoder's layers read at each token, `state_width`
+/// bfloat16 values a token (as bits), token after token. A relation model trained on the NER
+/// model's text states (see `docgraph_torch::encoder::markers`) reads them instead of
+/// encoding the sentence again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextStates {
+    /// Token ids, `[CLS]` and `[SEP]` included.
+    pub ids: Vec<i64>,
+    /// `ids.len() × state_width` bfloat16 bits.
+    pub states: Vec<u16>,
+}
+
+impl TextStates {
+    /// Bytes held.
+    pub fn bytes(&self) -> usize {
+        self.ids.len() * 8 + self.states.len() * 2
+    }
+}
+
 /// Arithmetic of the encoder's linear layers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]

@@ -217,39 +217,87 @@ impl Model {
     }
 
     /// For each position of the padded `inputs` (row `r`, token `k` at `r × width + k`), the
-    /// most probable label and its probability; and the width.
-    pub fn tokens(&self, inputs: &[&[i64]]) -> Result<(Vec<i64>, Vec<f32>, usize)> {
+    /// most probable label and its probability; and the width. With `keep`, also the text
+    /// states of the rows `keep` marks ([`super::TextStates`]; `None` for the others) and the
+    /// seconds they cost.
+    pub fn tokens(&self, inputs: &[&[i64]], keep: Option<&[bool]>) -> Result<TokenOutput> {
         let padded = super::abi::pad(inputs);
         let rows = padded.rows();
+        let width = padded.width;
         let mut label = vec![0i64; padded.ids.len()];
         let mut score = vec![0f32; padded.ids.len()];
+        let keep: Vec<u8> =
+            keep.map_or_else(Vec::new, |k| k.iter().map(|&k| u8::from(k)).collect());
+        let kept = keep.iter().filter(|&&k| k != 0).count();
+        let state_width = if kept > 0 { self.state_width() } else { 0 };
+        let mut states = vec![0u16; kept * width * state_width];
+        let mut seconds = 0f64;
         let mut err = std::ptr::null_mut();
         // SAFETY: `rows` points into `padded`, alive for the call; the outputs are
-        // `rows × width` long, as `Api::tokens` writes.
+        // `rows × width` long, `keep` `rows` bytes and the states `kept × width × state_width`
+        // (or neither, null), as `Api::tokens` reads and writes them.
         let ok = unsafe {
             (self.api.tokens)(
                 self.raw.as_ptr(),
                 &rows,
                 label.as_mut_ptr(),
                 score.as_mut_ptr(),
+                if state_width == 0 {
+                    std::ptr::null()
+                } else {
+                    keep.as_ptr()
+                },
+                if state_width == 0 {
+                    std::ptr::null_mut()
+                } else {
+                    states.as_mut_ptr()
+                },
+                &mut seconds,
                 &mut err,
             )
         };
         if !ok {
             return Err(take_error(self.api, err, "running the model"));
         }
-        Ok((label, score, padded.width))
+        let copying = std::time::Instant::now();
+        let mut text = vec![None; inputs.len()];
+        if state_width > 0 {
+            let kept_rows = (0..inputs.len()).filter(|&r| keep[r] != 0);
+            for (k, r) in kept_rows.enumerate() {
+                let at = k * width * state_width;
+                text[r] = Some(super::TextStates {
+                    ids: inputs[r].to_vec(),
+                    states: states[at..at + inputs[r].len() * state_width].to_vec(),
+                });
+            }
+        }
+        Ok(TokenOutput {
+            label,
+            score,
+            width,
+            text,
+            state_seconds: seconds + copying.elapsed().as_secs_f64(),
+        })
+    }
+
+    /// Values a token of the text states the model writes or reads (0: none).
+    pub fn state_width(&self) -> usize {
+        // SAFETY: a live instance.
+        unsafe { (self.api.state_width)(self.raw.as_ptr()) }
     }
 
     /// Label probabilities (`L` of them) of each pair `[row, head, tail]` of the padded
     /// `inputs`, labels not `allowed` masked out. `packing` gives the rows' position ids and
     /// groups when they are packed ([`crate::relations::packed`]).
+    /// `text` gives, for a model that reads text states ([`Model::state_width`] not 0), the
+    /// rows' text states where known (one entry per row; the model computes the others).
     pub fn pairs<const L: usize>(
         &self,
         inputs: &[&[i64]],
         packing: Option<[&[&[i64]]; 2]>,
         pairs: &[[i64; 3]],
         allowed: &[[bool; L]],
+        text: Option<&[Option<&super::TextStates>]>,
     ) -> Result<Vec<[f32; L]>> {
         let n = pairs.len();
         let bad_row = |&[r, h, t]: &[i64; 3]| {
@@ -290,6 +338,19 @@ impl Model {
             allowed: allowed.as_ptr(),
             labels: L,
         };
+        let text = match text {
+            Some(text) if text.iter().any(Option::is_some) => {
+                let state_width = self.state_width();
+                if state_width == 0 || text.len() != inputs.len() {
+                    return Err(Error::Model(
+                        "pairs: text states for a model that reads none, or not one per row".into(),
+                    ));
+                }
+                Some(TextBuffer::new(text, state_width)?)
+            }
+            _ => None,
+        };
+        let text_input = text.as_ref().map(TextBuffer::input);
         let mut probs = vec![[0f32; L]; n];
         let mut err = std::ptr::null_mut();
         // SAFETY: every array is as long as `Rows`, `Packing` and `Pairs` say (checked or
@@ -302,6 +363,9 @@ impl Model {
                     .as_ref()
                     .map_or(std::ptr::null(), |p| p as *const super::abi::Packing),
                 &query,
+                text_input
+                    .as_ref()
+                    .map_or(std::ptr::null(), |t| t as *const super::abi::TextInput),
                 probs.as_mut_ptr().cast::<f32>(),
                 &mut err,
             )
@@ -310,6 +374,66 @@ impl Model {
             return Err(take_error(self.api, err, "running the relation model"));
         }
         Ok(probs)
+    }
+}
+
+/// What [`Model::tokens`] gives: labels and scores per padded position, the width, and the
+/// text states of the rows asked for.
+#[derive(Debug)]
+pub struct TokenOutput {
+    /// Most probable label per position, `rows × width`.
+    pub label: Vec<i64>,
+    /// Its probability.
+    pub score: Vec<f32>,
+    /// Tokens per row, padding included.
+    pub width: usize,
+    /// Text states of each row kept, else `None`.
+    pub text: Vec<Option<super::TextStates>>,
+    /// Seconds the text states cost beyond the labels (converting and copying them).
+    pub state_seconds: f64,
+}
+
+/// Text states laid out as [`super::abi::TextInput`] reads them.
+struct TextBuffer {
+    states: Vec<u16>,
+    given: Vec<u8>,
+    width: usize,
+}
+
+impl TextBuffer {
+    fn new(text: &[Option<&super::TextStates>], state_width: usize) -> Result<Self> {
+        let width = text
+            .iter()
+            .flatten()
+            .map(|t| t.ids.len())
+            .max()
+            .unwrap_or(1);
+        let mut states = vec![0u16; text.len() * width * state_width];
+        for (r, t) in text.iter().enumerate() {
+            if let Some(t) = t {
+                if t.states.len() != t.ids.len() * state_width {
+                    return Err(Error::Model(
+                        "pairs: text states of another width than the model reads".into(),
+                    ));
+                }
+                let at = r * width * state_width;
+                states[at..at + t.states.len()].copy_from_slice(&t.states);
+            }
+        }
+        Ok(TextBuffer {
+            states,
+            given: text.iter().map(|t| u8::from(t.is_some())).collect(),
+            width,
+        })
+    }
+
+    /// The buffer as the plugin reads it; valid while `self` lives.
+    fn input(&self) -> super::abi::TextInput {
+        super::abi::TextInput {
+            states: self.states.as_ptr(),
+            given: self.given.as_ptr(),
+            width: self.width,
+        }
     }
 }
 

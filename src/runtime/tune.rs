@@ -307,7 +307,7 @@ pub fn probe_precisions(
     for round in 0..7 {
         for (i, (_, model)) in models.iter().enumerate() {
             let t = Instant::now();
-            model.tokens(&inputs)?;
+            model.tokens(&inputs, None)?;
             if round > 0 {
                 times[i].push(t.elapsed().as_secs_f64()); // the first round warms up
             }

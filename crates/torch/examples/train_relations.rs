@@ -15,6 +15,11 @@
 //! one-pass-per-pair model the first releases shipped. `--teacher DIR` (a pair model) adds
 //! distillation: the loss is `--distill` (0.5) parts the KL divergence from the teacher's
 //! probabilities at temperature 2 and the rest the gold labels' cross-entropy.
+//! `--text-encoder DIR` (a packed input) trains a marker stream instead
+//! (`docgraph_torch::encoder::markers`): the markers through their own layers over the text
+//! states of the model in `DIR` (the NER model), which stays frozen; its card names that folder
+//! as `../<its name>`, so the model belongs beside it under `models/`. `--input packed-starts`
+//! marks each pair at its two entities' starts only.
 //! `scripts/train_relations.sh` runs the steps the shipped model came from.
 //!
 //! ```text
@@ -27,10 +32,14 @@ use std::time::Instant;
 
 use docgraph::record::EntityType;
 use docgraph::relations::eval::{gold_inputs, read_conll04, score_pairs, GoldPair};
+use docgraph::relations::model::Passes;
 use docgraph::relations::model::{Input, ModelCard, ModelInput, PairEncoder, CARD_FILE};
 use docgraph::relations::packed::{inline_marker_text, marker_id, MarkerKind};
 use docgraph::relations::schema::{Predicate, LABELS};
-use docgraph_torch::training::RelationNet;
+use docgraph::runtime::Precision;
+use docgraph_torch::encoder::markers::MARKER_VOCABULARY;
+use docgraph_torch::encoder::Encoder;
+use docgraph_torch::training::{text_states, MarkerBatch, MarkerNet, RelationNet};
 use rust_bert::bert::BertConfig;
 use rust_bert::Config as _;
 use tch::nn::OptimizerConfig;
@@ -48,6 +57,7 @@ struct Args {
     teacher: Option<PathBuf>,
     distill: f64,
     input: Input,
+    text_encoder: Option<PathBuf>,
 }
 
 fn parse_args() -> Args {
@@ -63,6 +73,7 @@ fn parse_args() -> Args {
         teacher: None,
         distill: 0.5,
         input: Input::Packed,
+        text_encoder: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -78,11 +89,13 @@ fn parse_args() -> Args {
             "--threads" => a.threads = value().parse().expect("--threads N"),
             "--teacher" => a.teacher = Some(value().into()),
             "--distill" => a.distill = value().parse().expect("--distill X"),
+            "--text-encoder" => a.text_encoder = Some(value().into()),
             "--input" => {
                 a.input = match value().as_str() {
                     "pair" => Input::Pair,
                     "packed" => Input::Packed,
-                    other => panic!("--input pair|packed, not {other}"),
+                    "packed-starts" => Input::PackedStarts,
+                    other => panic!("--input pair|packed|packed-starts, not {other}"),
                 }
             }
             other => panic!("unknown option {other}"),
@@ -94,10 +107,32 @@ fn parse_args() -> Args {
 /// One model pass and the pairs it scores.
 type Example = (ModelInput, Vec<GoldPair>);
 
+/// The network trained: the whole encoder, or markers over a frozen text encoder's states
+/// (those of every example, in order, per split).
+enum Net {
+    Full(RelationNet),
+    Markers(MarkerNet),
+}
+
+/// Examples with, for the marker network, their text states.
+struct Split {
+    ex: Vec<Example>,
+    states: Vec<Tensor>,
+}
+
 /// Logits of a batch of passes (all of one kind), their pairs in order.
-fn logits(net: &RelationNet, ex: &[&Example], train: bool) -> Tensor {
-    let inputs: Vec<&ModelInput> = ex.iter().map(|e| &e.0).collect();
-    net.forward_inputs(&inputs, train)
+fn logits(net: &Net, split: &Split, batch: &[usize], train: bool) -> Tensor {
+    let inputs: Vec<&ModelInput> = batch.iter().map(|&i| &split.ex[i].0).collect();
+    match net {
+        Net::Full(net) => net.forward_inputs(&inputs, train),
+        Net::Markers(net) => {
+            let Ok(Passes::Rows(rows)) = Passes::of(&inputs) else {
+                panic!("the marker network reads packed rows")
+            };
+            let states: Vec<&Tensor> = batch.iter().map(|&i| &split.states[i]).collect();
+            net.forward_t(&MarkerBatch::new(&rows, &states), train)
+        }
+    }
 }
 
 /// Batches of similar length, in a fixed order (shuffled per epoch by the caller).
@@ -140,8 +175,8 @@ impl Rng {
     }
 }
 
-/// The label probabilities, at temperature 2, that the pair model in `dir` (one pass per pair)
-/// gives every candidate pair of `data`.
+/// The label probabilities, at temperature 2, that the relation model in `dir` (a whole
+/// encoder, pair or packed input as its card says) gives every candidate pair of `data`.
 fn teacher_probabilities(
     dir: &std::path::Path,
     data: &[docgraph::relations::eval::GoldSentence],
@@ -149,22 +184,20 @@ fn teacher_probabilities(
 ) -> std::collections::HashMap<(usize, usize, usize), [f32; LABELS]> {
     let config = BertConfig::from_file(dir.join("config.json"));
     let mut vs = nn::VarStore::new(Device::Cpu);
-    let net = RelationNet::new(&vs.root(), &config);
+    let net = Net::Full(RelationNet::new(&vs.root(), &config));
     vs.load(dir.join("rust_model.ot")).expect("teacher weights");
     let enc = PairEncoder::from_vocab(&dir.join("vocab.txt")).expect("teacher vocabulary");
-    let (ex, _) = gold_inputs(data, &enc, Input::Pair);
+    let input = docgraph::relations::model::read_card(dir).map_or(Input::Pair, |c| c.input);
+    let (ex, _) = gold_inputs(data, &enc, input);
+    let split = Split {
+        ex,
+        states: Vec::new(),
+    };
     let started = Instant::now();
-    let mut out = std::collections::HashMap::new();
-    for b in buckets(&ex, 8 * batch) {
-        let inputs: Vec<&Example> = b.iter().map(|&i| &ex[i]).collect();
-        let p = tch::no_grad(|| (logits(&net, &inputs, false) / 2.0).softmax(-1, Kind::Float));
-        let flat = Vec::<f32>::from(&p.view([-1]));
-        for (k, pair) in inputs.iter().flat_map(|e| &e.1).enumerate() {
-            let mut probs = [0f32; LABELS];
-            probs.copy_from_slice(&flat[k * LABELS..(k + 1) * LABELS]);
-            out.insert((pair.sentence, pair.head, pair.tail), probs);
-        }
-    }
+    let out: std::collections::HashMap<_, _> = probabilities(&net, &split, batch, 2.0)
+        .into_iter()
+        .map(|(pair, probs)| ((pair.sentence, pair.head, pair.tail), probs))
+        .collect();
     println!(
         "teacher {}: {} pairs in {:.0} s",
         dir.display(),
@@ -174,18 +207,19 @@ fn teacher_probabilities(
     out
 }
 
-/// Every pair of `ex` with its label probabilities.
+/// Every pair of `split` with its label probabilities at `temperature`.
 fn probabilities(
-    net: &RelationNet,
-    ex: &[Example],
+    net: &Net,
+    split: &Split,
     batch: usize,
+    temperature: f64,
 ) -> Vec<(GoldPair, [f32; LABELS])> {
     let mut out = Vec::new();
-    for b in buckets(ex, batch) {
-        let inputs: Vec<&Example> = b.iter().map(|&i| &ex[i]).collect();
-        let p = tch::no_grad(|| logits(net, &inputs, false).softmax(-1, Kind::Float));
+    for b in buckets(&split.ex, batch) {
+        let p =
+            tch::no_grad(|| (logits(net, split, &b, false) / temperature).softmax(-1, Kind::Float));
         let flat = Vec::<f32>::from(&p.view([-1]));
-        for (k, pair) in inputs.iter().flat_map(|e| &e.1).enumerate() {
+        for (k, pair) in b.iter().flat_map(|&i| &split.ex[i].1).enumerate() {
             let mut probs = [0f32; LABELS];
             probs.copy_from_slice(&flat[k * LABELS..(k + 1) * LABELS]);
             out.push((*pair, probs));
@@ -194,12 +228,34 @@ fn probabilities(
     out
 }
 
+/// `ex` with, when a text encoder is given, each example's text states.
+fn with_states(ex: Vec<Example>, text: Option<&Encoder>) -> Split {
+    let states = match text {
+        None => Vec::new(),
+        Some(encoder) => {
+            let started = Instant::now();
+            let inputs: Vec<&ModelInput> = ex.iter().map(|e| &e.0).collect();
+            let Ok(Passes::Rows(rows)) = Passes::of(&inputs) else {
+                panic!("a text encoder serves packed rows only")
+            };
+            let states = text_states(encoder, &rows, 16);
+            println!(
+                "text states of {} rows in {:.0} s",
+                rows.len(),
+                started.elapsed().as_secs_f64()
+            );
+            states
+        }
+    };
+    Split { ex, states }
+}
+
 fn main() {
     let args = parse_args();
     // Pairs per batch (pair input) or sentences per batch (packed: about six pairs each).
     let batch_size = args.batch.unwrap_or(match args.input {
         Input::Pair => 32,
-        Input::Packed => 4,
+        Input::Packed | Input::PackedStarts => 4,
     });
     tch::manual_seed(args.seed as i64);
     tch::set_num_threads(args.threads);
@@ -208,6 +264,13 @@ fn main() {
     let enc = PairEncoder::from_vocab(&args.base.join("vocab.txt")).expect("vocabulary");
     let (train_ex, skipped) = gold_inputs(&train, &enc, args.input);
     let (dev_ex, dev_skipped) = gold_inputs(&dev, &enc, args.input);
+    let text = args.text_encoder.as_ref().map(|dir| {
+        assert!(
+            args.input.is_packed(),
+            "--text-encoder trains a packed model"
+        );
+        Encoder::load(dir, Precision::Float32).expect("text encoder")
+    });
     let count = |ex: &[Example]| ex.iter().map(|e| e.1.len()).sum::<usize>();
     let positives = train_ex
         .iter()
@@ -227,14 +290,17 @@ fn main() {
 
     let config = BertConfig::from_file(args.base.join("config.json"));
     let mut vs = nn::VarStore::new(Device::Cpu);
-    let net = RelationNet::new(&vs.root(), &config);
+    let net = match text {
+        Some(_) => Net::Markers(MarkerNet::new(&vs.root(), &config)),
+        None => Net::Full(RelationNet::new(&vs.root(), &config)),
+    };
     let missing = vs
         .load_partial(args.base.join("rust_model.ot"))
         .expect("base weights");
     println!("initialised from {}; new: {missing:?}", args.base.display());
     let base_input =
         docgraph::relations::model::read_card(&args.base).map_or(Input::Pair, |c| c.input);
-    if args.input == Input::Packed && base_input != Input::Packed {
+    if args.input.is_packed() && !base_input.is_packed() {
         seed_markers(&vs, &enc);
         println!("marker vectors seeded from the inline markers' sub-words");
     }
@@ -242,12 +308,14 @@ fn main() {
     let teacher = args
         .teacher
         .as_ref()
-        .map(|dir| teacher_probabilities(dir, &train, batch_size));
+        .map(|dir| teacher_probabilities(dir, &train, 8 * batch_size));
+    let train_ex = with_states(train_ex, text.as_ref());
+    let dev_ex = with_states(dev_ex, text.as_ref());
 
     std::fs::create_dir_all(&args.out).expect("output folder");
     let best_path = args.out.join(".best-fp32.ot");
     let mut rng = Rng(args.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
-    let mut batches = buckets(&train_ex, batch_size);
+    let mut batches = buckets(&train_ex.ex, batch_size);
     let total = (batches.len() * args.epochs) as f64;
     let warmup = (0.1 * total).max(1.0);
     let mut step = 0f64;
@@ -263,14 +331,14 @@ fn main() {
                     .min((total - step) / (total - warmup))
                     .max(0.0);
             opt.set_lr(lr);
-            let inputs: Vec<&Example> = batch.iter().map(|&i| &train_ex[i]).collect();
+            let inputs: Vec<&Example> = batch.iter().map(|&i| &train_ex.ex[i]).collect();
             let labels = Tensor::of_slice(
                 &inputs
                     .iter()
                     .flat_map(|e| e.1.iter().map(|p| p.label as i64))
                     .collect::<Vec<_>>(),
             );
-            let student = logits(&net, &inputs, true);
+            let student = logits(&net, &train_ex, batch, true);
             let mut loss = student.cross_entropy_for_logits(&labels);
             if let Some(teacher) = &teacher {
                 // Distillation: the student's log-probabilities against the teacher's, at T=2.
@@ -308,7 +376,7 @@ fn main() {
                 );
             }
         }
-        let probs = probabilities(&net, &dev_ex, 2 * batch_size);
+        let probs = probabilities(&net, &dev_ex, 2 * batch_size, 1.0);
         let (f1, threshold) = (30..=90)
             .step_by(5)
             .map(|t| t as f32 / 100.0)
@@ -329,8 +397,17 @@ fn main() {
     let (f1, threshold, epoch) = best.expect("at least one epoch");
     vs.load(&best_path).expect("reloading the best epoch");
     vs.half();
-    vs.save(args.out.join("rust_model.ot"))
-        .expect("saving weights");
+    let mut weights: Vec<(String, Tensor)> = vs.variables().into_iter().collect();
+    weights.sort_by(|a, b| a.0.cmp(&b.0));
+    if text.is_some() {
+        // A marker stream reads only the markers' rows of its word embeddings.
+        for (name, t) in &mut weights {
+            if name == "bert.embeddings.word_embeddings.weight" {
+                *t = t.narrow(0, 0, MARKER_VOCABULARY).copy();
+            }
+        }
+    }
+    Tensor::save_multi(&weights, args.out.join("rust_model.ot")).expect("saving weights");
     let _ = std::fs::remove_file(&best_path);
     let mut cfg: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(args.base.join("config.json")).expect("base config"),
@@ -363,6 +440,10 @@ fn main() {
         threshold,
         dev_micro_f1: Some((f1 * 1000.0).round() / 1000.0),
         input: args.input,
+        text_encoder: args.text_encoder.as_ref().map(|dir| {
+            let name = dir.file_name().expect("a folder name").to_string_lossy();
+            format!("../{name}")
+        }),
     };
     std::fs::write(
         args.out.join(CARD_FILE),

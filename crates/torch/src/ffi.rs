@@ -7,7 +7,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
-use docgraph::runtime::abi::{Api, Packing, Pairs, RawModel, Rows, ABI_VERSION};
+use docgraph::runtime::abi::{Api, Packing, Pairs, RawModel, Rows, TextInput, ABI_VERSION};
 use docgraph::runtime::Precision;
 use tch::Tensor;
 
@@ -20,6 +20,7 @@ static API: Api = Api {
     share,
     free,
     tokens,
+    state_width,
     pairs,
     free_error,
 };
@@ -138,12 +139,38 @@ unsafe extern "C" fn tokens(
     rows: *const Rows,
     label: *mut i64,
     score: *mut f32,
+    keep: *const u8,
+    states: *mut u16,
+    state_seconds: *mut f64,
     err: *mut *mut c_char,
 ) -> bool {
     guarded(err, false, || {
         // SAFETY: a live handle and valid rows (see `Api::tokens`).
-        let (model, (ids, mask, _)) = unsafe { (model(m)?, inputs(rows)?) };
-        let (labels, scores) = model.tokens(&ids, &mask);
+        let (model, (ids, mask, n_rows)) = unsafe { (model(m)?, inputs(rows)?) };
+        let (labels, scores) = if keep.is_null() || states.is_null() {
+            model.tokens(&ids, &mask)
+        } else {
+            // SAFETY: `keep` holds `rows` bytes (see `Api::tokens`).
+            let keep = unsafe { std::slice::from_raw_parts(keep, n_rows) };
+            let kept: Vec<i64> = (0..n_rows as i64)
+                .filter(|&r| keep[r as usize] != 0)
+                .collect();
+            let (labels, scores, text, converting) =
+                model.tokens_with_states(&ids, &mask, &Tensor::of_slice(&kept));
+            let n = text.numel();
+            let copying = std::time::Instant::now();
+            // SAFETY: `states` holds `kept × width × state_width` values (see `Api::tokens`),
+            // as many as the encoder's states of the kept rows: 2 bytes each.
+            let out = unsafe { std::slice::from_raw_parts_mut(states.cast::<u8>(), 2 * n) };
+            text.copy_data_u8(out, n);
+            if !state_seconds.is_null() {
+                // What the states cost beyond the labels: their conversion and copy (the
+                // layers' inputs are kept by reference while the encoder runs).
+                // SAFETY: a valid slot (see `Api::tokens`).
+                unsafe { *state_seconds = converting + copying.elapsed().as_secs_f64() };
+            }
+            (labels, scores)
+        };
         // SAFETY: the outputs hold `rows × width` values, as many as the model gave.
         unsafe {
             std::ptr::copy_nonoverlapping(labels.as_ptr(), label, labels.len());
@@ -153,14 +180,21 @@ unsafe extern "C" fn tokens(
     })
 }
 
+unsafe extern "C" fn state_width(m: *const RawModel) -> usize {
+    // SAFETY: a live handle (see `Api::state_width`).
+    catch_unwind(|| unsafe { model(m) }.map_or(0, HeadModel::state_width)).unwrap_or(0)
+}
+
 unsafe extern "C" fn pairs(
     m: *const RawModel,
     rows: *const Rows,
     packing: *const Packing,
     query: *const Pairs,
+    text: *const TextInput,
     probs: *mut f32,
     err: *mut *mut c_char,
 ) -> bool {
+    let raw_packing = packing;
     guarded(err, false, || {
         // SAFETY: a live handle, valid rows and a valid query (see `Api::pairs`).
         let (model, (ids, mask, n_rows), q) =
@@ -218,6 +252,20 @@ unsafe extern "C" fn pairs(
             }
         };
         let allowed: Vec<bool> = allowed.iter().map(|&a| a != 0).collect();
+        let allowed = Tensor::of_slice(&allowed).view([n as i64, q.labels as i64]);
+        if model.reads_text_states() {
+            // SAFETY: valid rows, packing and text input, as checked above and as `Api::pairs`
+            // promises.
+            let out = unsafe {
+                marker_pairs(model, rows, raw_packing, text, (row, head, tail), &allowed)
+            }?;
+            // SAFETY: `probs` holds `count × labels` floats, as many as computed.
+            unsafe { std::ptr::copy_nonoverlapping(out.as_ptr(), probs, out.len()) };
+            return Ok(true);
+        }
+        if !text.is_null() {
+            return Err("text states given to a model that reads none".into());
+        }
         let out = model
             .pairs(
                 (&ids, &mask),
@@ -227,13 +275,97 @@ unsafe extern "C" fn pairs(
                     &Tensor::of_slice(head),
                     &Tensor::of_slice(tail),
                 ),
-                &Tensor::of_slice(&allowed).view([n as i64, q.labels as i64]),
+                &allowed,
             )
             .map_err(|e| e.to_string())?;
         // SAFETY: `probs` holds `count × labels` floats, as many as computed.
         unsafe { std::ptr::copy_nonoverlapping(out.as_ptr(), probs, out.len()) };
         Ok(true)
     })
+}
+
+/// [`pairs`] for a marker stream: packed rows split into text and markers, with the text
+/// states given or computed.
+///
+/// # Safety
+/// As [`pairs`]: `rows` valid, `packing` non-null with `rows × width` positions and groups;
+/// `text` null or as [`TextInput`] says.
+unsafe fn marker_pairs(
+    model: &HeadModel,
+    rows: *const Rows,
+    packing: *const Packing,
+    text: *const TextInput,
+    pairs: (&[i64], &[i64], &[i64]),
+    allowed: &Tensor,
+) -> Result<Vec<f32>, String> {
+    // SAFETY: as the caller promises.
+    let (r, p) = unsafe {
+        (
+            rows.as_ref().ok_or("no rows")?,
+            packing
+                .as_ref()
+                .ok_or("a marker stream reads packed rows")?,
+        )
+    };
+    let len = r.rows * r.width;
+    // SAFETY: `Rows` and `Packing` arrays are `rows × width` long, `lens` `rows` long.
+    let (ids, lens, positions, groups) = unsafe {
+        (
+            std::slice::from_raw_parts(r.ids, len),
+            std::slice::from_raw_parts(r.lens, r.rows),
+            std::slice::from_raw_parts(p.positions, len),
+            std::slice::from_raw_parts(p.groups, len),
+        )
+    };
+    let at = |k: usize| k * r.width..k * r.width + lens[k] as usize;
+    let parts: Vec<(&[i64], &[i64], &[i64])> = (0..r.rows)
+        .map(|k| (&ids[at(k)], &positions[at(k)], &groups[at(k)]))
+        .collect();
+    let split = crate::encoder::markers::split(&parts)?;
+    let state_width = model.state_width();
+    let text_width = split.text_ids.size()[1] as usize;
+    let mut bits = vec![0i16; r.rows * text_width * state_width];
+    let mut given = vec![false; r.rows];
+    // SAFETY: as the caller promises.
+    if let Some(t) = unsafe { text.as_ref() } {
+        if t.states.is_null() || t.given.is_null() {
+            return Err("text input without states".into());
+        }
+        // SAFETY: `states` is `rows × width × state_width` long and `given` `rows` long.
+        let (states, flags) = unsafe {
+            (
+                std::slice::from_raw_parts(t.states, r.rows * t.width * state_width),
+                std::slice::from_raw_parts(t.given, r.rows),
+            )
+        };
+        for k in 0..r.rows {
+            let n = split.text_lens[k] as usize;
+            if flags[k] == 0 {
+                continue;
+            }
+            if n > t.width {
+                return Err("a row's text longer than its given states".into());
+            }
+            let from = &states[k * t.width * state_width..][..n * state_width];
+            let to = &mut bits[k * text_width * state_width..][..n * state_width];
+            for (o, &b) in to.iter_mut().zip(from) {
+                *o = b as i16;
+            }
+            given[k] = true;
+        }
+    }
+    let layers = model.state_width() as i64 / model.hidden_size();
+    let states = Tensor::of_slice(&bits)
+        .view([
+            r.rows as i64,
+            text_width as i64,
+            layers,
+            model.hidden_size(),
+        ])
+        .view_dtype(tch::Kind::BFloat16);
+    model
+        .marker_pairs(&split, (states, &given), pairs, allowed)
+        .map_err(|e| e.to_string())
 }
 
 unsafe extern "C" fn free_error(e: *mut c_char) {

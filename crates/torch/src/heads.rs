@@ -1,7 +1,9 @@
 //! A model instance: the encoder and a linear head on top, read per token (NER: a label for
 //! every token) or per pair (relations: the vectors at the two entity markers side by side).
 
-use std::path::Path;
+use std::cell::OnceCell;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use docgraph::runtime::Precision;
 use docgraph::{Error, Result};
@@ -15,21 +17,77 @@ pub struct HeadModel {
     encoder: Encoder,
     weight: Tensor,
     bias: Tensor,
+    /// For a relation model that reads another model's text states: that model's encoder.
+    text: Option<TextEncoder>,
+}
+
+/// The text encoder of a marker stream ([`crate::encoder::markers`]), loaded the first time a
+/// row comes without its text states; the instances share one copy.
+#[derive(Debug)]
+struct TextEncoder {
+    dir: PathBuf,
+    precision: Precision,
+    shared: Arc<Mutex<Option<Encoder>>>,
+    own: OnceCell<Encoder>,
+}
+
+impl TextEncoder {
+    fn get(&self) -> Result<&Encoder> {
+        if let Some(e) = self.own.get() {
+            return Ok(e);
+        }
+        let mut shared = self
+            .shared
+            .lock()
+            .map_err(|_| Error::Model("the text encoder's lock was poisoned".into()))?;
+        if shared.is_none() {
+            *shared = Some(Encoder::load(&self.dir, self.precision)?);
+        }
+        let e = shared.as_ref().expect("loaded above").share();
+        Ok(self.own.get_or_init(|| e))
+    }
+
+    fn share(&self) -> Self {
+        TextEncoder {
+            dir: self.dir.clone(),
+            precision: self.precision,
+            shared: self.shared.clone(),
+            own: OnceCell::new(),
+        }
+    }
 }
 
 impl HeadModel {
     /// Loads the encoder (`bert.*`) and the head (`<head>.weight`, `<head>.bias`) from the
     /// rust-bert checkpoint in `dir`, the encoder's linear layers at `precision`.
+    ///
+    /// A relation model whose card (`docgraph.json`) names a `text_encoder` is a marker stream
+    /// ([`crate::encoder::markers`]) reading that model's text states.
     pub fn load(dir: &Path, head: &str, precision: Precision) -> Result<Self> {
         let config = EncoderConfig::from_file(&dir.join("config.json"))?;
         let mut weights = Weights::load(&dir.join("rust_model.ot"))?;
-        let encoder = Encoder::from_weights(&mut weights, "bert", &config, precision)?;
+        let text_dir = match dir.join(docgraph::relations::model::CARD_FILE).exists() {
+            true => docgraph::relations::model::read_card(dir)?
+                .text_encoder
+                .map(|t| dir.join(t)),
+            false => None,
+        };
+        let encoder = match &text_dir {
+            Some(_) => Encoder::markers_from_weights(&mut weights, "bert", &config, precision)?,
+            None => Encoder::from_weights(&mut weights, "bert", &config, precision)?,
+        };
         let weight = weights.take(&format!("{head}.weight"))?;
         let bias = weights.take(&format!("{head}.bias"))?;
         Ok(HeadModel {
             encoder,
             weight,
             bias,
+            text: text_dir.map(|dir| TextEncoder {
+                dir,
+                precision,
+                shared: Arc::new(Mutex::new(None)),
+                own: OnceCell::new(),
+            }),
         })
     }
 
@@ -39,7 +97,104 @@ impl HeadModel {
             encoder: self.encoder.share(),
             weight: self.weight.shallow_clone(),
             bias: self.bias.shallow_clone(),
+            text: self.text.as_ref().map(TextEncoder::share),
         }
+    }
+
+    /// Values a token of text states: those [`HeadModel::tokens_with_states`] writes, or,
+    /// for a marker stream, those it reads (layers × hidden size).
+    pub fn state_width(&self) -> usize {
+        self.encoder.layer_count() * self.encoder.hidden_size() as usize
+    }
+
+    /// Width of the hidden states.
+    pub fn hidden_size(&self) -> i64 {
+        self.encoder.hidden_size()
+    }
+
+    /// Whether the model is a marker stream, reading another model's text states.
+    pub fn reads_text_states(&self) -> bool {
+        self.text.is_some()
+    }
+
+    /// [`HeadModel::tokens`], and what each layer read at each position of the rows `keep`
+    /// lists (`[kept, width, layers, hidden]`, bfloat16), with the seconds spent converting
+    /// them.
+    pub fn tokens_with_states(
+        &self,
+        ids: &Tensor,
+        mask: &Tensor,
+        keep: &Tensor,
+    ) -> (Vec<i64>, Vec<f32>, Tensor, f64) {
+        tch::no_grad(|| {
+            let (hidden, layers) = self.encoder.forward_layers(ids, mask);
+            let (labels, scores) = self.label(&hidden);
+            let started = std::time::Instant::now();
+            let states = crate::encoder::text_states(&layers, keep);
+            (labels, scores, states, started.elapsed().as_secs_f64())
+        })
+    }
+
+    /// Label probabilities (`[pairs, labels]`, pair after pair) of pairs in packed rows read
+    /// by a marker stream: `split` holds the rows' text and markers, `text` (`[rows, text,
+    /// layers, hidden]`, bfloat16) the text states of the rows `given` marks; the others are
+    /// computed with the text encoder. Pairs are `(row, head, tail)` with positions in the
+    /// rows, each a marker's.
+    pub fn marker_pairs(
+        &self,
+        split: &crate::encoder::markers::Split,
+        (text, given): (Tensor, &[bool]),
+        (row, head, tail): (&[i64], &[i64], &[i64]),
+        allowed: &Tensor,
+    ) -> Result<Vec<f32>> {
+        let reader = self
+            .text
+            .as_ref()
+            .ok_or_else(|| Error::Model("this model reads no text states".into()))?;
+        if split.marker_ids.max().int64_value(&[]) >= self.encoder.vocabulary() {
+            return Err(Error::Model(
+                "a marker id beyond the marker stream's".into(),
+            ));
+        }
+        let missing: Vec<i64> = (0..given.len() as i64)
+            .filter(|&r| !given[r as usize])
+            .collect();
+        let text = if missing.is_empty() {
+            text
+        } else {
+            let at = Tensor::of_slice(&missing);
+            let rows = Tensor::arange(missing.len() as i64, (Kind::Int64, tch::Device::Cpu));
+            let (_, states) = reader.get()?.forward_states(
+                &split.text_ids.index_select(0, &at),
+                &split.text_mask.index_select(0, &at),
+                &rows,
+            );
+            text.index_copy(0, &at, &states)
+        };
+        let markers = split.marker_ids.numel() as i64;
+        let at = |p: &[i64]| -> Result<Tensor> {
+            let flat: Vec<i64> = p
+                .iter()
+                .zip(row)
+                .map(|(&p, &r)| split.marker_at(r as usize, p))
+                .collect();
+            match flat.iter().all(|&i| (0..markers).contains(&i)) {
+                true => Ok(Tensor::of_slice(&flat)),
+                false => Err(Error::Model("a pair's position is not a marker".into())),
+            }
+        };
+        let (head, tail) = (at(head)?, at(tail)?);
+        let probs = tch::no_grad(|| {
+            let h = self
+                .encoder
+                .forward_markers(&text, split)
+                .view([markers, self.encoder.hidden_size()]);
+            Tensor::cat(&[h.index_select(0, &head), h.index_select(0, &tail)], 1)
+                .linear(&self.weight, Some(&self.bias))
+                .masked_fill(&allowed.logical_not(), -1e4)
+                .softmax(-1, Kind::Float)
+        });
+        Ok(Vec::<f32>::from(&probs.view([-1])))
     }
 
     /// Position ids the encoder knows.
@@ -55,18 +210,19 @@ impl HeadModel {
     /// For every token of `ids` (`[rows, width]`, `mask` 1 for real tokens), the most
     /// probable label and its probability, row after row.
     pub fn tokens(&self, ids: &Tensor, mask: &Tensor) -> (Vec<i64>, Vec<f32>) {
-        tch::no_grad(|| {
-            let probs = self
-                .encoder
-                .forward(ids, mask)
-                .linear(&self.weight, Some(&self.bias))
-                .softmax(-1, Kind::Float);
-            let (best, label) = probs.max_dim(-1, false);
-            (
-                Vec::<i64>::from(&label.reshape(&[-1])),
-                Vec::<f32>::from(&best.reshape(&[-1])),
-            )
-        })
+        tch::no_grad(|| self.label(&self.encoder.forward(ids, mask)))
+    }
+
+    /// The most probable label of each hidden state and its probability.
+    fn label(&self, hidden: &Tensor) -> (Vec<i64>, Vec<f32>) {
+        let probs = hidden
+            .linear(&self.weight, Some(&self.bias))
+            .softmax(-1, Kind::Float);
+        let (best, label) = probs.max_dim(-1, false);
+        (
+            Vec::<i64>::from(&label.reshape(&[-1])),
+            Vec::<f32>::from(&best.reshape(&[-1])),
+        )
     }
 
     /// Label probabilities (`[pairs, labels]`, pair after pair) of pairs in rows `row` (one

@@ -6,10 +6,12 @@
 //! `docgraph::runtime`). The interface between the two is `docgraph::runtime::abi`; this crate
 //! implements it in [`ffi`].
 //!
-//! - [`encoder`]: the BERT encoder both models run at inference, in float32, bfloat16 or int8;
+//! - [`encoder`]: the BERT encoder both models run at inference, in float32, bfloat16 or int8,
+//!   and the relation model's marker stream over the NER pass's text states
+//!   ([`encoder::markers`]);
 //! - [`heads`]: an encoder with its linear head, read per token (NER) or per entity pair
 //!   (relations);
-//! - [`training`]: the relation network as trained (rust-bert's BERT), for
+//! - [`training`]: the relation networks as trained (rust-bert's BERT; the marker stream), for
 //!   `examples/train_relations.rs` and for checking that inference computes the same.
 
 #![warn(missing_docs)]

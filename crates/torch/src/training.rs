@@ -174,3 +174,198 @@ impl std::fmt::Debug for RelationNet {
         f.debug_struct("RelationNet").finish_non_exhaustive()
     }
 }
+
+/// Packed rows for the marker network ([`MarkerNet`]): their text and pairs
+/// (`crate::encoder::markers::split`), the text states the text encoder gave their text
+/// (`[text, layers, hidden]` per row, bfloat16), and each pair's head and tail marker.
+#[derive(Debug)]
+pub struct MarkerBatch {
+    split: crate::encoder::markers::Split,
+    text: Tensor,
+    head: Tensor,
+    tail: Tensor,
+    allowed: Tensor,
+}
+
+impl MarkerBatch {
+    /// Stacks `rows` with their text states; the pairs come out row after row.
+    pub fn new(rows: &[&PackedRow], states: &[&Tensor]) -> Self {
+        let split = crate::encoder::markers::split(
+            &rows
+                .iter()
+                .map(|r| (&r.ids[..], &r.positions[..], &r.groups[..]))
+                .collect::<Vec<_>>(),
+        )
+        .expect("packed rows");
+        let width = split.text_ids.size()[1];
+        let text: Vec<Tensor> = states
+            .iter()
+            .map(|s| s.constant_pad_nd(&[0, 0, 0, 0, 0, width - s.size()[0]]))
+            .collect();
+        let mut head = Vec::new();
+        let mut tail = Vec::new();
+        let mut allowed = Vec::new();
+        for (i, r) in rows.iter().enumerate() {
+            for p in &r.pairs {
+                head.push(split.marker_at(i, p.head as i64));
+                tail.push(split.marker_at(i, p.tail as i64));
+                allowed.extend(p.allowed);
+            }
+        }
+        let n = head.len() as i64;
+        MarkerBatch {
+            split,
+            text: Tensor::stack(&text, 0),
+            head: Tensor::of_slice(&head),
+            tail: Tensor::of_slice(&tail),
+            allowed: Tensor::of_slice(&allowed).view([n, LABELS as i64]),
+        }
+    }
+}
+
+/// Text states (`[text, layers, hidden]`, bfloat16) of each packed row's text, by `encoder`
+/// (the NER model's), `batch` rows at a time.
+pub fn text_states(
+    encoder: &crate::encoder::Encoder,
+    rows: &[&PackedRow],
+    batch: usize,
+) -> Vec<Tensor> {
+    let mut out = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(batch.max(1)) {
+        let split = crate::encoder::markers::split(
+            &chunk
+                .iter()
+                .map(|r| (&r.ids[..], &r.positions[..], &r.groups[..]))
+                .collect::<Vec<_>>(),
+        )
+        .expect("packed rows");
+        let all = Tensor::arange(chunk.len() as i64, (Kind::Int64, Device::Cpu));
+        let (_, states) = encoder.forward_states(&split.text_ids, &split.text_mask, &all);
+        for (i, &t) in split.text_lens.iter().enumerate() {
+            out.push(states.get(i as i64).narrow(0, 0, t).copy());
+        }
+    }
+    out
+}
+
+struct MarkerLayer {
+    query: nn::Linear,
+    key: nn::Linear,
+    value: nn::Linear,
+    attention_out: nn::Linear,
+    attention_norm: nn::LayerNorm,
+    intermediate: nn::Linear,
+    output: nn::Linear,
+    output_norm: nn::LayerNorm,
+}
+
+/// The marker network as trained: the packed relation model's markers through their own BERT
+/// layers, reading frozen text states of another encoder (the arithmetic of
+/// `crate::encoder::markers`, with dropout and gradients). Its variables carry rust-bert's
+/// names, so a packed relation model's checkpoint starts it.
+pub struct MarkerNet {
+    word: Tensor,
+    position: Tensor,
+    token_type: Tensor,
+    embedding_norm: nn::LayerNorm,
+    layers: Vec<MarkerLayer>,
+    classifier: nn::Linear,
+    heads: i64,
+    dropout: f64,
+    attention_dropout: f64,
+}
+
+impl MarkerNet {
+    /// Builds the variables under `root` (`bert.*`, `relation_classifier.*`).
+    pub fn new(root: &nn::Path, config: &BertConfig) -> Self {
+        let h = config.hidden_size;
+        let bert = root / "bert";
+        let emb = &bert / "embeddings";
+        let norm = |p: nn::Path| {
+            nn::layer_norm(
+                p,
+                vec![h],
+                nn::LayerNormConfig {
+                    eps: 1e-12,
+                    ..Default::default()
+                },
+            )
+        };
+        let var = |p: nn::Path, rows: i64| p.var("weight", &[rows, h], nn::Init::Const(0.0));
+        let layers = (0..config.num_hidden_layers)
+            .map(|i| {
+                let at = &bert / "encoder" / "layer" / i;
+                let lin = |p: nn::Path, i: i64, o: i64| nn::linear(p, i, o, Default::default());
+                MarkerLayer {
+                    query: lin(&at / "attention" / "self" / "query", h, h),
+                    key: lin(&at / "attention" / "self" / "key", h, h),
+                    value: lin(&at / "attention" / "self" / "value", h, h),
+                    attention_out: lin(&at / "attention" / "output" / "dense", h, h),
+                    attention_norm: norm(&at / "attention" / "output" / "LayerNorm"),
+                    intermediate: lin(&at / "intermediate" / "dense", h, config.intermediate_size),
+                    output: lin(&at / "output" / "dense", config.intermediate_size, h),
+                    output_norm: norm(&at / "output" / "LayerNorm"),
+                }
+            })
+            .collect();
+        MarkerNet {
+            word: var(&emb / "word_embeddings", config.vocab_size),
+            position: var(&emb / "position_embeddings", config.max_position_embeddings),
+            token_type: var(&emb / "token_type_embeddings", config.type_vocab_size),
+            embedding_norm: norm(&emb / "LayerNorm"),
+            layers,
+            classifier: nn::linear(
+                root / "relation_classifier",
+                2 * h,
+                LABELS as i64,
+                Default::default(),
+            ),
+            heads: config.num_attention_heads,
+            dropout: config.hidden_dropout_prob,
+            attention_dropout: config.attention_probs_dropout_prob,
+        }
+    }
+
+    /// Logits `[pairs, LABELS]`, with labels the pair's types do not allow pushed to -10⁴.
+    pub fn forward_t(&self, b: &MarkerBatch, train: bool) -> Tensor {
+        use crate::encoder::markers::{attend, attention_bias};
+        let split = &b.split;
+        let x = Tensor::embedding(&self.word, &split.marker_ids, -1, false, false)
+            + Tensor::embedding(&self.position, &split.marker_positions, -1, false, false)
+            + self.token_type.get(0);
+        let mut x = x.apply(&self.embedding_norm).dropout(self.dropout, train);
+        let bias = attention_bias(split);
+        for (l, layer) in self.layers.iter().enumerate() {
+            let text = b.text.select(2, l as i64).to_kind(Kind::Float);
+            let text_kv = Tensor::cat(&[text.apply(&layer.key), text.apply(&layer.value)], 2);
+            let qkv = Tensor::cat(
+                &[
+                    x.apply(&layer.query),
+                    x.apply(&layer.key),
+                    x.apply(&layer.value),
+                ],
+                1,
+            );
+            let dropout = train.then_some(self.attention_dropout);
+            let context = attend(&qkv, &text_kv, split, (&bias, self.heads), dropout);
+            let attended = (context
+                .apply(&layer.attention_out)
+                .dropout(self.dropout, train)
+                + &x)
+                .apply(&layer.attention_norm);
+            let inner = attended.apply(&layer.intermediate).gelu("none");
+            x = (inner.apply(&layer.output).dropout(self.dropout, train) + attended)
+                .apply(&layer.output_norm);
+        }
+        Tensor::cat(&[x.index_select(0, &b.head), x.index_select(0, &b.tail)], 1)
+            .dropout(self.dropout, train)
+            .apply(&self.classifier)
+            .masked_fill(&b.allowed.logical_not(), -1e4)
+    }
+}
+
+impl std::fmt::Debug for MarkerNet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MarkerNet").finish_non_exhaustive()
+    }
+}

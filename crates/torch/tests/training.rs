@@ -1,4 +1,5 @@
-//! The relation network as trained (rust-bert's BERT, [`RelationNet`]) against what docgraph
+//! The relation network as trained (rust-bert's BERT, [`RelationNet`], or the marker stream
+//! over the NER model's text states, [`MarkerNet`]) against what docgraph
 //! runs at inference (its own encoder, through this crate's shared library), on the passes the
 //! shipped model reads (packed rows, or pairs for a pair model) of CoNLL04's development split,
 //! read from `../shared/data/conll04` (or `DOCGRAPH_CONLL04`).
@@ -6,9 +7,12 @@
 use std::path::PathBuf;
 
 use docgraph::relations::eval::{gold_inputs, read_conll04_dev, GoldSentence};
-use docgraph::relations::model::{decide, read_card, ModelInput, PairEncoder, RelationClassifier};
+use docgraph::relations::model::{
+    decide, read_card, ModelInput, PairEncoder, Passes, RelationClassifier,
+};
 use docgraph::runtime::Precision;
-use docgraph_torch::training::RelationNet;
+use docgraph_torch::encoder::Encoder;
+use docgraph_torch::training::{text_states, MarkerBatch, MarkerNet, RelationNet};
 
 /// The repository's root.
 fn root() -> PathBuf {
@@ -41,15 +45,38 @@ fn inference_encoder_matches_the_training_network() {
     assert!(pairs >= 50, "{pairs} pairs");
 
     let mut vs = tch::nn::VarStore::new(tch::Device::Cpu);
-    let net = RelationNet::new(&vs.root(), &BertConfig::from_file(dir.join("config.json")));
-    vs.load(dir.join("rust_model.ot")).unwrap();
-    let logits = net.forward_inputs(&inputs, false);
+    let config = BertConfig::from_file(dir.join("config.json"));
+    let logits = match &card.text_encoder {
+        // A marker stream: trained over the text encoder's states, computed here the way
+        // training computes them.
+        Some(text) => {
+            // Its word embeddings hold only the markers' rows.
+            let config = BertConfig {
+                vocab_size: docgraph_torch::encoder::markers::MARKER_VOCABULARY,
+                ..config
+            };
+            let net = MarkerNet::new(&vs.root(), &config);
+            vs.load(dir.join("rust_model.ot")).unwrap();
+            let text = Encoder::load(&dir.join(text), Precision::Float32).unwrap();
+            let Ok(Passes::Rows(rows)) = Passes::of(&inputs) else {
+                panic!("a marker stream reads packed rows")
+            };
+            let states = text_states(&text, &rows, 8);
+            let states: Vec<&tch::Tensor> = states.iter().collect();
+            tch::no_grad(|| net.forward_t(&MarkerBatch::new(&rows, &states), false))
+        }
+        None => {
+            let net = RelationNet::new(&vs.root(), &config);
+            vs.load(dir.join("rust_model.ot")).unwrap();
+            net.forward_inputs(&inputs, false)
+        }
+    };
     let training: Vec<f32> =
         tch::no_grad(|| Vec::<f32>::from(&logits.softmax(-1, tch::Kind::Float).view([-1])));
     let flat = |p: Precision| -> Vec<f32> {
         RelationClassifier::load(&dir, p)
             .unwrap()
-            .score(&inputs)
+            .score(&inputs, &[])
             .unwrap()
             .into_iter()
             .flatten()

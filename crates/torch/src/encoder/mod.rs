@@ -13,13 +13,17 @@
 //!   (AVX-512 VNNI), with a scale per weight row and per token ([`int8`]), all but the first
 //!   layer's feed-forward down-projection, which stays float32 (see `from_weights`).
 //!
-//! [`Precision::Auto`] picks bfloat16 where the processor has AVX-512 BF16, else int8 where it
-//! has AVX-512 VNNI, else float32. Both faster precisions are held to float32's entity and
+//! [`Precision::Auto`] is resolved before a model loads, by what `docgraph tune` measured on the
+//! processor (`docgraph::runtime::tune`). Both faster precisions are held to float32's entity and
 //! relation F1 (docgraph's `tests/relations.rs` and `tests/fixtures_pipeline.rs`); `float32` gives the same
 //! outputs on every processor.
 //!
 //! Weights are read from the rust-bert checkpoint (`rust_model.ot`, float32 or float16) by the
 //! names rust-bert gives them, so the same file serves both.
+//!
+//! The NER pass can also hand on what each layer read ([`Encoder::forward_layers`],
+//! [`text_states`]): the relation model's marker stream ([`markers`]) reads the sentence from
+//! them instead of encoding it again.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -30,6 +34,7 @@ use serde::Deserialize;
 use tch::{Kind, Tensor};
 
 pub mod int8;
+pub mod markers;
 
 /// A linear layer `y = x Wᵀ + b`, in one of the precisions.
 pub(crate) enum Linear {
@@ -114,6 +119,9 @@ impl LayerNorm {
 
 struct Layer {
     qkv: Linear,
+    /// The key and value projections alone, for text states another model computed (a
+    /// marker stream's layers, see [`markers`]); `None` in a plain encoder.
+    kv: Option<Linear>,
     attention_out: Linear,
     attention_norm: LayerNorm,
     intermediate: Linear,
@@ -212,6 +220,18 @@ impl Encoder {
         config: &EncoderConfig,
         precision: Precision,
     ) -> Result<Self> {
+        Self::build(weights, prefix, config, precision, false)
+    }
+
+    /// [`Encoder::from_weights`]; with `text_kv` each layer also keeps its key and value
+    /// projections apart, to read text states another encoder made ([`markers`]).
+    fn build(
+        weights: &mut Weights,
+        prefix: &str,
+        config: &EncoderConfig,
+        precision: Precision,
+        text_kv: bool,
+    ) -> Result<Self> {
         let precision = precision.effective();
         let gelu = match config.hidden_act.as_str() {
             "gelu" => true,
@@ -258,6 +278,14 @@ impl Encoder {
             let (q, qb) = linear(&mut w, "attention.self.query")?;
             let (k, kb) = linear(&mut w, "attention.self.key")?;
             let (v, vb) = linear(&mut w, "attention.self.value")?;
+            let kv = match text_kv {
+                true => Some(Linear::new(
+                    Tensor::cat(&[&k, &v], 0),
+                    Tensor::cat(&[&kb, &vb], 0),
+                    precision,
+                )?),
+                false => None,
+            };
             let qkv = Linear::new(
                 Tensor::cat(&[q, k, v], 0),
                 Tensor::cat(&[qb, kb, vb], 0),
@@ -268,6 +296,7 @@ impl Encoder {
             let (o, ob) = linear(&mut w, "output.dense")?;
             layers.push(Layer {
                 qkv,
+                kv,
                 attention_out: Linear::new(ao, aob, precision)?,
                 attention_norm: norm(&mut w, &format!("{at}.attention.output.LayerNorm"))?,
                 intermediate: Linear::new(it, itb, precision)?,
@@ -287,6 +316,13 @@ impl Encoder {
         })
     }
 
+    /// The encoder (`bert.*`) of the model folder `dir`, its linear layers at `precision`.
+    pub fn load(dir: &Path, precision: Precision) -> Result<Self> {
+        let config = EncoderConfig::from_file(&dir.join("config.json"))?;
+        let mut weights = Weights::load(&dir.join("rust_model.ot"))?;
+        Encoder::from_weights(&mut weights, "bert", &config, precision)
+    }
+
     /// Another instance over the same weights: nothing is copied, so `N` instances hold
     /// one set of weights. The weights are only read, so instances may run at the same time
     /// on different threads.
@@ -301,6 +337,7 @@ impl Encoder {
                 .iter()
                 .map(|l| Layer {
                     qkv: l.qkv.share(),
+                    kv: l.kv.as_ref().map(Linear::share),
                     attention_out: l.attention_out.share(),
                     attention_norm: l.attention_norm.share(),
                     intermediate: l.intermediate.share(),
@@ -346,9 +383,34 @@ impl Encoder {
         self.layers(x, &bias)
     }
 
+    /// Hidden states `[batch, tokens, hidden]` of `ids` as [`Encoder::forward`] gives them,
+    /// and what each layer read in the rows `keep` lists (see [`text_states`]).
+    pub fn forward_states(&self, ids: &Tensor, mask: &Tensor, keep: &Tensor) -> (Tensor, Tensor) {
+        let (hidden, layers) = self.forward_layers(ids, mask);
+        (hidden, text_states(&layers, keep))
+    }
+
+    /// Hidden states `[batch, tokens, hidden]` of `ids` as [`Encoder::forward`] gives them,
+    /// and what each layer read (`[batch, tokens, hidden]` each; kept by reference as the
+    /// layers run, so they cost nothing until [`text_states`] converts them).
+    pub fn forward_layers(&self, ids: &Tensor, mask: &Tensor) -> (Tensor, Vec<Tensor>) {
+        let (batch, len) = ids.size2().expect("ids are [batch, tokens]");
+        let x = Tensor::embedding(&self.word_embeddings, ids, -1, false, false)
+            + self.position_embeddings.narrow(0, 0, len);
+        let bias = (mask.to_kind(Kind::Float).view([batch, 1, 1, len]) - 1.0) * 10000.0;
+        let mut layers = Vec::with_capacity(self.layers.len());
+        let hidden = self.run_layers(x, &bias, Some(&mut layers));
+        (hidden, layers)
+    }
+
     /// The layers over embeddings `x` (before the embeddings' layer norm), with `bias` added to
     /// every attention score.
     fn layers(&self, x: Tensor, bias: &Tensor) -> Tensor {
+        self.run_layers(x, bias, None)
+    }
+
+    /// [`Encoder::layers`], keeping each layer's input in `states` when asked.
+    fn run_layers(&self, x: Tensor, bias: &Tensor, mut states: Option<&mut Vec<Tensor>>) -> Tensor {
         tch::no_grad(|| {
             let (batch, len, _) = x.size3().expect("x is [batch, tokens, hidden]");
             let mut x = self.embedding_norm.forward(&(x + &self.token_type));
@@ -356,6 +418,9 @@ impl Encoder {
             let head_dim = hidden / self.heads;
             let scale = 1.0 / (head_dim as f64).sqrt();
             for layer in &self.layers {
+                if let Some(states) = states.as_mut() {
+                    states.push(x.shallow_clone());
+                }
                 let qkv = layer
                     .qkv
                     .forward(&x)
@@ -368,22 +433,42 @@ impl Encoder {
                     .matmul(&v)
                     .permute(&[0, 2, 1, 3])
                     .reshape(&[batch, len, hidden]);
-                let attended = layer
-                    .attention_norm
-                    .forward(&(layer.attention_out.forward(&context) + &x));
-                let inner = layer.intermediate.forward(&attended);
-                let inner = if self.gelu {
-                    inner.gelu("none")
-                } else {
-                    inner.relu()
-                };
-                x = layer
-                    .output_norm
-                    .forward(&(layer.output.forward(&inner) + attended));
+                x = layer.finish(&context, &x, self.gelu);
             }
             x
         })
     }
+}
+
+impl Layer {
+    /// What follows the attention: its output projection and layer norm over the residual
+    /// `x`, then the feed-forward block with its own.
+    fn finish(&self, context: &Tensor, x: &Tensor, gelu: bool) -> Tensor {
+        let attended = self
+            .attention_norm
+            .forward(&(self.attention_out.forward(context) + x));
+        let inner = self.intermediate.forward(&attended);
+        let inner = if gelu {
+            inner.gelu("none")
+        } else {
+            inner.relu()
+        };
+        self.output_norm
+            .forward(&(self.output.forward(&inner) + attended))
+    }
+}
+
+/// Text states of the rows `keep` lists from what each layer read (`layers`, from
+/// [`Encoder::forward_layers`]): `[kept, tokens, layers, hidden]`, rounded to bfloat16, the
+/// form a marker stream reads ([`markers`]) and docgraph keeps.
+pub fn text_states(layers: &[Tensor], keep: &Tensor) -> Tensor {
+    tch::no_grad(|| {
+        let kept: Vec<Tensor> = layers
+            .iter()
+            .map(|s| s.index_select(0, keep).to_kind(Kind::BFloat16))
+            .collect();
+        Tensor::stack(&kept, 2)
+    })
 }
 
 /// Which token of a packed row may attend to which (`[rows, width, width]`, bool), from each
