@@ -254,12 +254,14 @@ mod tests {
         let with = model.score(&inputs, &given).unwrap();
         let without = model.score(&inputs, &[]).unwrap();
         assert_eq!(with.len(), 4);
-        let diff = with
-            .iter()
-            .flatten()
-            .zip(without.iter().flatten())
-            .map(|(a, b)| (a - b).abs())
-            .fold(0f32, f32::max);
+        let max_diff = |p: &[[f32; LABELS]]| {
+            p.iter()
+                .flatten()
+                .zip(without.iter().flatten())
+                .map(|(a, b)| (a - b).abs())
+                .fold(0f32, f32::max)
+        };
+        let diff = max_diff(&with);
         assert!(diff < 1e-4, "max |Δp| {diff}");
 
         // The states given are the ones read: blank ones change the probabilities.
@@ -271,13 +273,7 @@ mod tests {
             })
             .collect();
         let blank: Vec<Option<&TextStates>> = blank.iter().map(Some).collect();
-        let changed = model.score(&inputs, &blank).unwrap();
-        let moved = changed
-            .iter()
-            .flatten()
-            .zip(without.iter().flatten())
-            .map(|(a, b)| (a - b).abs())
-            .fold(0f32, f32::max);
+        let moved = max_diff(&model.score(&inputs, &blank).unwrap());
         assert!(
             moved > 0.05,
             "blank text states moved no probability ({moved})"

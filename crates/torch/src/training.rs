@@ -190,13 +190,7 @@ pub struct MarkerBatch {
 impl MarkerBatch {
     /// Stacks `rows` with their text states; the pairs come out row after row.
     pub fn new(rows: &[&PackedRow], states: &[&Tensor]) -> Self {
-        let split = crate::encoder::markers::split(
-            &rows
-                .iter()
-                .map(|r| (&r.ids[..], &r.positions[..], &r.groups[..]))
-                .collect::<Vec<_>>(),
-        )
-        .expect("packed rows");
+        let split = split_rows(rows);
         let width = split.text_ids.size()[1];
         let text: Vec<Tensor> = states
             .iter()
@@ -223,6 +217,15 @@ impl MarkerBatch {
     }
 }
 
+/// Packed rows (as `docgraph::relations::packed` makes them) split into text and markers.
+fn split_rows(rows: &[&PackedRow]) -> crate::encoder::markers::Split {
+    let parts: Vec<(&[i64], &[i64], &[i64])> = rows
+        .iter()
+        .map(|r| (&r.ids[..], &r.positions[..], &r.groups[..]))
+        .collect();
+    crate::encoder::markers::split(&parts).expect("packed rows")
+}
+
 /// Text states (`[text, layers, hidden]`, bfloat16) of each packed row's text, by `encoder`
 /// (the NER model's), `batch` rows at a time.
 pub fn text_states(
@@ -232,13 +235,7 @@ pub fn text_states(
 ) -> Vec<Tensor> {
     let mut out = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(batch.max(1)) {
-        let split = crate::encoder::markers::split(
-            &chunk
-                .iter()
-                .map(|r| (&r.ids[..], &r.positions[..], &r.groups[..]))
-                .collect::<Vec<_>>(),
-        )
-        .expect("packed rows");
+        let split = split_rows(chunk);
         let all = Tensor::arange(chunk.len() as i64, (Kind::Int64, Device::Cpu));
         let (_, states) = encoder.forward_states(&split.text_ids, &split.text_mask, &all);
         for (i, &t) in split.text_lens.iter().enumerate() {
