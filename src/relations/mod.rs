@@ -3,9 +3,11 @@
 //! For each sentence, every ordered pair of its mentions whose types fit the [`schema`]
 //! (`Work_For` PER→ORG, `Kill` PER→PER, `OrgBased_In` ORG→LOC, `Live_In` PER→LOC,
 //! `Located_In` LOC→LOC) is a candidate, nearest pairs first and at most
-//! [`MAX_PAIRS_PER_SENTENCE`] of them. The shipped model reads all candidates of a sentence in
-//! one encoder pass ([`packed`]: the text once, then four typed marker tokens per pair); a model
-//! whose card says `"input": "pair"` reads one pass per pair, the entities marked inline
+//! [`MAX_PAIRS_PER_SENTENCE`] of them. All candidates of a sentence are read at once
+//! ([`packed`]: the text once, then typed marker tokens per pair); the shipped model does not
+//! even encode the text, but reads the NER pass's encoding of it and runs only its markers
+//! (`scoring`, `docgraph_torch::encoder::markers`). A model whose card says `"input": "pair"`
+//! reads one pass per pair, the entities marked inline
 //! ([`model::PairEncoder::encode`]). Passes are sorted by length and scored in batches spread
 //! over the worker pool, each batch on a classifier leased from a pool of instances. A pair is
 //! related when its most probable predicate reaches the threshold. Pairs whose types fit no

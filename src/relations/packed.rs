@@ -2,7 +2,8 @@
 //! approximation model of PURE, Zhong and Chen 2021).
 //!
 //! The sentence is written once; after it, every pair gets four marker tokens (head start,
-//! head end, tail start, tail end, each typed) that take the *position* of the token they mark,
+//! head end, tail start, tail end, each typed; or the two starts only, [`Markers::Starts`],
+//! what the shipped model reads) that take the *position* of the token they mark,
 //! not a place in the text. The attention mask keeps the text plain (text tokens never see a
 //! marker, so the text is encoded exactly as without them), and lets a pair's markers see the
 //! text and each other, never another pair's markers. The pair is classified from the vectors
@@ -26,7 +27,7 @@ use crate::record::EntityType;
 /// Text tokens of a row at most, `[CLS]` and `[SEP]` included.
 pub const MAX_TEXT_TOKENS: usize = 192;
 
-/// Pairs in one row at most (four marker tokens each).
+/// Pairs in one row at most.
 pub const MAX_PAIRS_PER_ROW: usize = 16;
 
 /// Which markers a pair gets.
@@ -118,7 +119,7 @@ pub struct PackedPair {
 /// One encoder pass: a text window and the markers of its pairs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PackedRow {
-    /// Token ids: `[CLS]`, the text, `[SEP]`, then four markers per pair.
+    /// Token ids: `[CLS]`, the text, `[SEP]`, then each pair's markers.
     pub ids: Vec<i64>,
     /// Position id of each token (a marker shares the position of the token it marks).
     pub positions: Vec<i64>,
