@@ -204,7 +204,7 @@ impl Encoder {
     /// Hidden states of the markers, flat `[markers, hidden]`, over `text` states
     /// (`[rows, text, layers, hidden]`, what each layer of the text encoder read, see
     /// [`super::text_states`]) of the rows of `split`. The encoder must come from
-    /// [`Encoder::markers_from_weights`].
+    /// `Encoder::markers_from_weights`.
     pub fn forward_markers(&self, text: &Tensor, split: &Split) -> Tensor {
         tch::no_grad(|| {
             let x = Tensor::embedding(&self.word_embeddings, &split.marker_ids, -1, false, false)
