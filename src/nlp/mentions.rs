@@ -128,7 +128,9 @@ fn cut_at(
 
 /// Characters of a document's sentences whose text states NER keeps for the relation model
 /// at most (see [`find`]): about 18,000 sub-words, 80 MB of states. Past them the relation
-/// model encodes the text itself, as it did before it could read NER's.
+/// stage has NER's instances compute the states of the rows it scores, batch by batch
+/// ([`crate::nlp::ner::NerModels::text_states`]): a second pass over those sentences, but
+/// memory stays bounded however long the document.
 pub(crate) const KEPT_STATE_CHARS: usize = 80_000;
 
 /// Tags every sentence and propagates confident names within the document.

@@ -223,6 +223,13 @@ impl NerModel {
         })
     }
 
+    /// The text states of token rows (`[CLS] … [SEP]`, this model's vocabulary), each read
+    /// whole.
+    fn text_states(&self, rows: &[&[i64]]) -> Result<Vec<Option<TextStates>>> {
+        let keep = vec![true; rows.len()];
+        Ok(self.model.tokens(rows, Some(&keep))?.text)
+    }
+
     /// The name of label `id`.
     fn label(&self, id: i64) -> Result<&str> {
         usize::try_from(id)
@@ -276,6 +283,18 @@ impl NerModels {
             pool,
             tagged: std::sync::atomic::AtomicUsize::new(0),
         })
+    }
+
+    /// The text states of token rows of this model's vocabulary (`[CLS] … [SEP]`, at most
+    /// 512 tokens), for a relation model that reads them where the NER pass did not keep
+    /// them (see [`crate::nlp::mentions::KEPT_STATE_CHARS`]). No sentence is counted as tagged.
+    /// The model's time is added to `busy` (waiting for an instance is not).
+    pub fn text_states(&self, rows: &[&[i64]], busy: &BusyTime) -> Result<Vec<Option<TextStates>>> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let model = self.pool.get()?;
+        busy.time(|| model.text_states(rows))
     }
 
     /// Sentences tagged so far.

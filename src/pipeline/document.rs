@@ -364,12 +364,18 @@ pub(crate) fn analyze(
         }
         None => Vec::new(),
     };
+    // Rows whose states NER did not keep have NER's instances compute them, a batch at a time.
+    let compute = |rows: &[&[i64]], busy: &BusyTime| engines.ner.text_states(rows, busy);
+    let text = relations::NerText {
+        kept: &states,
+        compute: Some(&compute),
+    };
     let mut relations = relations::relate(
         engines.relations.as_ref(),
         &named,
         &references,
         &sentences,
-        &states,
+        text,
         (engines.cooccurrence, engines.relations_from_all),
         stop,
         &busy,

@@ -189,7 +189,7 @@ pub(crate) fn across<'a>(
         }
     }
     busy.add(serial.elapsed());
-    let scored = score_units(models, &units, stop, busy)?;
+    let scored = score_units(models, &units, None, stop, busy)?;
 
     let serial = Instant::now();
     // Decisions by pair of entities (numbered as met), one direction per pair.

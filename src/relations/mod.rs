@@ -34,8 +34,8 @@ pub mod packed;
 pub mod schema;
 mod scoring;
 
-pub(crate) use scoring::RelationModels;
 use scoring::{reads_as, score_units, Unit};
+pub(crate) use scoring::{NerText, RelationModels};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Instant;
@@ -44,7 +44,6 @@ use crate::cancel::Stop;
 use crate::error::Result;
 use crate::pool::BusyTime;
 use crate::record::{Basis, EntityType, Mention, Reference, RelationMention, Sentence};
-use crate::runtime::TextStates;
 use model::{decide, Marked};
 use schema::{fits, Predicate};
 
@@ -87,14 +86,14 @@ struct Candidate {
 /// co-occurrences only, between named mentions. Typed relations are read from prose sentences
 /// only, unless `from_all` (`--relations-from all`); co-occurrences from every sentence.
 ///
-/// `states` are the text states NER kept, by sentence (or empty), for a model that reads them.
+/// `text`: the NER pass's text states, for a model that reads them.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn relate(
     models: Option<&RelationModels>,
     named: &[(usize, Mention)],
     references: &[(usize, Reference)],
     sentences: &[Sentence],
-    states: &[Option<TextStates>],
+    text: NerText,
     (cooccurrence, from_all): (bool, bool),
     stop: &Stop,
     busy: &BusyTime,
@@ -120,7 +119,7 @@ pub(crate) fn relate(
         Some(models) => typed_relations(
             models,
             mentions,
-            (sentences, states),
+            (sentences, text),
             &typed_groups,
             stop,
             busy,
@@ -225,7 +224,7 @@ type Decided = BTreeMap<(usize, usize), (Predicate, f32)>;
 fn typed_relations(
     models: &RelationModels,
     mentions: &[(usize, Mention)],
-    (sentences, states): (&[Sentence], &[Option<TextStates>]),
+    (sentences, text): (&[Sentence], NerText),
     groups: &[std::ops::Range<usize>],
     stop: &Stop,
     busy: &BusyTime,
@@ -239,15 +238,15 @@ fn typed_relations(
         candidates.extend(candidate_pairs(mentions, &types, range.clone(), sentences));
         let marks: Vec<(Marked, Marked)> = candidates[first..].iter().map(|c| c.marks).collect();
         let sentence = mentions[range.start].0;
-        let text = &sentences[sentence].text;
-        let kept = states.get(sentence).and_then(Option::as_ref);
-        for (input, asked) in models.encoder.inputs(models.input, text, &marks) {
+        let kept = text.kept.get(sentence).and_then(Option::as_ref);
+        let sentence = &sentences[sentence].text;
+        for (input, asked) in models.encoder.inputs(models.input, sentence, &marks) {
             let state = kept.filter(|s| models.reads_ner_states && reads_as(&input, s));
             units.push((input, asked.into_iter().map(|i| first + i).collect(), state));
         }
     }
     busy.add(serial.elapsed());
-    let scored = score_units(models, &units, stop, busy)?;
+    let scored = score_units(models, &units, text.compute, stop, busy)?;
     let serial = Instant::now();
     // Of a pair's readings (one per type the document gave each name), the one with the
     // mentions' own types when it relates them, else the surest other.

@@ -121,24 +121,49 @@ impl RelationModels {
 /// they are that text's.
 pub(super) type Unit<'a> = (ModelInput, Vec<usize>, Option<&'a TextStates>);
 
-/// Whether `states` are of the text of packed row `input`: the NER pass read the same token
-/// ids (the row holds the whole sentence, tokenized alike).
-pub(super) fn reads_as(input: &ModelInput, states: &TextStates) -> bool {
+/// Computes the text states of token rows with the NER model's instances, adding the model's
+/// time to the `BusyTime` ([`crate::nlp::ner::NerModels::text_states`]).
+pub(crate) type ComputeStates<'a> =
+    dyn Fn(&[&[i64]], &BusyTime) -> Result<Vec<Option<TextStates>>> + Sync + 'a;
+
+/// The NER pass's text states, for a relation model that reads them
+/// ([`RelationModels::reads_ner_states`]): those NER kept, by sentence (or none), and how to
+/// compute those of the rows it did not keep (a sentence past the document's budget, or one
+/// tokenized otherwise at an entity's edge). Without `compute`, the relation model encodes
+/// such rows with its own copy of the NER encoder.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct NerText<'a> {
+    pub kept: &'a [Option<TextStates>],
+    pub compute: Option<&'a ComputeStates<'a>>,
+}
+
+/// The token ids of packed row `input`'s text (`[CLS] … [SEP]`), before its markers.
+fn text_ids(input: &ModelInput) -> Option<&[i64]> {
     match input {
         ModelInput::Row(row) => {
             let text = row.groups.iter().take_while(|&&g| g == 0).count();
-            row.ids[..text] == states.ids[..]
+            Some(&row.ids[..text])
         }
-        ModelInput::Pair(_) => false,
+        ModelInput::Pair(_) => None,
     }
+}
+
+/// Whether `states` are of the text of packed row `input`: the NER pass read the same token
+/// ids (the row holds the whole sentence, tokenized alike).
+pub(super) fn reads_as(input: &ModelInput, states: &TextStates) -> bool {
+    text_ids(input).is_some_and(|ids| ids == &states.ids[..])
 }
 
 /// Model passes and the candidate indexes each asks about, scored in length-sorted batches
 /// spread over the pool: each asked index with its probabilities. The order depends only on
 /// the document, so sequential and parallel runs give the model identical batches.
+///
+/// Rows the model would read NER's text states of but whose states are not given are
+/// computed with `compute` first, a batch at a time (so only one batch's are held).
 pub(super) fn score_units(
     models: &RelationModels,
     units: &[Unit],
+    compute: Option<&ComputeStates>,
     stop: &Stop,
     busy: &BusyTime,
 ) -> Result<Vec<(usize, [f32; LABELS])>> {
@@ -152,7 +177,24 @@ pub(super) fn score_units(
         .map(|batch| {
             stop.check()?;
             let inputs: Vec<&ModelInput> = batch.iter().map(|&i| &units[i].0).collect();
-            let text: Vec<Option<&TextStates>> = batch.iter().map(|&i| units[i].2).collect();
+            let mut text: Vec<Option<&TextStates>> = batch.iter().map(|&i| units[i].2).collect();
+            let missing: Vec<(usize, &[i64])> = match compute {
+                Some(_) if models.reads_ner_states => (inputs.iter().zip(&text).enumerate())
+                    .filter(|(_, (_, t))| t.is_none())
+                    .filter_map(|(k, (input, _))| text_ids(input).map(|ids| (k, ids)))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let computed = match compute {
+                Some(compute) if !missing.is_empty() => {
+                    let rows: Vec<&[i64]> = missing.iter().map(|m| m.1).collect();
+                    clock.within(|| compute(&rows, busy))?
+                }
+                _ => Vec::new(),
+            };
+            for ((k, _), states) in missing.iter().zip(&computed) {
+                text[*k] = states.as_ref().or(text[*k]);
+            }
             let model = clock.within(|| models.pool.get())?;
             let probabilities = busy.time(|| model.score(&inputs, &text))?;
             let asked: Vec<usize> = batch
@@ -278,5 +320,27 @@ mod tests {
             moved > 0.05,
             "blank text states moved no probability ({moved})"
         );
+        drop(model);
+
+        // States NER did not keep are computed by NER's instances, batch by batch, as it
+        // would have kept them.
+        let rows_computed = AtomicUsize::new(0);
+        let compute = |rows: &[&[i64]], busy: &BusyTime| {
+            rows_computed.fetch_add(rows.len(), Ordering::Relaxed);
+            ner.text_states(rows, busy)
+        };
+        let asked: Vec<Unit> = units
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (u.0.clone(), vec![i], None))
+            .collect();
+        let computed: Vec<[f32; LABELS]> = {
+            let mut scored = score_units(&models, &asked, Some(&compute), &stop, &busy).unwrap();
+            scored.sort_by_key(|s| s.0);
+            scored.into_iter().map(|s| s.1).collect()
+        };
+        assert_eq!(rows_computed.into_inner(), units.len());
+        let diff = max_diff(&computed);
+        assert!(diff < 1e-4, "computed states: max |Δp| {diff}");
     }
 }
