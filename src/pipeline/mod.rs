@@ -415,6 +415,9 @@ impl Pipeline {
                 (i, r)
             },
             |_, (i, mut r): (usize, DocumentResult)| {
+                // The counts as the document ends (its last pairs may have been scored since
+                // the last tick), then the document.
+                tick();
                 done += 1;
                 done_now.set(done);
                 pages += r.report.pages;
