@@ -30,8 +30,10 @@ use crate::record::{DocStatus, DocumentResult};
 /// 3: whole names (`nlp::boundaries`), datelines and headlines as sentences, ToUnicode maps
 /// read entry by entry, documents without text failed (`no_text`), typed relations from prose only
 /// (sentence kinds recorded). 4: pronouns and descriptions resolved (`references`), relations
-/// read through them and inferred (`basis`, `premises`).
-const RESULTS_REVISION: u32 = 4;
+/// read through them and inferred (`basis`, `premises`). 5: text states of rows past NER's
+/// budget computed by NER's instances; organisations in the one country, places in the
+/// topic's places (`basis` `topic`).
+const RESULTS_REVISION: u32 = 5;
 
 /// The cache of one configuration.
 #[derive(Debug, Clone)]

@@ -230,9 +230,12 @@ pub enum Basis {
     /// England).
     Chain,
     /// Inferred from the document as a whole: a place it names lies in the one country it
-    /// names (a prior, right about half the time on Wikipedia openings; see
+    /// names, an organisation is based there (a prior, not a reading; see
     /// [`crate::relations::infer`]).
     Country,
+    /// Inferred from the document as a whole: in a document about a place, another place it
+    /// names lies where the topic lies (a prior, with the topic's relation as its premise).
+    Topic,
 }
 
 impl Basis {
@@ -255,6 +258,7 @@ impl Basis {
             Basis::Across => "across",
             Basis::Chain => "chain",
             Basis::Country => "country",
+            Basis::Topic => "topic",
         }
     }
 }

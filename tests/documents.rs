@@ -126,7 +126,7 @@ fn wikipedia_openings_relations_within_and_across_sentences() {
         "across-sentence recall {across:.3}"
     );
     assert!(within >= 0.33, "within-sentence recall {within:.3}");
-    assert!(p >= 0.26 && f >= 0.26, "P {p:.3} F1 {f:.3}");
+    assert!(p >= 0.29 && f >= 0.29, "P {p:.3} F1 {f:.3}");
     // Reading across sentences finds what one sentence between names does not.
     let (_, stated_across) = stated.recall_within_across();
     assert!(
@@ -144,6 +144,6 @@ fn wikipedia_openings_relations_within_and_across_sentences() {
     assert!(plain.across.1 < counts.across.1);
 }
 
-/// The floor under recall across sentences on the held-out documents (measured: see
-/// `docs/QUALITY.md`; the goal is 0.25).
-const ACROSS_RECALL: f64 = 0.17;
+/// The floor under recall across sentences on the held-out documents: the goal
+/// (measured 0.268: see `docs/QUALITY.md`).
+const ACROSS_RECALL: f64 = 0.25;

@@ -209,7 +209,9 @@ pub struct PipelineArgs {
     pub window_model_dir: Option<PathBuf>,
     /// Add no inferred relations: by default, what follows along Located_In chains is added
     /// ("X is based in Leeds", "Leeds is in England": X is based in England), marked
-    /// "basis": "chain" with the relations it rests on.
+    /// "basis": "chain" with the relations it rests on; and what a document implies as a
+    /// whole ("basis": "country", the one country it names; "topic", where the place it is
+    /// about lies).
     #[arg(long)]
     pub no_inference: bool,
     /// Tesseract language data folder [default: /usr/share/tesseract-ocr/5/tessdata]

@@ -195,6 +195,10 @@ function showRelation(ri) {
     }
     if (v.basis === "country")
       p.append(el("div", { class: "muted" }, "Inferred: the only country the document names (a prior, not a reading)"));
+    if (v.basis === "topic") {
+      p.append(el("div", { class: "muted" }, "Inferred: the document is about a place, which lies there (a prior, not a reading):"));
+      p.append(el("ul", {}, ...v.premises.map(q => el("li", {}, q))));
+    }
     const how = v.basis === "reference" ? el("div", { class: "muted" }, "resolved: ", (v.references || []).join("; "))
       : v.basis === "across" ? el("div", { class: "muted" }, "read across these sentences (the two are never named in one)") : "";
     p.append(el("blockquote", {}, v.sentence, how, el("cite", {}, `${D[v.document]}, page ${v.page}`)));

@@ -397,6 +397,8 @@ pub(crate) fn analyze(
             let country =
                 relations::infer::country(&named, &sentences, page_of, &relations.mentions);
             relations.mentions.extend(country);
+            let topic = relations::infer::topic(&named, &sentences, page_of, &relations.mentions);
+            relations.mentions.extend(topic);
         });
     }
     stages.document = document.seconds();

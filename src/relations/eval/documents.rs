@@ -326,7 +326,7 @@ pub fn score_document(gold: &GoldDocument, result: &DocumentResult) -> DocumentC
             Basis::Stated => 0,
             Basis::Reference => 1,
             Basis::Across => 2,
-            Basis::Chain | Basis::Country => 3,
+            Basis::Chain | Basis::Country | Basis::Topic => 3,
         };
         let e = predicted
             .entry((r.subject.as_str(), r.object.as_str(), p))
