@@ -110,10 +110,10 @@ fn write_shards(dir: &Path, docs: usize) -> u64 {
     for (k, mut results) in shards.into_iter().enumerate() {
         results.sort_by(|a, b| a.report.path.cmp(&b.report.path));
         let shard = Shard::new(k as u32 + 1, SHARDS);
-        let data = docgraph::results::encode(&results, FINGERPRINT, shard, &[]).unwrap();
+        let data = docgraph::store::results::encode(&results, FINGERPRINT, shard, &[]).unwrap();
         let out = dir.join(format!("shard-{}", k + 1));
         std::fs::create_dir_all(&out).unwrap();
-        std::fs::write(out.join(docgraph::results::RESULTS_FILE), &data).unwrap();
+        std::fs::write(out.join(docgraph::store::results::RESULTS_FILE), &data).unwrap();
         bytes += data.len() as u64;
     }
     bytes

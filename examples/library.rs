@@ -54,7 +54,7 @@ fn main() -> docgraph::Result<()> {
             );
         }
     }
-    docgraph::output::write_outputs(out.as_ref(), &output, &Default::default())?;
+    docgraph::store::folder::write_outputs(out.as_ref(), &output, &Default::default())?;
     println!(
         "{} documents, {} ok; outputs in {out}",
         output.report.summary.documents, output.report.summary.ok

@@ -12,14 +12,15 @@
 //! let pipeline = Pipeline::new(Config::new(docgraph::default_model_dir()))?;
 //! let out = pipeline.run("fixtures/corpus".as_ref(), None, &CancelFlag::new(), &|_| {})?;
 //! println!("{} documents, {} entities", out.report.summary.documents, out.graph.entity_count());
-//! docgraph::output::write_outputs("out".as_ref(), &out, &Default::default())?;
+//! docgraph::store::folder::write_outputs("out".as_ref(), &out, &Default::default())?;
 //! # Ok(())
 //! # }
 //! ```
 //!
 //! The public API: [`Pipeline`] and its [`Config`] run everything; [`record`] holds the plain
 //! data that flows between stages (and is kept per document), [`report`] the run's report,
-//! [`graph`] the assembled graph and its exports, [`output`] the writing of files. [`extract`]
+//! [`graph`] the assembled graph and its exports, [`store`] the output folder (atomic writes,
+//! the lock, generations, the cache, `results.jsonl`). [`extract`]
 //! (PDF text with positions) and [`relations`] (the relation schema, classifier and scores)
 //! can be used on their own.
 //!
@@ -34,33 +35,36 @@
 
 #![warn(missing_docs)]
 
-mod cache;
 mod cancel;
 mod clock;
+mod digest;
 mod discover;
 pub mod error;
 pub mod explore;
 pub mod extract;
 pub mod graph;
+#[cfg(test)]
+mod layering;
 pub mod merge;
 mod nlp;
 pub mod ocr;
-pub mod output;
 mod pipeline;
 mod pool;
 pub mod record;
 pub mod relations;
 pub mod report;
 pub mod resolve;
-pub mod results;
+mod run;
 pub mod runtime;
 pub mod shard;
+pub mod store;
 pub mod tables;
 mod threads;
 
 pub use cancel::CancelFlag;
 pub use error::{Error, ErrorKind, Result};
 pub use graph::KnowledgeGraph;
-pub use pipeline::{default_model_dir, Config, Pipeline, Progress, RunOutput};
+pub use pipeline::{default_model_dir, Config, Pipeline, Progress};
 pub use record::{DocStatus, DocumentResult, EntityType};
 pub use report::RunReport;
+pub use run::RunOutput;

@@ -13,15 +13,15 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::graph::KnowledgeGraph;
-use crate::pipeline::RunOutput;
 use crate::record::{DocStatus, DocumentResult};
 use crate::report::{EnginesStarted, RunReport, RunSetup};
-use crate::results::{self, ResultsFile};
+pub use crate::report::{MergeInfo, MergedInput};
+use crate::run::RunOutput;
 use crate::shard::Shard;
+use crate::store::results::{self, ResultsFile};
 
 /// How to merge.
 #[derive(Debug, Clone, Default)]
@@ -29,28 +29,6 @@ pub struct MergeOptions {
     /// Merge even when some shards of a split are missing (their documents are absent from
     /// the graph; the report lists the missing shards).
     pub partial: bool,
-}
-
-/// What a merge read, as the report states it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct MergeInfo {
-    /// The inputs, as given.
-    pub inputs: Vec<MergedInput>,
-    /// Shards of the split that were not among the inputs (only with `--partial`).
-    pub missing_shards: Vec<u32>,
-    /// Documents found in more than one input, counted once.
-    pub duplicates: usize,
-}
-
-/// One input of a merge.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MergedInput {
-    /// The output folder (or results file).
-    pub path: String,
-    /// Its shard, when it was one.
-    pub shard: Option<Shard>,
-    /// Its documents.
-    pub documents: usize,
 }
 
 /// Reads the outputs at `inputs` and assembles one graph and report from their results.

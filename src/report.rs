@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::record::{DocStatus, DocumentReport, DocumentResult, StageSeconds};
+use crate::shard::Shard;
 
 /// Totals over the run.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -84,10 +85,10 @@ pub struct RunReport {
     pub walk_warnings: Vec<String>,
     /// The shard this run processed (`--shard`), when it was one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shard: Option<crate::shard::Shard>,
+    pub shard: Option<Shard>,
     /// What a `merge` read, when this report is one's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub merge: Option<crate::merge::MergeInfo>,
+    pub merge: Option<MergeInfo>,
     /// One entry per document, in path order.
     pub documents: Vec<DocumentReport>,
 }
@@ -240,4 +241,26 @@ fn peak_rss_mib() -> Option<f64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
+}
+
+/// What a merge read, as the report states it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MergeInfo {
+    /// The inputs, as given.
+    pub inputs: Vec<MergedInput>,
+    /// Shards of the split that were not among the inputs (only with `--partial`).
+    pub missing_shards: Vec<u32>,
+    /// Documents found in more than one input, counted once.
+    pub duplicates: usize,
+}
+
+/// One input of a merge.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MergedInput {
+    /// The output folder (or results file).
+    pub path: String,
+    /// Its shard, when it was one.
+    pub shard: Option<Shard>,
+    /// Its documents.
+    pub documents: usize,
 }

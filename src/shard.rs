@@ -76,7 +76,7 @@ pub fn shard_of(key: &str, count: u32) -> u32 {
     let prefix = key.get(..16).unwrap_or(key);
     let n = u64::from_str_radix(prefix, 16).unwrap_or_else(|_| {
         // Not a hex hash: fall back to hashing the text itself.
-        u64::from_str_radix(&crate::cache::sha256_hex(key.as_bytes())[..16], 16).unwrap_or(0)
+        u64::from_str_radix(&crate::digest::sha256_hex(key.as_bytes())[..16], 16).unwrap_or(0)
     });
     (n % u64::from(count.max(1))) as u32 + 1
 }
@@ -84,7 +84,7 @@ pub fn shard_of(key: &str, count: u32) -> u32 {
 /// The key of a file that cannot be read (too large, unreadable): its path relative to the
 /// input folder, hashed, so every shard run still agrees on where it belongs.
 pub fn path_key(rel: &str) -> String {
-    crate::cache::sha256_hex(format!("path:{rel}").as_bytes())
+    crate::digest::sha256_hex(format!("path:{rel}").as_bytes())
 }
 
 impl fmt::Display for Shard {
@@ -150,7 +150,7 @@ mod tests {
     #[test]
     fn shards_partition_documents_evenly() {
         let keys: Vec<String> = (0..3000)
-            .map(|i| crate::cache::sha256_hex(format!("doc {i}").as_bytes()))
+            .map(|i| crate::digest::sha256_hex(format!("doc {i}").as_bytes()))
             .collect();
         let mut sizes = [0usize; 3];
         for k in &keys {

@@ -82,8 +82,8 @@ pub fn ingest(
         }
     }
     // One run per output folder, held to the end of the run.
-    let _lock = docgraph::output::lock_output_dir(&out)?;
-    docgraph::output::remove_stale_temporaries(&out);
+    let _lock = docgraph::store::folder::lock_output_dir(&out)?;
+    docgraph::store::folder::remove_stale_temporaries(&out);
     let cancel = CancelFlag::new();
     install_signal_handlers(&cancel);
     let show = progress == ProgressMode::Bar;
@@ -143,10 +143,10 @@ pub fn ingest(
     } else {
         folder_name(&dir)
     };
-    let files = docgraph::output::write_outputs(
+    let files = docgraph::store::folder::write_outputs(
         &out,
         &output,
-        &docgraph::output::WriteOptions {
+        &docgraph::store::folder::WriteOptions {
             texts: keep_text,
             html: html.then_some(title),
         },
@@ -192,14 +192,14 @@ pub fn merge(
             )));
         }
     }
-    let _lock = docgraph::output::lock_output_dir(&out)?;
-    docgraph::output::remove_stale_temporaries(&out);
+    let _lock = docgraph::store::folder::lock_output_dir(&out)?;
+    docgraph::store::folder::remove_stale_temporaries(&out);
     let output = docgraph::merge::merge(&inputs, &docgraph::merge::MergeOptions { partial })?;
     let texts = output.results.iter().any(|r| !r.pages.is_empty());
-    let files = docgraph::output::write_outputs(
+    let files = docgraph::store::folder::write_outputs(
         &out,
         &output,
-        &docgraph::output::WriteOptions {
+        &docgraph::store::folder::WriteOptions {
             texts,
             html: html.then(|| folder_name(&out)),
         },
@@ -232,7 +232,7 @@ pub fn merge(
 /// The closing summary on stdout.
 fn print_closing(
     output: &docgraph::RunOutput,
-    files: &docgraph::output::OutputFiles,
+    files: &docgraph::store::folder::OutputFiles,
     summary: SummaryMode,
     wall: Duration,
 ) {

@@ -103,8 +103,8 @@ impl Config {
             shard: _,
         } = self;
         let mut parts = vec![
-            crate::cache::model_fingerprint(model_dir),
-            crate::cache::model_fingerprint(relation_model_dir),
+            crate::digest::model_fingerprint(model_dir),
+            crate::digest::model_fingerprint(relation_model_dir),
             ocr_language.clone(),
             format!("{relation_threshold:?}"),
             cooccurrence.to_string(),
@@ -116,7 +116,7 @@ impl Config {
         if *relation_model && *window_model {
             parts.push(format!(
                 "window model {}",
-                crate::cache::model_fingerprint(window_model_dir)
+                crate::digest::model_fingerprint(window_model_dir)
             ));
         }
         // Whole page images (for comparisons) can give other OCR text.
@@ -137,7 +137,7 @@ impl Config {
                 let bytes = std::fs::read(&file).unwrap_or_default();
                 parts.push(format!(
                     "tessdata {lang} {}",
-                    crate::cache::sha256_hex(&bytes)
+                    crate::digest::sha256_hex(&bytes)
                 ));
             }
         }

@@ -20,7 +20,6 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::cache::{Lookup, ResultCache};
 use crate::cancel::Stop;
 use crate::discover::Discovered;
 use crate::error::Result;
@@ -30,6 +29,7 @@ use crate::ocr::{self, OcrEngines, PageOutcome};
 use crate::pool::BusyTime;
 use crate::record::{DocumentReport, DocumentResult, PageText, StageSeconds};
 use crate::relations::{self, RelationModels};
+use crate::store::cache::{Lookup, ResultCache};
 
 /// What a document needs from the pipeline.
 pub(crate) struct Engines {
@@ -146,7 +146,7 @@ pub(crate) fn open(engines: &Engines, file: &Discovered) -> Opened {
             )));
         }
     };
-    let sha256 = crate::cache::sha256_hex(&bytes);
+    let sha256 = crate::digest::sha256_hex(&bytes);
     let mut cache_warning = None;
     if let Some(cache) = engines.cache.as_ref().filter(|_| !engines.force) {
         match cache.get(&sha256) {

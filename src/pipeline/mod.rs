@@ -43,27 +43,12 @@ use crate::record::{
 };
 use crate::relations::RelationModels;
 use crate::report::{EngineSeconds, RunReport, RunSetup, Timing};
+pub use crate::run::RunOutput;
 use crate::shard::Shard;
 pub use config::{default_model_dir, Config};
 use document::{Engines, Opened, Read};
 use limits::{guarded, within_limit, Flags};
 pub use progress::Progress;
-
-/// What a run produced.
-#[derive(Debug)]
-pub struct RunOutput {
-    /// The knowledge graph.
-    pub graph: KnowledgeGraph,
-    /// The report.
-    pub report: RunReport,
-    /// Per-document results, in path order.
-    pub results: Vec<DocumentResult>,
-    /// What determines the results (docgraph's version, models, options): outputs with the
-    /// same fingerprint can be merged.
-    pub fingerprint: String,
-    /// The shard processed, when the run was one.
-    pub shard: Option<Shard>,
-}
 
 /// Documents read at once under `config` (each holds its bytes, parsed PDF and page images):
 /// enough to keep every worker busy while another document is being loaded or waits for the
@@ -159,9 +144,9 @@ impl Pipeline {
             .map_err(|e| Error::Config(format!("cannot start {workers} worker threads: {e}")))?;
         let parts = config.fingerprint_parts(precision);
         let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
-        let fingerprint = crate::cache::ResultCache::fingerprint(&parts);
+        let fingerprint = crate::store::cache::ResultCache::fingerprint(&parts);
         let cache = match &config.cache_dir {
-            Some(dir) => Some(crate::cache::ResultCache::open(dir, &fingerprint)?),
+            Some(dir) => Some(crate::store::cache::ResultCache::open(dir, &fingerprint)?),
             None => None,
         };
         let engines = Arc::new(Engines {
@@ -354,7 +339,7 @@ impl Pipeline {
                 .into_par_iter()
                 .filter(|f| {
                     let key = match crate::extract::read_pdf(&f.path, &limits) {
-                        Ok(bytes) => crate::cache::sha256_hex(&bytes),
+                        Ok(bytes) => crate::digest::sha256_hex(&bytes),
                         Err(_) => crate::shard::path_key(&f.rel),
                     };
                     shard.holds(&key)
@@ -463,8 +448,8 @@ impl Pipeline {
     fn cached_result(&self, f: &Discovered) -> Option<DocumentResult> {
         let cache = self.engines.cache.as_ref().filter(|_| !self.config.force)?;
         let bytes = crate::extract::read_pdf(&f.path, &self.config.limits).ok()?;
-        match cache.get(&crate::cache::sha256_hex(&bytes)) {
-            crate::cache::Lookup::Hit(mut r) => {
+        match cache.get(&crate::digest::sha256_hex(&bytes)) {
+            crate::store::cache::Lookup::Hit(mut r) => {
                 r.report.path = f.rel.clone();
                 r.report.reused = true;
                 if !self.config.keep_text {

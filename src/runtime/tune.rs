@@ -73,7 +73,7 @@ pub fn machine() -> String {
             .unwrap_or_default()
     };
     let flags = field("flags");
-    let digest = crate::cache::sha256_hex(flags.as_bytes());
+    let digest = crate::digest::sha256_hex(flags.as_bytes());
     format!(
         "{} family {} model {} stepping {} ({}); flags {}; docgraph {}",
         field("vendor_id"),

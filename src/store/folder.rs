@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::graph::export;
-use crate::pipeline::RunOutput;
 use crate::record::DocumentResult;
+use crate::run::RunOutput;
 
 /// Writes `bytes` to `path` atomically.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -138,7 +138,7 @@ const SET_NAMES: [&str; 9] = [
     "graph.dot",
     "report.json",
     "texts.json",
-    crate::results::RESULTS_FILE,
+    crate::store::results::RESULTS_FILE,
     "tables",
     "neo4j",
 ];
@@ -201,8 +201,8 @@ pub fn write_outputs(
         })?;
         write("report.json", &report)?;
         write(
-            crate::results::RESULTS_FILE,
-            &crate::results::encode(
+            crate::store::results::RESULTS_FILE,
+            &crate::store::results::encode(
                 &output.results,
                 &output.fingerprint,
                 output.shard,

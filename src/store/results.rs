@@ -13,10 +13,10 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cache::{encode_entry, verify_entry};
 use crate::error::{Error, Result};
 use crate::record::DocumentResult;
 use crate::shard::Shard;
+use crate::store::cache::{encode_entry, verify_entry};
 
 /// The file's name in an output folder.
 pub const RESULTS_FILE: &str = "results.jsonl";

@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use crate::digest::sha256_hex;
 use crate::error::{Error, Result};
 use crate::record::{DocStatus, DocumentResult};
 
@@ -113,27 +114,6 @@ pub(crate) fn verify_entry(
     Ok(r)
 }
 
-/// Hex SHA-256 of some bytes.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// What identifies a model folder for the cache: its configuration, card and weight size.
-pub fn model_fingerprint(dir: &Path) -> String {
-    let mut h = Sha256::new();
-    for f in ["config.json", "docgraph.json"] {
-        h.update(std::fs::read(dir.join(f)).unwrap_or_default());
-    }
-    let weights = std::fs::metadata(dir.join("rust_model.ot"))
-        .map(|m| m.len())
-        .unwrap_or(0);
-    h.update(weights.to_le_bytes());
-    sha256_hex(&h.finalize())
-}
-
 /// Results worth remembering: successes, and failures that are a property of the file.
 fn cacheable(r: &DocumentResult) -> bool {
     match r.report.status {
@@ -207,7 +187,7 @@ impl ResultCache {
         let (mut bytes, body) = encode_entry(r, &self.fingerprint)?;
         bytes.push(b'\n');
         bytes.extend_from_slice(&body);
-        crate::output::write_atomic(&self.entry(sha), &bytes)
+        super::folder::write_atomic(&self.entry(sha), &bytes)
     }
 
     /// Removes entries of files not in `keep`, and caches of other configurations.
@@ -327,6 +307,9 @@ mod tests {
         assert_ne!(fp(&["ab", "c"]), fp(&["a", "bc"]), "parts are delimited");
         assert_eq!(fp(&["m", "eng"]), fp(&["m", "eng"]));
         let d = Path::new("/nonexistent");
-        assert_eq!(model_fingerprint(d), model_fingerprint(d));
+        assert_eq!(
+            crate::digest::model_fingerprint(d),
+            crate::digest::model_fingerprint(d)
+        );
     }
 }

@@ -8,11 +8,14 @@
 //!         DocumentReport (every stage adds to it) ──┴──▶ DocumentResult ─▶ the writer
 //! ```
 
+mod kind;
+mod predicate;
+pub use kind::TextKind;
+pub use predicate::Predicate;
+
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::ErrorKind;
-pub use crate::nlp::kinds::TextKind;
-use crate::relations::schema::Predicate;
 
 /// The CoNLL-2003 entity types the NER model predicts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
