@@ -344,10 +344,15 @@ fn candidate_pairs(
         );
         t
     };
+    let sentence = &sentences[mentions[range.start].0];
+    let list = lists(mentions, range.clone(), sentence);
     let mut pairs: Vec<(usize, usize, EntityType, EntityType)> = Vec::new();
     for h in range.clone() {
         for t in range.clone() {
-            if h == t || mentions[h].1.key == mentions[t].1.key {
+            if h == t
+                || mentions[h].1.key == mentions[t].1.key
+                || list[h - range.start].is_some_and(|l| list[t - range.start] == Some(l))
+            {
                 continue;
             }
             for th in readings(h) {
@@ -365,7 +370,6 @@ fn candidate_pairs(
     pairs.sort_by_key(|p| (distance(p), p.0.min(p.1), p.0, p.2, p.3));
     pairs.truncate(MAX_PAIRS_PER_SENTENCE);
     pairs.sort_unstable();
-    let sentence = &sentences[mentions[range.start].0];
     let mark = |m: &Mention, entity_type| Marked {
         start: m.start - sentence.start,
         end: m.end - sentence.start,
@@ -380,6 +384,62 @@ fn candidate_pairs(
             marks: (mark(&mentions[head].1, th), mark(&mentions[tail].1, tt)),
         })
         .collect()
+}
+
+/// Which list, if any, each mention of one sentence (`range`, in offset order) stands in:
+/// names one after another with nothing between them but commas and a conjunction ("GNOME,
+/// KDE and ROX", "Bacon, Milton and Locke"). Names of one list are siblings; what relates
+/// them is not said by standing there, so they are never a candidate pair (the model read
+/// "GNOME OrgBased_In KDE" and "Bacon Kill Milton"). A comma between two places does not
+/// join a list: "Salida and Gunnison, Colorado" is two towns and where they lie. Names joined
+/// by commas alone are no list either. In CoNLL04's training split 9 of 1,283 relations hold
+/// within a list so drawn, of 524 such pairs.
+fn lists(
+    mentions: &[(usize, Mention)],
+    range: std::ops::Range<usize>,
+    sentence: &Sentence,
+) -> Vec<Option<usize>> {
+    let chars: Vec<char> = sentence.text.chars().collect();
+    let gap = |a: &Mention, b: &Mention| -> Option<bool> {
+        let (from, to) = (
+            a.end.checked_sub(sentence.start)?,
+            b.start.checked_sub(sentence.start)?,
+        );
+        let between: String = chars.get(from..to)?.iter().collect();
+        let between = between
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase();
+        match between.as_str() {
+            "," | ";" if a.entity_type == EntityType::LOC && b.entity_type == EntityType::LOC => {
+                None
+            }
+            "," | ";" => Some(false),
+            "and" | "or" | "&" | ", and" | ", or" | "and/or" => Some(true),
+            _ => None,
+        }
+    };
+    let ms: Vec<&Mention> = range.map(|i| &mentions[i].1).collect();
+    let mut out = vec![None; ms.len()];
+    let mut start = 0;
+    while start < ms.len() {
+        // The run of names from `start` joined by commas and conjunctions.
+        let mut end = start + 1;
+        let mut conjunction = false;
+        while end < ms.len() {
+            match gap(ms[end - 1], ms[end]) {
+                Some(c) => conjunction |= c,
+                None => break,
+            }
+            end += 1;
+        }
+        if conjunction && end - start >= 2 {
+            out[start..end].fill(Some(start));
+        }
+        start = end;
+    }
+    out
 }
 
 /// Unordered pairs of one sentence's named mentions (indexes, in order) at most
@@ -460,6 +520,51 @@ mod tests {
             text: text.into(),
             kind: crate::record::TextKind::Prose,
         }
+    }
+
+    #[test]
+    fn names_of_one_list_are_never_a_pair() {
+        use EntityType::{LOC, ORG, PER};
+        let text = "Ann Lee, Bob Stone and Cy Ward met Acme in Salida and Gunnison, Colorado.";
+        let at = |name: &str| text.find(name).unwrap();
+        let ms: Vec<(usize, Mention)> = [
+            ("Ann Lee", PER),
+            ("Bob Stone", PER),
+            ("Cy Ward", PER),
+            ("Acme", ORG),
+            ("Salida", LOC),
+            ("Gunnison", LOC),
+            ("Colorado", LOC),
+        ]
+        .into_iter()
+        .map(|(n, t)| mention(0, n, t, at(n)))
+        .collect();
+        let got = lists(&ms, 0..ms.len(), &sentence(text));
+        assert_eq!(
+            got,
+            [Some(0), Some(0), Some(0), None, Some(4), Some(4), None],
+            "the people are one list, the towns another; Colorado is where they lie"
+        );
+        let types = types_by_key(&ms);
+        let pairs: Vec<(&str, &str)> = candidate_pairs(&ms, &types, 0..ms.len(), &[sentence(text)])
+            .iter()
+            .map(|c| (ms[c.head].1.key.as_str(), ms[c.tail].1.key.as_str()))
+            .collect();
+        assert!(
+            pairs.contains(&("Gunnison", "Colorado")) && pairs.contains(&("Salida", "Colorado"))
+        );
+        assert!(pairs.contains(&("Ann Lee", "Acme")));
+        assert!(
+            !pairs.contains(&("Ann Lee", "Bob Stone")) && !pairs.contains(&("Salida", "Gunnison"))
+        );
+
+        // Commas alone make no list.
+        let text = "Ann Lee, Bob Stone.";
+        let ms = vec![
+            mention(0, "Ann Lee", PER, 0),
+            mention(0, "Bob Stone", PER, 9),
+        ];
+        assert_eq!(lists(&ms, 0..2, &sentence(text)), [None, None]);
     }
 
     #[test]
