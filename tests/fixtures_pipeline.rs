@@ -506,8 +506,9 @@ fn an_encrypted_pdf_with_an_empty_password_is_read() {
 fn every_output_file_parses() {
     let out = fixture_run();
     let dir = tempfile::tempdir().unwrap();
-    let files =
-        docgraph::store::folder::write_outputs(dir.path(), out, &Default::default()).unwrap();
+    let files = docgraph::store::folder::write_outputs(dir.path(), out, &Default::default())
+        .unwrap()
+        .expect_files();
 
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&files.json).unwrap()).unwrap();
@@ -545,8 +546,9 @@ fn every_output_file_parses() {
 fn graphml_agrees_with_graph_json_on_predicates_weights_and_provenance() {
     let out = fixture_run();
     let dir = tempfile::tempdir().unwrap();
-    let files =
-        docgraph::store::folder::write_outputs(dir.path(), out, &Default::default()).unwrap();
+    let files = docgraph::store::folder::write_outputs(dir.path(), out, &Default::default())
+        .unwrap()
+        .expect_files();
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&files.json).unwrap()).unwrap();
     let text = std::fs::read_to_string(&files.graphml).unwrap();
@@ -658,7 +660,9 @@ fn tables_read_back_as_parquet_and_as_neo4j_import_csv() {
     use arrow_array::{Array, ListArray, StringArray, UInt64Array};
     let out = fixture_run();
     let dir = tempfile::tempdir().unwrap();
-    docgraph::store::folder::write_outputs(dir.path(), out, &Default::default()).unwrap();
+    docgraph::store::folder::write_outputs(dir.path(), out, &Default::default())
+        .unwrap()
+        .expect_files();
     let ok: Vec<_> = out
         .results
         .iter()

@@ -120,7 +120,9 @@ fn outputs_match_the_golden_files() {
     // has it, rounds confidences differently; `tests/fixtures_pipeline.rs` checks its quality).
     let out = &common::float32_run();
     let dir = tempfile::tempdir().unwrap();
-    docgraph::store::folder::write_outputs(dir.path(), out, &Default::default()).unwrap();
+    docgraph::store::folder::write_outputs(dir.path(), out, &Default::default())
+        .unwrap()
+        .expect_files();
     let golden = root().join("fixtures/golden");
     let bless = std::env::var_os("DOCGRAPH_BLESS").is_some();
     let read = |d: &Path, name: &str| std::fs::read_to_string(d.join(name)).unwrap_or_default();

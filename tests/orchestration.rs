@@ -66,8 +66,9 @@ fn cancelling_mid_run_keeps_finished_work_and_leaves_nothing_running() {
     }
     // The outputs of a cancelled run are complete files.
     let dir = tempfile::tempdir().unwrap();
-    let files =
-        docgraph::store::folder::write_outputs(dir.path(), &out, &Default::default()).unwrap();
+    let files = docgraph::store::folder::write_outputs(dir.path(), &out, &Default::default())
+        .unwrap()
+        .expect_files();
     let report: docgraph::RunReport =
         serde_json::from_slice(&std::fs::read(files.report).unwrap()).unwrap();
     assert!(report.cancelled);

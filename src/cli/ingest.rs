@@ -4,6 +4,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use docgraph::store::folder::Written;
 use docgraph::{CancelFlag, DocStatus, Pipeline, Progress};
 
 use super::args::{PipelineArgs, ProgressMode, SummaryMode};
@@ -120,37 +121,33 @@ pub fn ingest(
     if let Some(n) = native {
         n.finish();
     }
-    if output.report.cancelled {
-        // A cancelled run never replaces fuller outputs with emptier ones.
-        if let Some(before) = processed_in(&out.join("report.json")) {
-            if before > output.report.summary.ok {
-                say(
-                    Level::Note,
-                    format_args!(
-                        "cancelled after {} of {} documents; the earlier outputs in {} ({before} documents) were kept",
-                        output.report.summary.ok,
-                        output.report.summary.documents,
-                        out.display()
-                    ),
-                );
-                return Ok(EXIT_CANCELLED);
-            }
-        }
-    }
     // One set: graph, exports, report, results (and texts with --keep-text), switched in at once.
     let title = if dir.as_os_str() == "-" {
         "documents from standard input".to_string()
     } else {
         folder_name(&dir)
     };
-    let files = docgraph::store::folder::write_outputs(
+    let files = match docgraph::store::folder::write_outputs(
         &out,
         &output,
         &docgraph::store::folder::WriteOptions {
             texts: keep_text,
             html: html.then_some(title),
         },
-    )?;
+    )? {
+        Written::Replaced(files) => files,
+        Written::KeptFuller { before, now } => {
+            say(
+                Level::Note,
+                format_args!(
+                    "cancelled after {now} of {} documents; the earlier outputs in {} ({before} documents) were kept",
+                    output.report.summary.documents,
+                    out.display()
+                ),
+            );
+            return Ok(EXIT_CANCELLED);
+        }
+    };
     if output.report.summary.documents == 0 && output.shard.is_none() {
         say(
             Level::Warning,
@@ -203,7 +200,8 @@ pub fn merge(
             texts,
             html: html.then(|| folder_name(&out)),
         },
-    )?;
+    )?
+    .expect_files(); // a merge is never cancelled
     if let Some(m) = &output.report.merge {
         if m.duplicates > 0 {
             say(
@@ -276,12 +274,6 @@ fn folder_name(dir: &std::path::Path) -> String {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| dir.display().to_string())
-}
-
-/// Documents processed by the run whose report is at `path`, if there is a readable one.
-fn processed_in(path: &std::path::Path) -> Option<usize> {
-    let report: docgraph::RunReport = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-    Some(report.summary.ok)
 }
 
 /// Paths from standard input, one a line (blank lines skipped).

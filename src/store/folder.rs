@@ -152,9 +152,54 @@ pub struct WriteOptions {
     pub html: Option<String>,
 }
 
+/// What [`write_outputs`] did.
+#[derive(Debug)]
+pub enum Written {
+    /// The run's set replaced what the folder held.
+    Replaced(OutputFiles),
+    /// The run was cancelled, and the folder held the outputs of a run that finished more
+    /// documents (`before` of them, against the cancelled run's `now`): those were kept and
+    /// nothing was written. A cancelled run never replaces fuller outputs with emptier ones.
+    KeptFuller {
+        /// Documents the outputs kept had finished.
+        before: usize,
+        /// Documents the cancelled run finished.
+        now: usize,
+    },
+}
+
+impl Written {
+    /// The files written, unless the folder's fuller outputs were kept.
+    pub fn files(&self) -> Option<&OutputFiles> {
+        match self {
+            Written::Replaced(files) => Some(files),
+            Written::KeptFuller { .. } => None,
+        }
+    }
+
+    /// The files written; panics where the folder's fuller outputs were kept (for callers
+    /// whose run was not cancelled, such as tests).
+    pub fn expect_files(self) -> OutputFiles {
+        match self {
+            Written::Replaced(files) => files,
+            Written::KeptFuller { before, now } => {
+                panic!("a cancelled run ({now} documents) left fuller outputs ({before}) in place")
+            }
+        }
+    }
+}
+
+/// Documents finished by the run whose outputs `out_dir` holds (its `report.json`), if any.
+fn finished_in(out_dir: &Path) -> Option<usize> {
+    let bytes = fs::read(out_dir.join("report.json")).ok()?;
+    let report: crate::report::RunReport = serde_json::from_slice(&bytes).ok()?;
+    Some(report.summary.ok)
+}
+
 /// Writes a run's outputs into `out_dir`, replacing the previous outputs as one set: the graph
 /// in every format, the report, and `results.jsonl` (every document's result, what
-/// `docgraph merge` reads).
+/// `docgraph merge` reads). A cancelled run whose outputs would hold fewer finished documents
+/// than the folder's writes nothing ([`Written::KeptFuller`]).
 ///
 /// The files are written complete into a new folder `OUT/.generations/<id>/`, then a single
 /// rename switches the link `OUT/.current` to it. `OUT/graph.json` and the others are links
@@ -165,7 +210,13 @@ pub fn write_outputs(
     out_dir: &Path,
     output: &RunOutput,
     options: &WriteOptions,
-) -> Result<OutputFiles> {
+) -> Result<Written> {
+    if output.report.cancelled {
+        let now = output.report.summary.ok;
+        if let Some(before) = finished_in(out_dir).filter(|&before| before > now) {
+            return Ok(Written::KeptFuller { before, now });
+        }
+    }
     let kg = &output.graph;
     fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
     // Each file is made, written and let go before the next: on a large graph the set is
@@ -233,13 +284,13 @@ pub fn write_outputs(
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let all = g.commit()?;
-    Ok(OutputFiles {
+    Ok(Written::Replaced(OutputFiles {
         all,
         json: out_dir.join("graph.json"),
         graphml: out_dir.join("graph.graphml"),
         dot: out_dir.join("graph.dot"),
         report: out_dir.join("report.json"),
-    })
+    }))
 }
 
 /// A new set of outputs being written: a folder `OUT/.generations/<id>/`, switched in by
@@ -398,6 +449,69 @@ fn texts_json(results: &[DocumentResult]) -> Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A run over `ok` finished documents and `cancelled` cancelled ones.
+    fn run(ok: usize, cancelled: usize) -> RunOutput {
+        let mut results = Vec::new();
+        for i in 0..ok + cancelled {
+            let path = format!("doc-{i}.pdf");
+            let mut r = DocumentResult::failed(&path, 10, &Error::Cancelled, 0.0);
+            if i < ok {
+                r.report.status = crate::record::DocStatus::Ok;
+                r.report.error = None;
+                r.report.error_kind = None;
+            }
+            results.push(r);
+        }
+        let graph = crate::graph::KnowledgeGraph::build(&results);
+        let setup = crate::report::RunSetup {
+            mode: "sequential",
+            workers: 1,
+            ner_instances: 1,
+            precision: None,
+            tesseract_library: None,
+            engines_started: Default::default(),
+        };
+        let report = crate::report::RunReport::build(
+            &setup,
+            &results,
+            &graph,
+            Vec::new(),
+            cancelled > 0,
+            std::time::Duration::ZERO,
+        );
+        RunOutput {
+            graph,
+            report,
+            results,
+            fingerprint: "f".into(),
+            shard: None,
+        }
+    }
+
+    #[test]
+    fn a_cancelled_run_never_replaces_fuller_outputs() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = WriteOptions::default();
+        write_outputs(dir.path(), &run(3, 0), &options)
+            .unwrap()
+            .expect_files();
+        let before = fs::read(dir.path().join("report.json")).unwrap();
+        // Cancelled after 1 of 3: the fuller set stays, nothing is written.
+        let written = write_outputs(dir.path(), &run(1, 2), &options).unwrap();
+        assert!(matches!(written, Written::KeptFuller { before: 3, now: 1 }));
+        assert_eq!(fs::read(dir.path().join("report.json")).unwrap(), before);
+        // Cancelled after all three, or into an empty folder: written.
+        assert!(write_outputs(dir.path(), &run(3, 1), &options)
+            .unwrap()
+            .files()
+            .is_some());
+        let empty = tempfile::tempdir().unwrap();
+        assert!(write_outputs(empty.path(), &run(1, 2), &options)
+            .unwrap()
+            .files()
+            .is_some());
+    }
 
     #[test]
     fn atomic_write_replaces_and_leaves_no_temporary_file() {
