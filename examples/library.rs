@@ -29,7 +29,7 @@ fn main() -> docgraph::Result<()> {
     })?;
 
     // The graph is a petgraph DiGraph of entities and documents.
-    for node in output.graph.graph.node_weights() {
+    for node in output.graph.petgraph().node_weights() {
         if let Node::Entity(e) = node {
             if e.documents > 1 {
                 println!(

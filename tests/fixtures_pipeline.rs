@@ -513,7 +513,7 @@ fn every_output_file_parses() {
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&files.json).unwrap()).unwrap();
     let nodes = json["nodes"].as_array().unwrap();
-    assert_eq!(nodes.len(), out.graph.graph.node_count());
+    assert_eq!(nodes.len(), out.graph.petgraph().node_count());
     let docs = json["documents"].as_array().unwrap();
     let wind = docs
         .iter()
@@ -530,12 +530,18 @@ fn every_output_file_parses() {
     let xml_edges = xml.descendants().filter(|n| n.has_tag_name("edge")).count();
     assert_eq!(
         (xml_nodes, xml_edges),
-        (out.graph.graph.node_count(), out.graph.graph.edge_count())
+        (
+            out.graph.petgraph().node_count(),
+            out.graph.petgraph().edge_count()
+        )
     );
 
     let dot = std::fs::read_to_string(&files.dot).unwrap();
     assert!(dot.starts_with("digraph docgraph {") && dot.trim_end().ends_with('}'));
-    assert_eq!(dot.matches(" -> ").count(), out.graph.graph.edge_count());
+    assert_eq!(
+        dot.matches(" -> ").count(),
+        out.graph.petgraph().edge_count()
+    );
 
     let report: docgraph::RunReport =
         serde_json::from_str(&std::fs::read_to_string(&files.report).unwrap()).unwrap();

@@ -182,8 +182,9 @@ pub struct DocumentMentions {
 /// The assembled knowledge graph.
 #[derive(Debug, Clone, Default)]
 pub struct KnowledgeGraph {
-    /// Entities and documents; relations and mentions.
-    pub graph: DiGraph<Node, Edge>,
+    /// Entities and documents; relations and mentions. Read-only outside the crate
+    /// ([`KnowledgeGraph::petgraph`]): the name index below must agree with it.
+    pub(crate) graph: DiGraph<Node, Edge>,
     /// Per document, its entity mentions.
     pub documents: Vec<DocumentMentions>,
     by_key: BTreeMap<String, NodeIndex>,
@@ -379,6 +380,13 @@ impl KnowledgeGraph {
             documents,
             by_key,
         }
+    }
+
+    /// The graph itself, for petgraph's algorithms (paths, components, centrality): entity
+    /// and document nodes, relation and mention edges. Read-only, so the name index that
+    /// [`KnowledgeGraph::entity`] uses always agrees with it.
+    pub fn petgraph(&self) -> &DiGraph<Node, Edge> {
+        &self.graph
     }
 
     /// The entity with this name (any form it was written as, compared by merge key).
