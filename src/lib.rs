@@ -21,8 +21,11 @@
 //! data that flows between stages (and is kept per document), [`report`] the run's report,
 //! [`graph`] the assembled graph and its exports, [`store`] the output folder (atomic writes,
 //! the lock, generations, the cache, `results.jsonl`). [`extract`]
-//! (PDF text with positions) and [`relations`] (the relation schema, classifier and scores)
-//! can be used on their own.
+//! (PDF text with positions) and [`relations::schema`] (the predicates and the types each
+//! joins) can be used on their own; [`KnowledgeGraph::petgraph`] hands the graph to petgraph's
+//! algorithms. Modules hidden from these docs (the model runtime's function table, the
+//! relation model's plumbing and scorers, the results-file codec) are shared with docgraph's
+//! own crates and tests and are not part of the public API.
 //!
 //! **Native threads.** Tesseract (OpenMP) and OpenBLAS would start threads of their own on top
 //! of docgraph's workers; docgraph limits both in-process (no environment variables needed):

@@ -4,7 +4,7 @@
 //! [`View`] is the compact form both use: entities with their aliases and documents, relations
 //! with their supporting sentences, documents by index. `graph.html` carries it as JSON.
 
-pub mod html;
+pub(crate) mod html;
 pub mod query;
 
 use std::collections::BTreeSet;

@@ -8,7 +8,7 @@
 
 mod images;
 mod page;
-pub mod prepare;
+pub(crate) mod prepare;
 
 use tesseract::Tesseract;
 

@@ -28,7 +28,7 @@ pub struct Config {
     /// Read typed relations from every kind of text, not only prose ([`crate::record::TextKind`]).
     pub relations_from_all: bool,
     /// Folder holding the window model: relations between entities that never share a
-    /// sentence ([`crate::relations::across`]).
+    /// sentence (`crate::relations::across`).
     pub window_model_dir: PathBuf,
     /// Run the window model (the default, when the relation model runs). Part of the
     /// fingerprint.

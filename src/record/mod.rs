@@ -226,7 +226,7 @@ pub enum Basis {
     /// entity ([`Reference`]): "It is headquartered in Munich".
     Reference,
     /// Read by the window model across sentences: the two entities never share a sentence
-    /// (see [`crate::relations::across`]); the sentence is the stretch from one to the other.
+    /// (see `crate::relations::across`); the sentence is the stretch from one to the other.
     Across,
     /// Inferred along a `Located_In` chain: `Located_In` is transitive, and `OrgBased_In` and
     /// `Live_In` carry up it ("X is based in Leeds", "Leeds is in England": X is based in
@@ -234,7 +234,7 @@ pub enum Basis {
     Chain,
     /// Inferred from the document as a whole: a place it names lies in the one country it
     /// names, an organisation is based there (a prior, not a reading; see
-    /// [`crate::relations::infer`]).
+    /// `crate::relations::infer`).
     Country,
     /// Inferred from the document as a whole: in a document about a place, another place it
     /// names lies where the topic lies (a prior, with the topic's relation as its premise).
@@ -306,7 +306,7 @@ pub struct Reference {
     pub rule: ReferenceRule,
 }
 
-/// How a [`Reference`] was resolved (see [`crate::nlp::coref`]).
+/// How a [`Reference`] was resolved (see `crate::nlp::coref`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReferenceRule {
@@ -380,7 +380,7 @@ pub struct Resolution {
     /// Pixels per inch of the page image as drawn (the finest, where a page has several).
     pub image: u32,
     /// Pixels per inch Tesseract was given: the same, or 300 for scans finer than 360 dpi
-    /// (averaged down, see [`crate::ocr::prepare`]).
+    /// (averaged down, see `crate::ocr::prepare`).
     pub read: u32,
 }
 

@@ -22,14 +22,19 @@
 //! - [`packed`]: all pairs of a sentence in one pass;
 //! - `scoring`: the pool of model instances, the passes a document asks (with NER's text
 //!   states where the model reads them), and their scoring in batches;
-//! - [`across`]: relations between entities that never share a sentence, read in windows;
-//! - [`infer`]: relations that follow from others along `Located_In` chains;
+//! - `across`: relations between entities that never share a sentence, read in windows;
+//! - `infer`: relations that follow from others along `Located_In` chains;
 //! - [`eval`]: gold data and scores, for training and tests.
 
 pub(crate) mod across;
+// Not part of the public API: the scorers, packing and model plumbing docgraph-torch's
+// training and the tests share.
+#[doc(hidden)]
 pub mod eval;
 pub(crate) mod infer;
+#[doc(hidden)]
 pub mod model;
+#[doc(hidden)]
 pub mod packed;
 pub mod schema;
 mod scoring;

@@ -23,7 +23,7 @@
 //! Each entity keeps its canonical name (the most frequent of its fullest forms), and every
 //! name it was written as with a count and the rule that brought it in.
 
-pub mod rules;
+pub(crate) mod rules;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

@@ -20,6 +20,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+// Not part of the public API: the function table docgraph-torch implements.
+#[doc(hidden)]
 pub mod abi;
 pub(crate) mod plugin;
 pub mod tune;

@@ -16,10 +16,12 @@
 //!
 //! - [`folder`]: atomic writes (temporary file, flush, rename), the folder's lock, the output
 //!   set written as one generation.
-//! - [`cache`]: per-document results kept between runs, keyed by content and checked on read.
+//! - `cache`: per-document results kept between runs, keyed by content and checked on read.
 //! - [`results`]: `results.jsonl`, every document's result in the output set (what `merge`
 //!   reads), with the same per-line checks as cache entries.
 
-pub mod cache;
+pub(crate) mod cache;
 pub mod folder;
+// The results-file codec: not part of the public API (`merge` reads results files).
+#[doc(hidden)]
 pub mod results;

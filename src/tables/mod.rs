@@ -14,8 +14,8 @@
 //! | `mentions` | entity mention | `document`, `page`, offsets, `score` |
 //! | `documents` | document of the run, processed or not | `sha256`, `status`, `error_kind`, pages |
 
-pub mod neo4j;
-pub mod parquet;
+pub(crate) mod neo4j;
+pub(crate) mod parquet;
 
 use petgraph::visit::EdgeRef;
 
