@@ -190,23 +190,39 @@ pub(crate) fn country(
             continue;
         }
         let sentence = &sentences[*s];
-        out.push(RelationMention {
-            subject: m.key.clone(),
-            object: only.to_string(),
-            predicate: Some(predicate),
-            confidence: None,
-            page: page_of(sentence),
-            start: sentence.start,
-            end: sentence.end,
-            subject_span: (m.start, m.end),
-            object_span: (at.start, at.end),
-            sentence: sentence.text.clone(),
-            kind: sentence.kind,
-            basis: Basis::Country,
-            premises: Vec::new(),
-        });
+        out.push(prior(
+            (m, sentence, page_of(sentence)),
+            (predicate, only, (at.start, at.end)),
+            Basis::Country,
+            Vec::new(),
+        ));
     }
     out
+}
+
+/// A prior of the document as a whole, without a confidence: mention `m` of `sentence` (on
+/// `page`) in relation `predicate` to `object` (named at `object_span`).
+fn prior(
+    (m, sentence, page): (&Mention, &Sentence, u32),
+    (predicate, object, object_span): (Predicate, &str, (usize, usize)),
+    basis: Basis,
+    premises: Vec<Premise>,
+) -> RelationMention {
+    RelationMention {
+        subject: m.key.clone(),
+        object: object.to_string(),
+        predicate: Some(predicate),
+        confidence: None,
+        page,
+        start: sentence.start,
+        end: sentence.end,
+        subject_span: (m.start, m.end),
+        object_span,
+        sentence: sentence.text.clone(),
+        kind: sentence.kind,
+        basis,
+        premises,
+    }
 }
 
 /// Pairs of entities `known` relates by a typed relation, both ways.
@@ -269,28 +285,20 @@ pub(crate) fn topic(
             if related.contains(&(m.key.as_str(), place)) {
                 continue;
             }
-            out.push(RelationMention {
-                subject: m.key.clone(),
-                object: place.to_string(),
-                predicate: Some(Predicate::LocatedIn),
-                confidence: None,
-                page: page_of(sentence),
-                start: sentence.start,
-                end: sentence.end,
-                subject_span: (m.start, m.end),
-                object_span: premise.object_span,
-                sentence: sentence.text.clone(),
-                kind: sentence.kind,
-                basis: Basis::Topic,
-                premises: vec![Premise {
-                    subject: premise.subject.clone(),
-                    predicate: Predicate::LocatedIn,
-                    object: premise.object.clone(),
-                    page: premise.page,
-                    start: premise.start,
-                    end: premise.end,
-                }],
-            });
+            let rests_on = Premise {
+                subject: premise.subject.clone(),
+                predicate: Predicate::LocatedIn,
+                object: premise.object.clone(),
+                page: premise.page,
+                start: premise.start,
+                end: premise.end,
+            };
+            out.push(prior(
+                (m, sentence, page_of(sentence)),
+                (Predicate::LocatedIn, place, premise.object_span),
+                Basis::Topic,
+                vec![rests_on],
+            ));
         }
     }
     out
