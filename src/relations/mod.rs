@@ -3,7 +3,8 @@
 //! For each sentence, every ordered pair of its mentions whose types fit the [`schema`]
 //! (`Work_For` PER→ORG, `Kill` PER→PER, `OrgBased_In` ORG→LOC, `Live_In` PER→LOC,
 //! `Located_In` LOC→LOC) is a candidate, nearest pairs first and at most
-//! [`MAX_PAIRS_PER_SENTENCE`] of them. All candidates of a sentence are read at once
+//! [`MAX_PAIRS_PER_SENTENCE`] of them, unless the two stand in one list ("GNOME, KDE and
+//! ROX": `lists`). All candidates of a sentence are read at once
 //! ([`packed`]: the text once, then typed marker tokens per pair); the shipped model does not
 //! even encode the text, but reads the NER pass's encoding of it and runs only its markers
 //! (`scoring`, `docgraph_torch::encoder::markers`). A model whose card says `"input": "pair"`
@@ -23,7 +24,9 @@
 //! - `scoring`: the pool of model instances, the passes a document asks (with NER's text
 //!   states where the model reads them), and their scoring in batches;
 //! - `across`: relations between entities that never share a sentence, read in windows;
-//! - `infer`: relations that follow from others along `Located_In` chains;
+//! - `lists`: names that stand in one list of a sentence, never a pair;
+//! - `infer`: relations that follow from others along `Located_In` chains, and the
+//!   document's priors (its one country, the place it is about);
 //! - [`eval`]: gold data and scores, for training and tests.
 
 pub(crate) mod across;
@@ -32,6 +35,7 @@ pub(crate) mod across;
 #[doc(hidden)]
 pub mod eval;
 pub(crate) mod infer;
+mod lists;
 #[doc(hidden)]
 pub mod model;
 #[doc(hidden)]
@@ -39,6 +43,7 @@ pub mod packed;
 pub mod schema;
 mod scoring;
 
+use lists::lists;
 use scoring::{reads_as, score_units, Unit};
 pub(crate) use scoring::{NerText, RelationModels};
 
@@ -389,67 +394,6 @@ fn candidate_pairs(
             marks: (mark(&mentions[head].1, th), mark(&mentions[tail].1, tt)),
         })
         .collect()
-}
-
-/// Which list, if any, each mention of one sentence (`range`, in offset order) stands in:
-/// names one after another with nothing between them but commas and a conjunction ("GNOME,
-/// KDE and ROX", "Bacon, Milton and Locke"). Names of one list are siblings; what relates
-/// them is not said by standing there, so they are never a candidate pair (the model read
-/// "GNOME OrgBased_In KDE" and "Bacon Kill Milton"). A comma between two places does not
-/// join a list: "Salida and Gunnison, Colorado" is two towns and where they lie. Names joined
-/// by commas alone are no list either; square brackets (citation marks) are not read. In CoNLL04's training split 9 of 1,283 relations hold
-/// within a list so drawn, of 524 such pairs.
-fn lists(
-    mentions: &[(usize, Mention)],
-    range: std::ops::Range<usize>,
-    sentence: &Sentence,
-) -> Vec<Option<usize>> {
-    let chars: Vec<char> = sentence.text.chars().collect();
-    let gap = |a: &Mention, b: &Mention| -> Option<bool> {
-        let (from, to) = (
-            a.end.checked_sub(sentence.start)?,
-            b.start.checked_sub(sentence.start)?,
-        );
-        // Square brackets are citation marks ("GNOME[GNOME], KDE[KDE] and ROX[ROX]").
-        let between: String = chars
-            .get(from..to)?
-            .iter()
-            .filter(|c| !matches!(c, '[' | ']'))
-            .collect();
-        let between = between
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_lowercase();
-        match between.as_str() {
-            "," | ";" if a.entity_type == EntityType::LOC && b.entity_type == EntityType::LOC => {
-                None
-            }
-            "," | ";" | "" => Some(false),
-            "and" | "or" | "&" | ", and" | ", or" | "and/or" => Some(true),
-            _ => None,
-        }
-    };
-    let ms: Vec<&Mention> = range.map(|i| &mentions[i].1).collect();
-    let mut out = vec![None; ms.len()];
-    let mut start = 0;
-    while start < ms.len() {
-        // The run of names from `start` joined by commas and conjunctions.
-        let mut end = start + 1;
-        let mut conjunction = false;
-        while end < ms.len() {
-            match gap(ms[end - 1], ms[end]) {
-                Some(c) => conjunction |= c,
-                None => break,
-            }
-            end += 1;
-        }
-        if conjunction && end - start >= 2 {
-            out[start..end].fill(Some(start));
-        }
-        start = end;
-    }
-    out
 }
 
 /// Unordered pairs of one sentence's named mentions (indexes, in order) at most
