@@ -312,14 +312,7 @@ fn read_texts(
     if let Some(why) = no_text(&texts, &report) {
         // Failed, with what each page gave kept in the report.
         report.fail(&crate::error::Error::NoText(why));
-        return Ok(Read::Done(Box::new(DocumentResult {
-            report,
-            mentions: Vec::new(),
-            relations: Vec::new(),
-            sentence_kinds: Vec::new(),
-            references: Vec::new(),
-            pages: Vec::new(),
-        })));
+        return Ok(Read::Done(Box::new(DocumentResult::empty(report))));
     }
     Ok(Read::Texts(Box::new(Texts {
         texts,

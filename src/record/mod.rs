@@ -534,6 +534,11 @@ impl DocumentResult {
         let mut report = DocumentReport::new(path, bytes);
         report.fail(err);
         report.seconds = seconds;
+        DocumentResult::empty(report)
+    }
+
+    /// A result holding only its report: no pages, mentions or relations.
+    pub fn empty(report: DocumentReport) -> Self {
         DocumentResult {
             report,
             mentions: Vec::new(),

@@ -222,14 +222,7 @@ mod tests {
         report.sha256 = Some(sha.into());
         report.status = status;
         report.error_kind = kind;
-        DocumentResult {
-            report,
-            mentions: Vec::new(),
-            relations: Vec::new(),
-            sentence_kinds: Vec::new(),
-            references: Vec::new(),
-            pages: Vec::new(),
-        }
+        DocumentResult::empty(report)
     }
 
     #[test]

@@ -150,14 +150,7 @@ mod tests {
     fn result(path: &str, sha: &str) -> DocumentResult {
         let mut report = DocumentReport::new(path, 10);
         report.sha256 = Some(sha.into());
-        DocumentResult {
-            report,
-            mentions: Vec::new(),
-            relations: Vec::new(),
-            sentence_kinds: Vec::new(),
-            references: Vec::new(),
-            pages: Vec::new(),
-        }
+        DocumentResult::empty(report)
     }
 
     #[test]
