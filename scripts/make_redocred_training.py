@@ -8,7 +8,7 @@ Writes OUT/conll04_train.json and OUT/conll04_dev.json in CoNLL04's JSON format 
 tags, relations), which the training example reads. SHARED is ../shared by default.
 
 Re-DocRED's 500 documents are split by position: every fifth (index 0, 5, 10, ...) is held
-out for the figures (tests/documents.rs reads the same ones) and never written here; those with
+out for the figures (tests/it/documents.rs reads the same ones) and never written here; those with
 index % 10 == 1 (50) are the development split that picks the epoch and threshold; the other
 350 are trained on. Each window of 3 consecutive sentences (one starting at each sentence) is
 one example: each entity's first mention in the window marked with its type (Re-DocRED's

@@ -19,7 +19,7 @@
 # 4. windows: the window model (relations between entities no sentence names together,
 #             src/relations/across.rs), from step 2's weights, on windows of three sentences of
 #             Re-DocRED's development split (scripts/make_redocred_training.py: 350 documents
-#             trained on, 50 to pick the epoch, the 100 held out for tests/documents.rs never
+#             trained on, 50 to pick the epoch, the 100 held out for tests/it/documents.rs never
 #             seen), 3 epochs at 5e-5. Needs ../shared/data/redocred (or DOCGRAPH_REDOCRED=DIR).
 #
 # Each step writes its own folder under target/train-relations and is skipped when that folder

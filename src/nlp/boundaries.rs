@@ -22,7 +22,7 @@
 //!   which mends the places the model typed as organisations or persons once it saw only
 //!   half the name.
 //!
-//! Each rule is unit-tested below on hand-labelled words; `tests/entities.rs` measures them
+//! Each rule is unit-tested below on hand-labelled words; `tests/it/fixtures_pipeline.rs` measures them
 //! with the real model on fixture sentences.
 
 use super::entities::{EntitySpan, TaggedWord};

@@ -20,7 +20,7 @@
 //!      [`WINDOW`] that names one (its subject);
 //!   5. *topic* again, when nothing fitting is named within the window.
 //!
-//! Measured on held-out Wikipedia openings (`tests/documents.rs`, in `docs/QUALITY.md`).
+//! Measured on held-out Wikipedia openings (`tests/it/documents.rs`, in `docs/QUALITY.md`).
 
 use crate::record::{EntityType, Mention, Reference, ReferenceRule, Sentence};
 

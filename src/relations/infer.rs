@@ -15,7 +15,7 @@
 //!   [`Basis::Topic`], with the relation of the topic it rests on.
 //!
 //! Each prior is kept because it raised micro F1 on the development documents of
-//! `tests/documents.rs` (Wikipedia openings, 50 documents; the held-out 100 were measured once,
+//! `tests/it/documents.rs` (Wikipedia openings, 50 documents; the held-out 100 were measured once,
 //! after the choice). There, against the sentence model's 27% of relations right:
 //! organisations based in the one country, 19 right of 46; people living in it, 15 of 65
 //! (below 27%, but F1 still rose: 0.288 to 0.295); places in the topic's places, 30 of 75.
@@ -29,7 +29,7 @@
 //! 0.290): a news story "filmed in Madrid with actors from Argentina" is not set in Argentina.
 //! And the topic's own sentence is left to the sentence model (F1 0.290 instead of 0.286): a
 //! news sentence read as a document of its own got 10 wrong relations from the topic rule
-//! (CoNLL04's development sentences end to end, `tests/relations.rs`: 0.364 instead of 0.369).
+//! (CoNLL04's development sentences end to end, `tests/it/relations.rs`: 0.364 instead of 0.369).
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 

@@ -15,7 +15,7 @@
 //!
 //! [`Precision::Auto`] is resolved before a model loads, by what `docgraph tune` measured on the
 //! processor (`docgraph::runtime::tune`). Both faster precisions are held to float32's entity and
-//! relation F1 (docgraph's `tests/relations.rs` and `tests/fixtures_pipeline.rs`); `float32` gives the same
+//! relation F1 (docgraph's `tests/it/relations.rs` and `tests/it/fixtures_pipeline.rs`); `float32` gives the same
 //! outputs on every processor.
 //!
 //! Weights are read from the rust-bert checkpoint (`rust_model.ot`, float32 or float16) by the

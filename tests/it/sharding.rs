@@ -1,13 +1,11 @@
 //! Shards and merge, through the binary as array jobs use it: `ingest --shard K/N` runs whose
 //! outputs `merge` joins into exactly what one `ingest` of the whole folder writes.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use common::{corpus, root};
+use crate::common::{corpus, root};
 use serde_json::Value;
 
 fn docgraph() -> Command {

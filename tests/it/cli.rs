@@ -1,17 +1,15 @@
 //! The `docgraph` binary as a user runs it: exit codes, outputs, messages.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
-use common::corpus;
+use crate::common::corpus;
 
 fn docgraph() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_docgraph"));
     c.env(
         "DOCGRAPH_MODEL_DIR",
-        common::root().join("models/ner-minilm-l6-conll03"),
+        crate::common::root().join("models/ner-minilm-l6-conll03"),
     );
     c
 }
@@ -481,7 +479,7 @@ fn an_unchanged_rerun_loads_no_model_and_starts_no_ocr() {
 fn native_library_messages_never_break_the_json_progress_stream() {
     let input = tempfile::tempdir().unwrap();
     std::fs::copy(
-        common::root().join("fixtures/hostile/corrupt-jpeg-scan.pdf"),
+        crate::common::root().join("fixtures/hostile/corrupt-jpeg-scan.pdf"),
         input.path().join("scan.pdf"),
     )
     .unwrap();
@@ -766,7 +764,7 @@ fn a_missing_model_runtime_is_said_up_front() {
             "/nonexistent/libdocgraph_torch.so",
         )
         .args(["ingest", "-q"])
-        .arg(common::root().join("fixtures/corpus/relations"))
+        .arg(crate::common::root().join("fixtures/corpus/relations"))
         .arg("-o")
         .arg(out.path())
         .output()

@@ -9,13 +9,12 @@
 //! bless the new ones:
 //!
 //! ```text
-//! DOCGRAPH_BLESS=1 cargo test --release --test golden
+//! DOCGRAPH_BLESS=1 cargo test --release --test it golden::
 //! ```
-mod common;
 
 use std::path::Path;
 
-use common::root;
+use crate::common::root;
 use serde_json::Value;
 
 /// Fields of `report.json` that change from run to run or machine to machine.
@@ -118,7 +117,7 @@ fn first_difference(want: &str, got: &str) -> String {
 fn outputs_match_the_golden_files() {
     // float32: the same figures on every processor (bfloat16, the default where the processor
     // has it, rounds confidences differently; `tests/fixtures_pipeline.rs` checks its quality).
-    let out = &common::float32_run();
+    let out = &crate::common::float32_run();
     let dir = tempfile::tempdir().unwrap();
     docgraph::store::folder::write_outputs(dir.path(), out, &Default::default())
         .unwrap()

@@ -2,13 +2,11 @@
 //! headless Chromium (Debian's `chromium`, installed by scripts/setup.sh) with the network
 //! switched off.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use common::{corpus, root};
+use crate::common::{corpus, root};
 use serde_json::Value;
 
 fn docgraph() -> Command {

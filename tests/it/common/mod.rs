@@ -1,5 +1,5 @@
 //! Shared by the integration tests: the fixture manifest, one real pipeline run over the
-//! fixtures (shared by every test in a binary), and text-similarity measures.
+//! fixtures (shared by every test), and text-similarity measures.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -31,7 +31,7 @@ pub fn config() -> Config {
     c
 }
 
-/// The real pipeline over fixtures/corpus, run once per test binary.
+/// The real pipeline over fixtures/corpus, run once for all tests.
 pub fn fixture_run() -> &'static RunOutput {
     static RUN: OnceLock<RunOutput> = OnceLock::new();
     RUN.get_or_init(|| {

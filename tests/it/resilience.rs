@@ -1,12 +1,10 @@
 //! Hostile input, resumable runs, and outputs that are never half-written.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use common::{config, corpus, kind_name, root};
+use crate::common::{config, corpus, kind_name, root};
 use docgraph::{CancelFlag, DocStatus, Pipeline};
 
 #[test]

@@ -5,9 +5,7 @@
 //! sentences, and precision by how each relation is known (stated, through a reference,
 //! inferred along a chain); asserts floors under them. Figures in `docs/QUALITY.md`.
 
-mod common;
-
-use common::{config, root, text_pdf};
+use crate::common::{config, root, text_pdf};
 use docgraph::record::Basis;
 use docgraph::relations::eval::documents::{
     read_redocred, redocred_dir, score_document, DocumentCounts, GoldDocument, HELD_OUT_EVERY,

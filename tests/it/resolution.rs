@@ -5,12 +5,11 @@
 //! - mentions: entity P/R/F1 of docgraph's (document, name) pairs against the gold ones;
 //! - resolution: B-cubed and pairwise P/R/F1 of docgraph's nodes against the gold entities,
 //!   over the gold items (an item docgraph did not find counts as a node of its own).
-mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
-use common::root;
+use crate::common::root;
 use docgraph::graph::export::to_json;
 use docgraph::{CancelFlag, Config, KnowledgeGraph, Pipeline, RunOutput};
 use serde_json::Value;

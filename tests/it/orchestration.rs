@@ -1,11 +1,9 @@
 //! Structured concurrency with the real stages: same graph in both modes, cancellation,
 //! time limits. Nothing here is timed: speed is measured in `benches/`.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{config, corpus};
+use crate::common::{config, corpus};
 use docgraph::graph::export::to_json;
 use docgraph::{CancelFlag, DocStatus, Pipeline, Progress};
 
@@ -46,7 +44,7 @@ fn cancelling_mid_run_keeps_finished_work_and_leaves_nothing_running() {
     let s = &out.report.summary;
     println!("{s:#?}");
     assert!(out.report.cancelled);
-    let e = common::expected();
+    let e = crate::common::expected();
     let in_corpus =
         e["documents"].as_object().unwrap().len() + e["broken"].as_object().unwrap().len();
     assert_eq!(s.documents, in_corpus, "every document is in the report");

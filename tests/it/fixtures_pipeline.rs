@@ -1,11 +1,9 @@
 //! The real pipeline (lopdf, Tesseract, the shipped NER model) on the shipped fixtures.
 //! Every figure is printed, so a failure shows the whole picture.
 
-mod common;
-
 use std::collections::BTreeMap;
 
-use common::{char_similarity, expected, fixture_run, kind_name};
+use crate::common::{char_similarity, expected, fixture_run, kind_name};
 use docgraph::graph::entity_key;
 use docgraph::record::{DocumentResult, EntityType, OcrReason, PageSource, Resolution};
 use docgraph::relations::schema::Predicate;
@@ -132,7 +130,7 @@ const F1_TOLERANCE: f64 = 0.005;
 #[test]
 fn faster_arithmetic_keeps_entity_f1() {
     let default_run = fixture_run();
-    let float_run = common::float32_run();
+    let float_run = crate::common::float32_run();
     let (p, r, f1) = entity_scores(default_run);
     let (fp_, fr, ff1) = entity_scores(&float_run);
     println!(
@@ -165,7 +163,7 @@ fn other_fast_precisions_keep_entity_f1() {
         );
     }
     for precision in others {
-        let (p, r, f1) = entity_scores(&common::run_at(precision));
+        let (p, r, f1) = entity_scores(&crate::common::run_at(precision));
         println!(
             "entity F1 on the fixtures at {}: P {p:.4} R {r:.4} F1 {f1:.4}; before {F1_BEFORE}",
             precision.name()
@@ -224,7 +222,7 @@ fn page_text_matches_the_source_text() {
             let source = source.as_str().unwrap();
             let via_ocr = ocr_pages.contains(&(i as u64 + 1));
             let sim = char_similarity(&page.text, source);
-            let poppler = pdftotext(&common::corpus().join(path), i + 1)
+            let poppler = pdftotext(&crate::common::corpus().join(path), i + 1)
                 .map(|t| format!("{:.4}", char_similarity(&t, source)))
                 .unwrap_or_else(|| "-".into());
             let min = if via_ocr { 0.95 } else { 0.98 };
@@ -256,7 +254,7 @@ fn page_text_matches_the_source_text() {
 /// way, drawn at the same size on a new page.
 fn toyota_at_600_dpi(path: &std::path::Path) {
     use lopdf::{dictionary, Document, Object, Stream};
-    let original = Document::load(common::corpus().join("scans/toyota-png.pdf")).unwrap();
+    let original = Document::load(crate::common::corpus().join("scans/toyota-png.pdf")).unwrap();
     let stream = original
         .objects
         .values()
@@ -316,7 +314,7 @@ fn toyota_at_600_dpi(path: &std::path::Path) {
 fn a_600_dpi_scan_reads_as_the_same_page_at_300_dpi() {
     let dir = tempfile::tempdir().unwrap();
     toyota_at_600_dpi(&dir.path().join("toyota-600.pdf"));
-    let run = docgraph::Pipeline::new(common::config())
+    let run = docgraph::Pipeline::new(crate::common::config())
         .unwrap()
         .run(dir.path(), None, &docgraph::CancelFlag::new(), &|_| {})
         .unwrap();
@@ -804,12 +802,12 @@ fn tables_read_back_as_parquet_and_as_neo4j_import_csv() {
 /// a book page with a table of names and an index), read with typed relations from prose
 /// only, or from every kind of text.
 fn kinds_run(from_all: bool) -> docgraph::RunOutput {
-    let mut c = common::config();
+    let mut c = crate::common::config();
     c.relations_from_all = from_all;
     docgraph::Pipeline::new(c)
         .expect("pipeline starts")
         .run(
-            &common::root().join("fixtures/kinds"),
+            &crate::common::root().join("fixtures/kinds"),
             None,
             &docgraph::CancelFlag::new(),
             &|_| {},
@@ -823,7 +821,7 @@ fn kinds_run(from_all: bool) -> docgraph::RunOutput {
 /// all`), those blocks do give typed relations: what the default keeps out.
 #[test]
 fn typed_relations_come_from_prose_not_from_references_tables_or_indexes() {
-    let dir = common::root().join("fixtures/kinds");
+    let dir = crate::common::root().join("fixtures/kinds");
     let expected: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("expected.json")).unwrap()).unwrap();
     let out = kinds_run(false);

@@ -3,12 +3,11 @@
 //! batching and decision code the pipeline uses; and end to end from the sentences' text,
 //! with docgraph's own NER finding the entities first; and the faster precisions against
 //! float32 on the same sentences (entity F1 and relation F1).
-mod common;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use common::root;
+use crate::common::root;
 use docgraph::record::EntityType;
 use docgraph::relations::eval::{
     gold_inputs, read_conll04_dev, score_pairs, Counts, GoldSentence, Scores,
