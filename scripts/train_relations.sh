@@ -30,7 +30,7 @@ cd "$(dirname "$0")/.."
 data="${DOCGRAPH_CONLL04:-../shared/data/conll04}"
 work=target/train-relations
 bash scripts/setup.sh
-cargo build --release --locked -p docgraph-torch --example train_relations
+cargo build --release --locked -p docgraph-train --example train_relations
 mkdir -p "$work"
 
 step() {

@@ -44,6 +44,7 @@ use crate::record::{
 use crate::relations::RelationModels;
 use crate::report::{EngineSeconds, RunReport, RunSetup, Timing};
 pub use crate::run::RunOutput;
+use crate::runtime::Effective;
 use crate::shard::Shard;
 pub use config::{default_model_dir, Config};
 use document::{Engines, Opened, Read};

@@ -28,7 +28,7 @@ use crate::runtime::{Precision, TextStates};
 pub const MAX_TOKENS: usize = 256;
 
 /// Name of the file, beside the weights, that holds the decision threshold and dev scores.
-pub const CARD_FILE: &str = "docgraph.json";
+pub use docgraph_abi::CARD_FILE;
 
 /// One entity of a pair: a character span of the sentence and its type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -305,7 +305,7 @@ pub struct ModelCard {
 
 /// A loaded relation classifier for inference (one instance: use it from one thread at a
 /// time): the encoder and the linear layer over the two markers' vectors, with the weights
-/// `docgraph_torch::training::RelationNet` was trained with, run by the model runtime
+/// `docgraph_train::RelationNet` was trained with, run by the model runtime
 /// ([`crate::runtime`]).
 #[derive(Debug)]
 pub struct RelationClassifier {

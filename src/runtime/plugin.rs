@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use super::abi::{Api, RawModel, ABI_VERSION, ENTRY_POINT};
-use super::Precision;
+use super::{Effective, Precision};
 use crate::error::{Error, Result};
 
 /// The library's file name.

@@ -146,7 +146,7 @@ fn faster_arithmetic_keeps_entity_f1() {
 /// bfloat16 with AVX-512 BF16) that are not the default (the test above covers that one).
 #[test]
 fn other_fast_precisions_keep_entity_f1() {
-    use docgraph::runtime::{bf16_native, int8_native, Precision};
+    use docgraph::runtime::{bf16_native, int8_native, Effective, Precision};
     let default = Precision::Auto.effective();
     let others: Vec<Precision> = [
         (Precision::Int8, int8_native()),

@@ -197,7 +197,7 @@ fn entity_counts(dev: &[GoldSentence], precision: Precision) -> Counts {
 /// float32.
 #[test]
 fn fast_precisions_keep_f1_on_the_development_split() {
-    use docgraph::runtime::{bf16_native, int8_native};
+    use docgraph::runtime::{bf16_native, int8_native, Effective};
     let dev = dev_split();
     let mut fast = Vec::new();
     if bf16_native() {

@@ -1,4 +1,4 @@
-//! The exported interface (`docgraph::runtime::abi`): one entry point returning the table of
+//! The exported interface (`docgraph_abi`): one entry point returning the table of
 //! functions. Every function catches panics (libtorch errors surface as panics in `tch`) and
 //! reports them as error messages; none unwinds into docgraph.
 
@@ -7,8 +7,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
-use docgraph::runtime::abi::{Api, Packing, Pairs, RawModel, Rows, TextInput, ABI_VERSION};
-use docgraph::runtime::Precision;
+use docgraph_abi::Precision;
+use docgraph_abi::{Api, Packing, Pairs, RawModel, Rows, TextInput, ABI_VERSION};
 use tch::Tensor;
 
 use crate::heads::HeadModel;
@@ -25,7 +25,7 @@ static API: Api = Api {
     free_error,
 };
 
-/// The entry point docgraph looks up (`docgraph::runtime::abi::ENTRY_POINT`).
+/// The entry point docgraph looks up (`docgraph_abi::ENTRY_POINT`).
 #[no_mangle]
 pub extern "C" fn docgraph_torch_api() -> *const Api {
     &API

@@ -5,8 +5,8 @@ use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use docgraph::runtime::Precision;
-use docgraph::{Error, Result};
+use crate::{Error, Result};
+use docgraph_abi::Precision;
 use tch::{Kind, Tensor};
 
 use crate::encoder::{Encoder, EncoderConfig, Weights};
@@ -66,12 +66,7 @@ impl HeadModel {
     pub fn load(dir: &Path, head: &str, precision: Precision) -> Result<Self> {
         let config = EncoderConfig::from_file(&dir.join("config.json"))?;
         let mut weights = Weights::load(&dir.join("rust_model.ot"))?;
-        let text_dir = match dir.join(docgraph::relations::model::CARD_FILE).exists() {
-            true => docgraph::relations::model::read_card(dir)?
-                .text_encoder
-                .map(|t| dir.join(t)),
-            false => None,
-        };
+        let text_dir = text_encoder(dir)?.map(|t| dir.join(t));
         let encoder = match &text_dir {
             Some(_) => Encoder::markers_from_weights(&mut weights, "bert", &config, precision)?,
             None => Encoder::from_weights(&mut weights, "bert", &config, precision)?,
@@ -263,4 +258,25 @@ impl HeadModel {
         });
         Ok(Vec::<f32>::from(&probs.view([-1])))
     }
+}
+
+/// What the runtime reads of a relation model's card (`docgraph_abi::CARD_FILE`, written by
+/// training; docgraph reads the rest): the folder of the model whose text states it reads,
+/// relative to its own. Unknown fields are docgraph's.
+#[derive(serde::Deserialize)]
+struct Card {
+    #[serde(default)]
+    text_encoder: Option<String>,
+}
+
+/// The `text_encoder` of the card in `dir`; `None` without a card (an NER model).
+fn text_encoder(dir: &Path) -> Result<Option<String>> {
+    let path = dir.join(docgraph_abi::CARD_FILE);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    let card: Card = serde_json::from_str(&text)
+        .map_err(|e| Error::Model(format!("{}: {e}", path.display())))?;
+    Ok(card.text_encoder)
 }

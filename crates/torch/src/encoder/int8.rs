@@ -18,7 +18,7 @@
 //!   columns: 1–5 per call in docgraph's models) are left out of the integer product and of
 //!   the tokens' scales, and their part `x[i][c] · W[j][c]` is added in float32.
 //!
-//! Without AVX-512 VNNI ([`docgraph::runtime::int8_native`]) oneDNN still computes the product, more slowly and
+//! Without AVX-512 VNNI ([`docgraph_abi::int8_native`]) oneDNN still computes the product, more slowly and
 //! with 16-bit intermediate sums that can saturate; `auto` never picks int8 there.
 //!
 //! Everything outside the linear layers (embeddings, attention, layer norms, activations and
@@ -26,8 +26,8 @@
 
 use std::sync::{Arc, OnceLock};
 
-use docgraph::runtime::int8_native;
-use docgraph::{Error, Result};
+use crate::{Error, Result};
+use docgraph_abi::int8_native;
 use tch::{Device, Kind, Tensor};
 
 /// `dnnl_gemm_u8s8s32`: `C = α (op(A) − ao)(op(B) − bo) + β C + co`, row-major.

@@ -10,7 +10,7 @@
 //! projection, feed-forward, norms) runs over the markers alone. Text costs two projections a
 //! layer instead of a whole layer.
 //!
-//! The same arithmetic is trained in `crate::training::MarkerNet`.
+//! The same arithmetic is trained in `docgraph_train::MarkerNet`.
 
 use tch::{Kind, Tensor};
 
@@ -178,8 +178,8 @@ impl Encoder {
         weights: &mut super::Weights,
         prefix: &str,
         config: &super::EncoderConfig,
-        precision: docgraph::runtime::Precision,
-    ) -> docgraph::Result<Self> {
+        precision: docgraph_abi::Precision,
+    ) -> crate::Result<Self> {
         let mut encoder = Encoder::build(weights, prefix, config, precision, true)?;
         let keep = encoder.word_embeddings.size()[0].min(MARKER_VOCABULARY);
         encoder.word_embeddings = encoder.word_embeddings.narrow(0, 0, keep).copy();

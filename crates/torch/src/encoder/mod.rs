@@ -28,8 +28,8 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use docgraph::runtime::Precision;
-use docgraph::{Error, Result};
+use crate::{Error, Result};
+use docgraph_abi::Precision;
 use serde::Deserialize;
 use tch::{Kind, Tensor};
 
@@ -52,7 +52,7 @@ pub(crate) enum Linear {
 
 impl Linear {
     fn new(weight: Tensor, bias: Tensor, precision: Precision) -> Result<Self> {
-        Ok(match precision.effective() {
+        Ok(match precision.by_flags() {
             Precision::BFloat16 => Linear::BFloat16 {
                 weight: weight.to_kind(Kind::BFloat16),
                 bias: bias.to_kind(Kind::BFloat16),
@@ -232,7 +232,7 @@ impl Encoder {
         precision: Precision,
         text_kv: bool,
     ) -> Result<Self> {
-        let precision = precision.effective();
+        let precision = precision.by_flags();
         let gelu = match config.hidden_act.as_str() {
             "gelu" => true,
             "relu" => false,
@@ -372,7 +372,7 @@ impl Encoder {
         self.layers(x, &bias)
     }
 
-    /// Hidden states of packed rows ([`docgraph::relations::packed`]): `positions` gives each
+    /// Hidden states of packed rows (`docgraph::relations::packed`): `positions` gives each
     /// token's position id, and `attends` (`[batch, tokens, tokens]`, bool, see
     /// [`packed_attention`]) which tokens each token may attend to.
     pub fn forward_packed(&self, ids: &Tensor, positions: &Tensor, attends: &Tensor) -> Tensor {
@@ -484,7 +484,7 @@ pub fn packed_attention(groups: &Tensor, mask: &Tensor) -> Tensor {
 /// Token ids and attention mask (`[rows, width]` each) of `inputs` padded to the longest
 /// (padding id 0, as in BERT vocabularies).
 pub fn pad(inputs: &[&[i64]]) -> (Tensor, Tensor) {
-    let p = docgraph::runtime::abi::pad(inputs);
+    let p = docgraph_abi::pad(inputs);
     tensors(&p.ids, &p.lens, p.width)
 }
 

@@ -23,7 +23,7 @@
 //! `scripts/train_relations.sh` runs the steps the shipped model came from.
 //!
 //! ```text
-//! cargo run --release -p docgraph-torch --example train_relations -- --data ../shared/data/conll04 \
+//! cargo run --release -p docgraph-train --example train_relations -- --data ../shared/data/conll04 \
 //!     --base models/ner-minilm-l6-conll03 --out models/relations-minilm-conll04
 //! ```
 
@@ -39,7 +39,7 @@ use docgraph::relations::schema::{Predicate, LABELS};
 use docgraph::runtime::Precision;
 use docgraph_torch::encoder::markers::MARKER_VOCABULARY;
 use docgraph_torch::encoder::Encoder;
-use docgraph_torch::training::{text_states, MarkerBatch, MarkerNet, RelationNet};
+use docgraph_train::{text_states, MarkerBatch, MarkerNet, RelationNet};
 use rust_bert::bert::BertConfig;
 use rust_bert::Config as _;
 use tch::nn::OptimizerConfig;

@@ -10,9 +10,9 @@ use docgraph::relations::eval::{gold_inputs, read_conll04_dev, GoldSentence};
 use docgraph::relations::model::{
     decide, read_card, ModelInput, PairEncoder, Passes, RelationClassifier,
 };
-use docgraph::runtime::Precision;
+use docgraph::runtime::{Effective, Precision};
 use docgraph_torch::encoder::Encoder;
-use docgraph_torch::training::{text_states, MarkerBatch, MarkerNet, RelationNet};
+use docgraph_train::{text_states, MarkerBatch, MarkerNet, RelationNet};
 
 /// The repository's root.
 fn root() -> PathBuf {

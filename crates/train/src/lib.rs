@@ -1,7 +1,14 @@
+//! # docgraph-train
+//!
 //! The relation network as trained: rust-bert's BERT with a linear layer over the two entity
 //! markers' vectors (see `docgraph::relations::model` for the input and the markers). Used by
 //! `examples/train_relations.rs`; at run time docgraph reads the same weights with
-//! [`crate::heads::HeadModel`] (checked equal in `tests/training.rs`).
+//! [`docgraph_torch::heads::HeadModel`] (checked equal in `tests/training.rs`).
+//!
+//! A crate of its own because it needs both sides: docgraph's inputs (pairs, packed rows, the
+//! CoNLL04 reader) and the model runtime's encoder, which does not depend on docgraph.
+
+#![warn(missing_docs)]
 
 use docgraph::relations::model::{EncodedPair, ModelInput, Passes};
 use docgraph::relations::packed::PackedRow;
@@ -23,7 +30,7 @@ impl Batch {
     /// Stacks `pairs` (padding id 0, as in BERT vocabularies).
     pub fn new(pairs: &[&EncodedPair]) -> Self {
         let inputs: Vec<&[i64]> = pairs.iter().map(|p| p.ids.as_slice()).collect();
-        let (ids, mask) = crate::encoder::pad(&inputs);
+        let (ids, mask) = docgraph_torch::encoder::pad(&inputs);
         let rows = pairs.len() as i64;
         let allowed: Vec<bool> = pairs.iter().flat_map(|p| p.allowed).collect();
         let positions = |f: fn(&EncodedPair) -> usize| {
@@ -57,7 +64,7 @@ impl PackedBatch {
     pub fn new(rows: &[&PackedRow]) -> Self {
         let field = |f: fn(&PackedRow) -> &[i64]| {
             let inputs: Vec<&[i64]> = rows.iter().map(|r| f(r)).collect();
-            crate::encoder::pad(&inputs)
+            docgraph_torch::encoder::pad(&inputs)
         };
         let (ids, mask) = field(|r| &r.ids);
         let (positions, _) = field(|r| &r.positions);
@@ -72,7 +79,7 @@ impl PackedBatch {
         };
         let allowed: Vec<bool> = pairs.iter().flat_map(|(_, p)| p.allowed).collect();
         PackedBatch {
-            attends: crate::encoder::packed_attention(&groups, &mask),
+            attends: docgraph_torch::encoder::packed_attention(&groups, &mask),
             ids,
             positions,
             row: column(&|(r, _)| *r),
@@ -176,11 +183,11 @@ impl std::fmt::Debug for RelationNet {
 }
 
 /// Packed rows for the marker network ([`MarkerNet`]): their text and pairs
-/// (`crate::encoder::markers::split`), the text states the text encoder gave their text
+/// (`docgraph_torch::encoder::markers::split`), the text states the text encoder gave their text
 /// (`[text, layers, hidden]` per row, bfloat16), and each pair's head and tail marker.
 #[derive(Debug)]
 pub struct MarkerBatch {
-    split: crate::encoder::markers::Split,
+    split: docgraph_torch::encoder::markers::Split,
     text: Tensor,
     head: Tensor,
     tail: Tensor,
@@ -218,18 +225,18 @@ impl MarkerBatch {
 }
 
 /// Packed rows (as `docgraph::relations::packed` makes them) split into text and markers.
-fn split_rows(rows: &[&PackedRow]) -> crate::encoder::markers::Split {
+fn split_rows(rows: &[&PackedRow]) -> docgraph_torch::encoder::markers::Split {
     let parts: Vec<(&[i64], &[i64], &[i64])> = rows
         .iter()
         .map(|r| (&r.ids[..], &r.positions[..], &r.groups[..]))
         .collect();
-    crate::encoder::markers::split(&parts).expect("packed rows")
+    docgraph_torch::encoder::markers::split(&parts).expect("packed rows")
 }
 
 /// Text states (`[text, layers, hidden]`, bfloat16) of each packed row's text, by `encoder`
 /// (the NER model's), `batch` rows at a time.
 pub fn text_states(
-    encoder: &crate::encoder::Encoder,
+    encoder: &docgraph_torch::encoder::Encoder,
     rows: &[&PackedRow],
     batch: usize,
 ) -> Vec<Tensor> {
@@ -258,7 +265,7 @@ struct MarkerLayer {
 
 /// The marker network as trained: the packed relation model's markers through their own BERT
 /// layers, reading frozen text states of another encoder (the arithmetic of
-/// `crate::encoder::markers`, with dropout and gradients). Its variables carry rust-bert's
+/// `docgraph_torch::encoder::markers`, with dropout and gradients). Its variables carry rust-bert's
 /// names, so a packed relation model's checkpoint starts it.
 pub struct MarkerNet {
     word: Tensor,
@@ -325,7 +332,7 @@ impl MarkerNet {
 
     /// Logits `[pairs, LABELS]`, with labels the pair's types do not allow pushed to -10⁴.
     pub fn forward_t(&self, b: &MarkerBatch, train: bool) -> Tensor {
-        use crate::encoder::markers::{attend, attention_bias};
+        use docgraph_torch::encoder::markers::{attend, attention_bias};
         let split = &b.split;
         let x = Tensor::embedding(&self.word, &split.marker_ids, -1, false, false)
             + Tensor::embedding(&self.position, &split.marker_positions, -1, false, false)

@@ -1,26 +1,17 @@
-//! The interface between docgraph and its libtorch plugin (`libdocgraph_torch.so`).
-//!
-//! The plugin exports one C function, [`ENTRY_POINT`], returning a pointer to an [`Api`]: a
-//! table of functions over plain C types. Both sides are built from this one definition (the
-//! plugin depends on this crate), and docgraph refuses a plugin whose [`Api::abi`] differs from
-//! [`ABI_VERSION`], so a stale library next to a newer executable is an error, not undefined
-//! behaviour.
-//!
-//! Conventions: paths and names are UTF-8 or raw bytes with a length; a function that can fail
-//! returns null or `false` and stores an error message, allocated by the plugin, in `*err`
-//! (freed with [`Api::free_error`]); no function unwinds across the boundary (panics become
-//! errors). A model is used by one thread at a time; [`Api::share`] makes another instance over
-//! the same weights for another thread.
+//! The plugin's function table and the plain C types it passes.
 
 use std::ffi::c_char;
 
-/// Version of [`Api`]'s layout and meaning: a hash of this file's text, so that any change
-/// here makes a plugin built before it refuse to load (rather than be called wrongly).
-pub const ABI_VERSION: u32 = fnv1a(include_bytes!("abi.rs"));
+/// Version of [`Api`]'s layout and meaning: a hash of this file's text and of the precisions'
+/// numbers, so that any change here makes a plugin built before it refuse to load (rather than
+/// be called wrongly).
+pub const ABI_VERSION: u32 = fnv1a(
+    fnv1a(0x811c_9dc5, include_bytes!("table.rs")),
+    include_bytes!("precision.rs"),
+);
 
-/// 32-bit FNV-1a of `bytes`, at compile time.
-const fn fnv1a(bytes: &[u8]) -> u32 {
-    let mut hash: u32 = 0x811c_9dc5;
+/// 32-bit FNV-1a of `bytes`, continuing from `hash`, at compile time.
+const fn fnv1a(mut hash: u32, bytes: &[u8]) -> u32 {
     let mut i = 0;
     while i < bytes.len() {
         hash ^= bytes[i] as u32;
@@ -54,7 +45,7 @@ pub struct Rows {
     pub width: usize,
 }
 
-/// What makes rows packed (see `crate::relations::packed`): each token's position id and group
+/// What makes rows packed (see `docgraph::relations::packed`): each token's position id and group
 /// (0 text, `k` the markers of a row's `k`-th pair), `rows × width` each, row after row like
 /// [`Rows::ids`]. A token attends to its row's text and to its own group.
 #[repr(C)]
@@ -111,7 +102,7 @@ pub struct Api {
     pub set_threads: unsafe extern "C" fn(threads: i32),
     /// Loads the encoder in the model folder `dir` (`dir_len` bytes) and the linear head whose
     /// weights are `<head>.weight` and `<head>.bias`, the encoder's linear layers to run at
-    /// `precision` (a [`crate::runtime::Precision::code`], already resolved for this
+    /// `precision` (a [`crate::Precision::code`], already resolved for this
     /// processor). Null on error.
     pub load: unsafe extern "C" fn(
         dir: *const u8,
