@@ -1,5 +1,5 @@
-//! What a run did, in total and per document: `report.json`, built by the writer from the
-//! documents' results.
+//! What a run did, in total and per document: `report.json`, built once every document's
+//! result is in.
 
 use std::time::Duration;
 

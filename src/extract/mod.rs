@@ -115,6 +115,22 @@ pub fn read_pdf(path: &Path, limits: &Limits) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// A PDF's bytes as [`read_pdf`] reads them, with their SHA-256 (hex): the key its results
+/// are cached, sharded and deduplicated by.
+pub struct PdfBytes {
+    /// The file's bytes.
+    pub bytes: Vec<u8>,
+    /// Their SHA-256, lower-case hex.
+    pub sha256: String,
+}
+
+/// Reads a PDF ([`read_pdf`]) and hashes it: the one place a document's content key is made.
+pub fn read_pdf_hashed(path: &Path, limits: &Limits) -> Result<PdfBytes> {
+    let bytes = read_pdf(path, limits)?;
+    let sha256 = crate::digest::sha256_hex(&bytes);
+    Ok(PdfBytes { bytes, sha256 })
+}
+
 /// Does the file declare encryption (an `/Encrypt` entry in a trailer)? Checked on the raw
 /// bytes, so it holds even when the structure around it is broken.
 fn declares_encryption(bytes: &[u8]) -> bool {

@@ -1,4 +1,5 @@
-//! Stage 5: the knowledge graph, assembled by one writer from per-document results.
+//! Stage 5: the knowledge graph, assembled once from the run's per-document results
+//! (`KnowledgeGraph::build`, called by both `ingest` and `merge`).
 //!
 //! Assembly is a pure function of the set of results: entities are keyed by their normalised
 //! name and added in key order, documents in path order, edges in key order. The same

@@ -29,6 +29,7 @@ use crate::ocr::{self, OcrEngines, PageOutcome};
 use crate::pool::BusyTime;
 use crate::record::{DocumentReport, DocumentResult, PageText, StageSeconds};
 use crate::relations::{self, RelationModels};
+use crate::report::{EngineSeconds, EnginesStarted};
 use crate::store::cache::{Lookup, ResultCache};
 
 /// What a document needs from the pipeline.
@@ -68,10 +69,35 @@ impl Engines {
     /// Whether a model is still loading in the background ([`Engines::prestart`]): a
     /// document's language stages would wait for it.
     pub fn models_loading(&self) -> bool {
-        self.ner.pool().loading()
-            || [&self.relations, &self.windows]
-                .iter()
-                .any(|m| m.as_ref().is_some_and(|r| r.pool().loading()))
+        self.ner.pool().loading() || self.relation_models().any(|r| r.pool().loading())
+    }
+
+    /// The relation models that are on: the sentence model, the window model.
+    fn relation_models(&self) -> impl Iterator<Item = &RelationModels> {
+        [&self.relations, &self.windows].into_iter().flatten()
+    }
+
+    /// Instances started so far, per kind of engine (the report's `engines_started`).
+    pub fn started(&self) -> EnginesStarted {
+        EnginesStarted {
+            ner: self.ner.pool().started(),
+            relations: self.relation_models().map(|r| r.pool().started()).sum(),
+            ocr: self.ocr.pool().started(),
+        }
+    }
+
+    /// Seconds spent starting engines, per kind (the report's `timing.engines`); `runtime`:
+    /// loading the model runtime.
+    pub fn start_seconds(&self, runtime: f64) -> EngineSeconds {
+        EngineSeconds {
+            ner: self.ner.pool().start_time().as_secs_f64(),
+            relations: self
+                .relation_models()
+                .map(|r| r.pool().start_time().as_secs_f64())
+                .sum(),
+            ocr: self.ocr.pool().start_time().as_secs_f64(),
+            runtime,
+        }
     }
 }
 
@@ -132,13 +158,13 @@ pub(crate) struct Texts {
 /// document comes back as a failed result.
 pub(crate) fn open(engines: &Engines, file: &Discovered) -> Opened {
     let started = Instant::now();
-    let read = extract::read_pdf(&file.path, &engines.limits);
+    let read = extract::read_pdf_hashed(&file.path, &engines.limits);
     let mut stages = StageSeconds {
         load: started.elapsed().as_secs_f64(),
         ..StageSeconds::default()
     };
-    let bytes = match read {
-        Ok(bytes) => bytes,
+    let extract::PdfBytes { bytes, sha256 } = match read {
+        Ok(read) => read,
         Err(e) => {
             let seconds = started.elapsed().as_secs_f64();
             return Opened::Done(Box::new(DocumentResult::failed(
@@ -146,7 +172,6 @@ pub(crate) fn open(engines: &Engines, file: &Discovered) -> Opened {
             )));
         }
     };
-    let sha256 = crate::digest::sha256_hex(&bytes);
     let mut cache_warning = None;
     if let Some(cache) = engines.cache.as_ref().filter(|_| !engines.force) {
         match cache.get(&sha256) {
@@ -422,7 +447,7 @@ pub(crate) fn analyze(
         relations: relations.mentions,
         sentence_kinds,
         references: references.into_iter().map(|(_, r)| r).collect(),
-        // Kept for the cache (so --keep-text can change without processing again); the writer
+        // Kept for the cache (so --keep-text can change without processing again); the collector
         // drops them after caching unless they were asked for.
         pages: texts,
     })

@@ -7,11 +7,11 @@
 //!                                  ▼                                        │
 //!     rayon pool: read (pages ∥ extract or OCR) ─ (waits while a model loads) ─▶
 //!                 finish (NER batches ∥, relation batches ∥)                 ▼
-//!                                                       one writer: collects, reports progress
+//!                                   the collector: caches each result, reports progress
 //!                                                                          ▼
 //!                                                        graph assembled, outputs written
 //! ```
-//! Both channels are bounded, so a slow writer slows the lanes and the lanes slow discovery:
+//! Both channels are bounded, so a slow collector slows the lanes and the lanes slow discovery:
 //! memory holds at most `lanes` documents in flight whatever the folder size, of which at
 //! most `readers` hold a PDF and its page images; the others hold text. Every task is
 //! awaited before `run` returns (also on cancellation), and a document past its time limit is
@@ -42,7 +42,7 @@ use crate::record::{
     DocStatus, DocumentReport, DocumentResult, PageSource, PageText, StageSeconds,
 };
 use crate::relations::RelationModels;
-use crate::report::{EngineSeconds, RunReport, RunSetup, Timing};
+use crate::report::{RunReport, RunSetup, Timing};
 pub use crate::run::RunOutput;
 use crate::runtime::Effective;
 use crate::shard::Shard;
@@ -53,7 +53,7 @@ pub use progress::Progress;
 
 /// Documents read at once under `config` (each holds its bytes, parsed PDF and page images):
 /// enough to keep every worker busy while another document is being loaded or waits for the
-/// writer.
+/// collector.
 fn readers(config: &Config) -> usize {
     if config.sequential {
         1
@@ -63,7 +63,7 @@ fn readers(config: &Config) -> usize {
 }
 
 /// Documents in flight under `config`: the ones being read, and read ones (page texts only)
-/// waiting for the models to load, for a worker or for the writer. A parallel run loads its
+/// waiting for the models to load, for a worker or for the collector. A parallel run loads its
 /// models while the first documents are read; the workers read on until this many wait.
 fn lanes(config: &Config) -> usize {
     if config.sequential {
@@ -273,7 +273,38 @@ impl Pipeline {
         }
         progress(&Progress::Assembling);
         let graph = KnowledgeGraph::build(&results);
-        let setup = RunSetup {
+        let mut report = RunReport::build(
+            &self.setup(),
+            &results,
+            &graph,
+            walk_warnings,
+            cancel.is_cancelled(),
+            started.elapsed(),
+        );
+        report.shard = self.config.shard;
+        report.timing = Timing {
+            before_main: None,
+            setup: None,
+            walk: walked.as_secs_f64(),
+            documents: (processed - walked).as_secs_f64(),
+            assemble: (started.elapsed() - processed).as_secs_f64(),
+            engines: self
+                .engines
+                .start_seconds(crate::runtime::load_seconds_since(started).unwrap_or(0.0)),
+        };
+        report.seconds = started.elapsed().as_secs_f64();
+        RunOutput {
+            graph,
+            report,
+            results,
+            fingerprint: self.fingerprint.clone(),
+            shard: self.config.shard,
+        }
+    }
+
+    /// How this run was set up, as the report states it.
+    fn setup(&self) -> RunSetup {
+        RunSetup {
             mode: if self.config.sequential {
                 "sequential"
             } else {
@@ -283,50 +314,7 @@ impl Pipeline {
             ner_instances: self.engines.ner.pool().size(),
             precision: Some(self.config.precision.effective()),
             tesseract_library: crate::ocr::loaded_library(),
-            engines_started: crate::report::EnginesStarted {
-                ner: self.engines.ner.pool().started(),
-                relations: [&self.engines.relations, &self.engines.windows]
-                    .iter()
-                    .filter_map(|m| m.as_ref())
-                    .map(|r| r.pool().started())
-                    .sum(),
-                ocr: self.engines.ocr.pool().started(),
-            },
-        };
-        let mut report = RunReport::build(
-            &setup,
-            &results,
-            &graph,
-            walk_warnings,
-            cancel.is_cancelled(),
-            started.elapsed(),
-        );
-        report.shard = self.config.shard;
-        let pools = &self.engines;
-        report.timing = Timing {
-            before_main: None,
-            setup: None,
-            walk: walked.as_secs_f64(),
-            documents: (processed - walked).as_secs_f64(),
-            assemble: (started.elapsed() - processed).as_secs_f64(),
-            engines: EngineSeconds {
-                ner: pools.ner.pool().start_time().as_secs_f64(),
-                relations: [&pools.relations, &pools.windows]
-                    .iter()
-                    .filter_map(|m| m.as_ref())
-                    .map(|r| r.pool().start_time().as_secs_f64())
-                    .sum(),
-                ocr: pools.ocr.pool().start_time().as_secs_f64(),
-                runtime: crate::runtime::load_seconds_since(started).unwrap_or(0.0),
-            },
-        };
-        report.seconds = started.elapsed().as_secs_f64();
-        RunOutput {
-            graph,
-            report,
-            results,
-            fingerprint: self.fingerprint.clone(),
-            shard: self.config.shard,
+            engines_started: self.engines.started(),
         }
     }
 
@@ -339,8 +327,8 @@ impl Pipeline {
             files
                 .into_par_iter()
                 .filter(|f| {
-                    let key = match crate::extract::read_pdf(&f.path, &limits) {
-                        Ok(bytes) => crate::digest::sha256_hex(&bytes),
+                    let key = match crate::extract::read_pdf_hashed(&f.path, &limits) {
+                        Ok(read) => read.sha256,
                         Err(_) => crate::shard::path_key(&f.rel),
                     };
                     shard.holds(&key)
@@ -448,8 +436,8 @@ impl Pipeline {
     /// An earlier run's result for this file's bytes, if the cache holds a valid one.
     fn cached_result(&self, f: &Discovered) -> Option<DocumentResult> {
         let cache = self.engines.cache.as_ref().filter(|_| !self.config.force)?;
-        let bytes = crate::extract::read_pdf(&f.path, &self.config.limits).ok()?;
-        match cache.get(&crate::digest::sha256_hex(&bytes)) {
+        let read = crate::extract::read_pdf_hashed(&f.path, &self.config.limits).ok()?;
+        match cache.get(&read.sha256) {
             crate::store::cache::Lookup::Hit(mut r) => {
                 r.report.path = f.rel.clone();
                 r.report.reused = true;

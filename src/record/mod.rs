@@ -5,7 +5,7 @@
 //!
 //! ```text
 //!  PageText (extract / ocr) ─▶ Sentence, Mention (nlp) ─▶ RelationMention (relations)
-//!         DocumentReport (every stage adds to it) ──┴──▶ DocumentResult ─▶ the writer
+//!         DocumentReport (every stage adds to it) ──┴──▶ DocumentResult ─▶ the collector
 //! ```
 
 mod kind;

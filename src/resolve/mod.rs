@@ -1,5 +1,5 @@
 //! Stage 5a: one real-world entity, one node. Resolution runs over the whole run, after every
-//! document's result is in (the writer's job), so the entities do not depend on the order
+//! document's result is in (graph assembly's job), so the entities do not depend on the order
 //! documents finished in, on sequential or parallel runs, on the cache, or on shards.
 //!
 //! Each document's mentions are first grouped by their key (the normalised name, with a lone

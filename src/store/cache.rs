@@ -1,7 +1,7 @@
 //! Per-document results kept between runs, keyed by the SHA-256 of the file's bytes.
 //!
 //! Each finished document's result is written (atomically) to
-//! `<cache dir>/<fingerprint>/<sha256>.json` as soon as the writer receives it. A later run over
+//! `<cache dir>/<fingerprint>/<sha256>.json` as soon as the run's collector receives it. A later run over
 //! the same folder reuses the result of every file whose bytes it has seen (wherever the file now
 //! is), processes new and changed files, and, since the graph is built from the files found now,
 //! drops removed ones; their entries are pruned at the end of a complete run. A run killed
