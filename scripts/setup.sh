@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages docgraph builds and runs against (Debian 12), once; with
-# --tests also what only the tests need (Chromium, for the test of the HTML explorer).
+# --tests also what only the tests need (Chromium, for the test of the HTML explorer); with
+# --slurm a one-node Slurm (scripts/slurm-check.sh).
 # Idempotent: packages already present are not fetched again. The faster libtesseract
 # (scripts/build_tesseract.sh) is built by the callers, run.sh and test.sh, beside the cargo
 # build rather than before it.
@@ -12,9 +13,13 @@ PKGS=(
   libtorch-dev libopenblas0-pthread  # rust-bert's libtorch (1.13.1) and a fast BLAS
   curl ca-certificates cmake make g++ patch # to build libtesseract (scripts/build_tesseract.sh)
 )
-if [ "${1:-}" = "--tests" ]; then
-  PKGS+=(chromium)                   # headless, for the test of the HTML explorer
-fi
+for arg in "$@"; do
+  case "$arg" in
+    --tests) PKGS+=(chromium) ;;     # headless, for the test of the HTML explorer
+    --slurm) PKGS+=(slurm-wlm munge) ;; # a one-node Slurm for scripts/slurm-check.sh
+    *) echo "setup: unknown option $arg (--tests, --slurm)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${PKGS[@]}"; do

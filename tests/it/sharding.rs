@@ -92,7 +92,8 @@ fn three_shards_merged_give_the_bytes_of_one_run_and_duplicates_count_once() {
             .arg(corpus())
             .arg(tmp.path())
             .arg("3"));
-        assert!(matches!(o.status.code(), Some(0 | 3)));
+        // The recipe ends a task whose broken files failed (exit 3) COMPLETED: exit 0.
+        assert_eq!(o.status.code(), Some(0));
         let r = report(out);
         assert_eq!(r["shard"]["index"], k + 1);
         let mine = paths(&r);
