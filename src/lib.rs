@@ -67,7 +67,7 @@ mod threads;
 pub use cancel::CancelFlag;
 pub use error::{Error, ErrorKind, Result};
 pub use graph::KnowledgeGraph;
-pub use pipeline::{default_model_dir, Config, Pipeline, Progress};
+pub use pipeline::{default_model_dir, default_model_dir_for, Config, Pipeline, Progress};
 pub use record::{DocStatus, DocumentResult, EntityType};
 pub use report::RunReport;
 pub use run::RunOutput;

@@ -9,7 +9,7 @@ use docgraph::{CancelFlag, DocStatus, Pipeline, Progress};
 
 use super::args::{PipelineArgs, ProgressMode, SummaryMode};
 use super::messages::{self, say, Level};
-use super::progress::{draw_progress, progress_json};
+use super::progress::draw_progress;
 use super::{EXIT_CANCELLED, EXIT_OK, EXIT_SOME_FAILED};
 
 fn install_signal_handlers(cancel: &CancelFlag) {
@@ -70,21 +70,10 @@ pub fn ingest(
     config.keep_text = keep_text;
     config.force = force;
     if !no_cache {
-        config.cache_dir = Some(out.join(".cache"));
-    }
-    // Refused before anything is written (no .cache in the input folder).
-    if let (Ok(a), Ok(b)) = (dir.canonicalize(), out.canonicalize()) {
-        if a == b {
-            return Err(docgraph::Error::Config(format!(
-                "the output folder {} is the input folder {}: write the outputs elsewhere (-o)",
-                out.display(),
-                dir.display()
-            )));
-        }
+        config.cache_dir = Some(docgraph::store::folder::cache_dir(&out));
     }
     // One run per output folder, held to the end of the run.
-    let _lock = docgraph::store::folder::lock_output_dir(&out)?;
-    docgraph::store::folder::remove_stale_temporaries(&out);
+    let _lock = docgraph::store::folder::open_output_dir(&dir, &out)?;
     let cancel = CancelFlag::new();
     install_signal_handlers(&cancel);
     let show = progress == ProgressMode::Bar;
@@ -105,7 +94,7 @@ pub fn ingest(
     let setup = started.elapsed();
     let draw = |p: &Progress| match progress {
         ProgressMode::Bar => draw_progress(p),
-        ProgressMode::Json => errln!("{}", progress_json(p)),
+        ProgressMode::Json => errln!("{}", p.to_json()),
         _ => {}
     };
     let mut output = if dir.as_os_str() == "-" {

@@ -2,51 +2,6 @@
 
 use docgraph::Progress;
 
-/// A progress event as one line of JSON.
-pub fn progress_json(p: &Progress) -> serde_json::Value {
-    match p {
-        Progress::Discovered { documents } => {
-            serde_json::json!({ "event": "discovered", "documents": documents })
-        }
-        Progress::Document {
-            done,
-            total,
-            pages,
-            ocr_pages,
-            elapsed,
-            path,
-            status,
-        } => serde_json::json!({
-            "event": "document",
-            "done": done,
-            "total": total,
-            "pages_done": pages,
-            "ocr_pages_done": ocr_pages,
-            "elapsed_s": elapsed.as_secs_f64(),
-            "eta_s": p.eta().map(|d| d.as_secs_f64()),
-            "path": path,
-            "status": status,
-        }),
-        Progress::Pages {
-            done,
-            total,
-            pages,
-            sentences,
-            pairs,
-            elapsed,
-        } => serde_json::json!({
-            "event": "pages",
-            "done": done,
-            "total": total,
-            "pages_done": pages,
-            "sentences_done": sentences,
-            "pairs_done": pairs,
-            "elapsed_s": elapsed.as_secs_f64(),
-        }),
-        Progress::Assembling => serde_json::json!({ "event": "assembling" }),
-    }
-}
-
 /// The status line cut to `width` columns (one left free, so the terminal never wraps it).
 fn fit(line: &str, width: usize) -> String {
     line.chars().take(width.saturating_sub(1)).collect()

@@ -259,6 +259,13 @@ fn available_memory_mib() -> Option<u64> {
 /// beside the running program's `bin/` folder (where `scripts/install.sh` puts them); `models/`
 /// beside the program itself; the source tree the program was built from.
 pub fn default_model_dir() -> PathBuf {
+    default_model_dir_for(std::env::current_exe().ok().as_deref())
+}
+
+/// [`default_model_dir`] as the docgraph executable `program` finds it (rather than the running
+/// program): for a program that runs the pipeline itself (the Python package) and should use
+/// the same models as the installed command.
+pub fn default_model_dir_for(program: Option<&Path>) -> PathBuf {
     if let Some(d) = std::env::var_os("DOCGRAPH_MODEL_DIR") {
         return PathBuf::from(d);
     }
@@ -266,10 +273,7 @@ pub fn default_model_dir() -> PathBuf {
         .file_name()
         .expect("a folder name");
     let mut candidates = vec![PathBuf::from(DEFAULT_MODEL_SUBDIR)];
-    if let Some(bin) = std::env::current_exe()
-        .ok()
-        .and_then(|e| e.parent().map(Path::to_path_buf))
-    {
+    if let Some(bin) = program.and_then(|e| e.parent().map(Path::to_path_buf)) {
         if let Some(prefix) = bin.parent() {
             candidates.push(prefix.join("share/docgraph/models").join(name));
         }

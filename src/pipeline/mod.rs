@@ -46,7 +46,7 @@ use crate::report::{RunReport, RunSetup, Timing};
 pub use crate::run::RunOutput;
 use crate::runtime::Effective;
 use crate::shard::Shard;
-pub use config::{default_model_dir, Config};
+pub use config::{default_model_dir, default_model_dir_for, Config};
 use document::{Engines, Opened, Read};
 use limits::{guarded, within_limit, Flags};
 pub use progress::Progress;

@@ -87,3 +87,52 @@ mod tests {
         assert_eq!(Progress::Assembling.eta(), None);
     }
 }
+
+impl Progress<'_> {
+    /// The event as one JSON object (`{"event": "document", "done": 3, …}`): what
+    /// `--progress json` prints, and what the Python package hands its callback.
+    pub fn to_json(&self) -> serde_json::Value {
+        let p = self;
+        match p {
+            Progress::Discovered { documents } => {
+                serde_json::json!({ "event": "discovered", "documents": documents })
+            }
+            Progress::Document {
+                done,
+                total,
+                pages,
+                ocr_pages,
+                elapsed,
+                path,
+                status,
+            } => serde_json::json!({
+                "event": "document",
+                "done": done,
+                "total": total,
+                "pages_done": pages,
+                "ocr_pages_done": ocr_pages,
+                "elapsed_s": elapsed.as_secs_f64(),
+                "eta_s": p.eta().map(|d| d.as_secs_f64()),
+                "path": path,
+                "status": status,
+            }),
+            Progress::Pages {
+                done,
+                total,
+                pages,
+                sentences,
+                pairs,
+                elapsed,
+            } => serde_json::json!({
+                "event": "pages",
+                "done": done,
+                "total": total,
+                "pages_done": pages,
+                "sentences_done": sentences,
+                "pairs_done": pairs,
+                "elapsed_s": elapsed.as_secs_f64(),
+            }),
+            Progress::Assembling => serde_json::json!({ "event": "assembling" }),
+        }
+    }
+}

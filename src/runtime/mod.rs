@@ -24,7 +24,9 @@ pub use docgraph_abi as abi;
 pub(crate) mod plugin;
 pub mod tune;
 
-pub use plugin::{library_path, load_library, load_seconds_since, LIBRARY_ENV, LIBRARY_FILE};
+pub use plugin::{
+    library_beside, library_path, load_library, load_seconds_since, LIBRARY_ENV, LIBRARY_FILE,
+};
 
 /// What one model pass hands another: the token ids of a sentence as the NER model read it
 /// (`[CLS]` … `[SEP]`) and what each of its encoder's layers read at each token, `state_width`

@@ -24,15 +24,21 @@ pub const LIBRARY_FILE: &str = "libdocgraph_torch.so";
 /// Environment variable naming the library's path, to use one other than the default.
 pub const LIBRARY_ENV: &str = "DOCGRAPH_TORCH_LIBRARY";
 
-/// The places the library is looked for, in order.
+/// The places the library is looked for, in order: [`LIBRARY_ENV`], else beside the running
+/// program ([`candidates_beside`]).
 fn candidates() -> Vec<PathBuf> {
     if let Some(p) = std::env::var_os(LIBRARY_ENV) {
         return vec![PathBuf::from(p)];
     }
-    let Some(dir) = std::env::current_exe()
-        .ok()
-        .and_then(|e| e.parent().map(Path::to_path_buf))
-    else {
+    std::env::current_exe()
+        .map(|exe| candidates_beside(&exe))
+        .unwrap_or_default()
+}
+
+/// Where the library lies for the program `program`: in its folder (a build), in
+/// `../lib/docgraph` (`scripts/install.sh`), one folder up (the tests' executables).
+fn candidates_beside(program: &Path) -> Vec<PathBuf> {
+    let Some(dir) = program.parent() else {
         return Vec::new();
     };
     let mut out = vec![
@@ -58,6 +64,13 @@ pub fn library_path() -> Result<PathBuf> {
             looked.join(", ")
         ))
     })
+}
+
+/// The library that the docgraph executable `program` loads (a build's or an installed one),
+/// for a program that runs the pipeline itself (the Python package) and should use the same
+/// files; `None` when there is none beside it.
+pub fn library_beside(program: &Path) -> Option<PathBuf> {
+    candidates_beside(program).into_iter().find(|p| p.is_file())
 }
 
 /// Loads the library (once per process; later calls return the same table or error).

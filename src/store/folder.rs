@@ -42,7 +42,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 /// output.
 pub fn remove_stale_temporaries(dir: &Path) {
     remove_old_generations(dir);
-    for d in [dir.to_path_buf(), dir.join(".cache")] {
+    for d in [dir.to_path_buf(), cache_dir(dir)] {
         let Ok(entries) = fs::read_dir(&d) else {
             continue;
         };
@@ -84,6 +84,31 @@ pub const LOCK_FILE: &str = ".docgraph.lock";
 #[derive(Debug)]
 pub struct OutputLock {
     _file: File,
+}
+
+/// Where a run writing to `out` keeps its per-document results (`Config::cache_dir`).
+pub fn cache_dir(out: &Path) -> PathBuf {
+    out.join(".cache")
+}
+
+/// Takes the output folder `out` for a run over `input`: refuses it when it is the input
+/// folder itself ([`Error::Config`], before anything is written), locks it
+/// ([`lock_output_dir`]) and clears what a killed run left there
+/// ([`remove_stale_temporaries`]). What `docgraph ingest` does first; hold the lock until the
+/// outputs are written.
+pub fn open_output_dir(input: &Path, out: &Path) -> Result<OutputLock> {
+    if let (Ok(a), Ok(b)) = (input.canonicalize(), out.canonicalize()) {
+        if a == b {
+            return Err(Error::Config(format!(
+                "the output folder {} is the input folder {}: write the outputs elsewhere (-o)",
+                out.display(),
+                input.display()
+            )));
+        }
+    }
+    let lock = lock_output_dir(out)?;
+    remove_stale_temporaries(out);
+    Ok(lock)
 }
 
 /// Takes the output folder `dir` for this run, or fails at once with [`Error::Locked`] when
