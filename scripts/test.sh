@@ -7,5 +7,9 @@ bash scripts/setup.sh --tests
 # The build first (libtesseract's, then docgraph's): the tests load the model runtime
 # (libdocgraph_torch.so) it makes, and check that the built libtesseract is the one loaded.
 bash scripts/build.sh
-# Every test binary runs even after a failure, so one run shows every failing test.
-cargo test --release --locked --no-fail-fast
+# Every test binary runs even after a failure, so one run shows every failing test; the Python
+# package's tests run after them either way.
+status=0
+cargo test --release --locked --no-fail-fast || status=$?
+bash scripts/python.sh --test || status=$?
+exit "$status"
