@@ -68,26 +68,6 @@ impl Progress<'_> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn eta_extrapolates_the_rate_so_far() {
-        let p = Progress::Document {
-            done: 2,
-            total: 10,
-            pages: 5,
-            ocr_pages: 0,
-            elapsed: Duration::from_secs(4),
-            path: "a.pdf",
-            status: DocStatus::Ok,
-        };
-        assert_eq!(p.eta(), Some(Duration::from_secs(16)));
-        assert_eq!(Progress::Assembling.eta(), None);
-    }
-}
-
 impl Progress<'_> {
     /// The event as one JSON object (`{"event": "document", "done": 3, …}`): what
     /// `--progress json` prints, and what the Python package hands its callback.
@@ -134,5 +114,25 @@ impl Progress<'_> {
             }),
             Progress::Assembling => serde_json::json!({ "event": "assembling" }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eta_extrapolates_the_rate_so_far() {
+        let p = Progress::Document {
+            done: 2,
+            total: 10,
+            pages: 5,
+            ocr_pages: 0,
+            elapsed: Duration::from_secs(4),
+            path: "a.pdf",
+            status: DocStatus::Ok,
+        };
+        assert_eq!(p.eta(), Some(Duration::from_secs(16)));
+        assert_eq!(Progress::Assembling.eta(), None);
     }
 }
