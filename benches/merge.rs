@@ -59,6 +59,7 @@ fn document(i: usize, pool: usize, rng: &mut Rng) -> DocumentResult {
             start,
             score: 0.97,
             inferred: false,
+            listed: false,
         });
     }
     let relations = (0..6)

@@ -28,6 +28,7 @@ fn corpus(docs: usize) -> Vec<Vec<Mention>> {
         end: 1,
         score: 0.9,
         inferred: false,
+        listed: false,
     };
     (0..docs)
         .map(|_| {

@@ -224,14 +224,18 @@ def ingest(
     "float32", "bfloat16", "int8"), ``sequential``, ``keep_text``, ``force``, ``cache``
     (False: ``--no-cache``), ``relations`` (False: ``--no-relation-model``),
     ``cooccurrence``, ``inference``, ``relations_from_all``, ``doc_timeout`` (seconds),
-    ``html`` (False: ``--no-html``), ``model_dir``.
+    ``html`` (False: ``--no-html``), ``model_dir``, ``entities`` (a list of known entities,
+    as ``--entities``).
 
     Raises ``DocgraphError`` (with ``kind``) when the run cannot start or write its outputs;
     a broken PDF is not an error: the report lists it and the rest completes.
     """
     from . import _native
 
-    opts = {k: (os.fspath(v) if k == "model_dir" and v is not None else v) for k, v in options.items()}
+    opts = {
+        k: (os.fspath(v) if k in ("model_dir", "entities") and v is not None else v)
+        for k, v in options.items()
+    }
     graph, report = _native.ingest(os.fspath(path), os.fspath(out), opts, _command(), progress)
     return Graph(json.loads(graph), json.loads(report))
 

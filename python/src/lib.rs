@@ -38,6 +38,7 @@ struct Options {
     relations_from_all: bool,
     doc_timeout: Option<f64>,
     html: bool,
+    entities: Option<PathBuf>,
 }
 
 impl Options {
@@ -58,6 +59,7 @@ impl Options {
             relations_from_all: false,
             doc_timeout: None,
             html: true,
+            entities: None,
         };
         for (key, value) in options.iter() {
             let key: String = key.extract()?;
@@ -80,6 +82,7 @@ impl Options {
                 "relations_from_all" => o.relations_from_all = value.extract()?,
                 "doc_timeout" => o.doc_timeout = value.extract()?,
                 "html" => o.html = value.extract()?,
+                "entities" => o.entities = value.extract()?,
                 _ => {
                     return Err(PyTypeError::new_err(format!(
                         "ingest() got an unexpected option {key:?}"
@@ -122,6 +125,7 @@ impl Options {
         c.inference = self.inference;
         c.relations_from_all = self.relations_from_all;
         c.doc_timeout = self.doc_timeout.map(Duration::from_secs_f64);
+        c.entities = self.entities.clone();
         c
     }
 }

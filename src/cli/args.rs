@@ -214,6 +214,12 @@ pub struct PipelineArgs {
     /// about lies).
     #[arg(long)]
     pub no_inference: bool,
+    /// A list of known entities: a line each, its type, name and aliases separated by tabs
+    /// (`DRUG<TAB>aspirin<TAB>ASA`; the type one of PER, ORG, LOC, MISC or a name of your own
+    /// in capitals). Found on word boundaries in one pass, they win over the model's names
+    /// where they overlap, and all names of one listed entity make one entity.
+    #[arg(long, value_name = "FILE")]
+    pub entities: Option<PathBuf>,
     /// Tesseract language data folder [default: /usr/share/tesseract-ocr/5/tessdata]
     #[arg(long, value_name = "DIR")]
     pub tessdata: Option<PathBuf>,
@@ -329,6 +335,7 @@ impl PipelineArgs {
         c.relations_from_all = self.relations_from == RelationsFrom::All;
         c.relation_model = !self.no_relation_model;
         c.inference = !self.no_inference;
+        c.entities = self.entities.clone();
         c.tessdata = self.tessdata.clone();
         c.ocr_language = self.lang.clone();
         c.workers = self.workers.unwrap_or(0);

@@ -95,6 +95,13 @@ const DATA = JSON.parse(document.getElementById("data").textContent);
 const E = DATA.entities, R = DATA.relations, D = DATA.documents;
 const TYPE_COLOR = { PER: "#d1495b", ORG: "#2e86ab", LOC: "#3f9b4a", MISC: "#8e6bbf" };
 const TYPE_NAME = { PER: "person", ORG: "organisation", LOC: "location", MISC: "other" };
+// Types of the user's own (a list of entities, --entities): colours of a second palette, in
+// name order.
+const EXTRA_COLORS = ["#e9a52a", "#e76f51", "#264653", "#ef476f", "#06aed5", "#9c6644", "#606c38", "#8338ec"];
+[...new Set(E.map(e => e.type))].filter(t => !(t in TYPE_COLOR)).sort().forEach((t, i) => {
+  TYPE_COLOR[t] = EXTRA_COLORS[i % EXTRA_COLORS.length];
+  TYPE_NAME[t] = t.toLowerCase().replace(/_/g, " ");
+});
 const PRED_COLOR = { Work_For: "#e07a1f", OrgBased_In: "#2a9d8f", Live_In: "#6a4c93", Located_In: "#577590", Kill: "#b5179e" };
 const COOC_COLOR = "#b8b8bf";
 const MAX_NEIGHBOURS = 40;

@@ -89,7 +89,7 @@ pub struct Entity {
     pub id: usize,
     /// Canonical name.
     pub name: String,
-    /// `PER`, `ORG`, `LOC` or `MISC`.
+    /// `PER`, `ORG`, `LOC`, `MISC`, or a type of the user's (`--entities`).
     #[serde(rename = "type")]
     pub entity_type: String,
     /// Every form it was written as, with how often, most frequent first.

@@ -196,6 +196,7 @@ pub fn to_dot(kg: &KnowledgeGraph) -> String {
                     crate::record::EntityType::ORG => "#b2df8a",
                     crate::record::EntityType::LOC => "#fdbf6f",
                     crate::record::EntityType::MISC => "#cab2d6",
+                    crate::record::EntityType::Other(_) => "#ffffb3",
                 };
                 (
                     format!("{} ({})", e.name, e.entity_type.as_str()),

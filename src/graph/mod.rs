@@ -480,6 +480,7 @@ mod tests {
             end: start + text.len(),
             score: 0.9,
             inferred: false,
+            listed: false,
         }
     }
 

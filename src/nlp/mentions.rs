@@ -8,6 +8,7 @@ use rayon::prelude::*;
 
 use super::boundaries::whole_names;
 use super::entities::{display_name, entity_key, is_junk_name, merge_bio, surname_links};
+use super::gazetteer::Gazetteer;
 use super::kinds::{self, TextKind};
 use super::ner::{NerModels, BATCH_SIZE};
 use super::sentences::{chunk_span, split_sentences};
@@ -29,6 +30,8 @@ pub(crate) struct RawMention {
     entity_type: EntityType,
     score: f32,
     inferred: bool,
+    /// The list's name for the entity, for a name of the list of entities.
+    listed: Option<String>,
 }
 
 /// The document's sentences, long ones cut into chunks the model can read whole, each with
@@ -143,6 +146,7 @@ pub(crate) const KEPT_STATE_CHARS: usize = 80_000;
 /// `kept_busy` (and is part of `busy` too).
 pub(crate) fn find(
     ner: &NerModels,
+    gazetteer: Option<&Gazetteer>,
     sentences: &[Sentence],
     keep_states: bool,
     stop: &Stop,
@@ -194,6 +198,7 @@ pub(crate) fn find(
                         entity_type: s.entity_type,
                         score: s.score,
                         inferred: false,
+                        listed: None,
                     }
                 }));
                 if let Some(state) = state.filter(|_| found.len() > before) {
@@ -212,7 +217,80 @@ pub(crate) fn find(
         }
     }
     busy.time(|| propagate(&mut mentions, sentences));
+    if let Some(list) = gazetteer {
+        busy.time(|| add_listed(list, &mut mentions, sentences));
+    }
     Ok((mentions, states))
+}
+
+/// The names of the list of entities in every sentence but running headers and footers; a
+/// listed name wins over what the model or propagation found overlapping it (the rule in
+/// [`super::gazetteer`]).
+fn add_listed(list: &Gazetteer, raw: &mut Vec<RawMention>, sentences: &[Sentence]) {
+    let mut listed: Vec<RawMention> = Vec::new();
+    for (i, s) in sentences.iter().enumerate() {
+        if s.kind == TextKind::Running {
+            continue;
+        }
+        listed.extend(list.find(&s.text).into_iter().map(|f| {
+            let entity = list.entity(f.entity);
+            RawMention {
+                sentence: i,
+                start: f.start,
+                end: f.end,
+                entity_type: entity.entity_type,
+                score: 1.0,
+                inferred: false,
+                listed: Some(entity.name.clone()),
+            }
+        }));
+    }
+    let mut spans: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
+    for l in &listed {
+        spans.entry(l.sentence).or_default().push((l.start, l.end));
+    }
+    raw.retain(|m| {
+        spans
+            .get(&m.sentence)
+            .is_none_or(|s| s.iter().all(|&(a, b)| b <= m.start || m.end <= a))
+    });
+    raw.extend(listed);
+    raw.sort_by_key(|m| (m.sentence, m.start));
+}
+
+/// A single word that reads as a code or format identifier rather than a name: a capital
+/// inside the word after three or more lower-case letters ("NamespaceEntry", "ValueNode"),
+/// or two or more capitals followed by two or more lower-case letters ("MDDhhmmss"). Manuals
+/// are full of them. The model may still find such a word where its sentence reads it as a
+/// name ("PlayStation", "LinkedIn" too have the shape); it is not spread to the word's other
+/// occurrences.
+fn looks_like_identifier(name: &str) -> bool {
+    if name.contains(char::is_whitespace) {
+        return false;
+    }
+    let chars: Vec<char> = name.chars().collect();
+    let mut lower_run = 0;
+    let mut upper_run = 0;
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_uppercase() {
+            if lower_run >= 3 {
+                return true;
+            }
+            upper_run += 1;
+            lower_run = 0;
+        } else if c.is_lowercase() {
+            let next_lower = chars.get(i + 1).is_some_and(|c| c.is_lowercase());
+            if upper_run >= 2 && lower_run == 0 && next_lower {
+                return true;
+            }
+            lower_run += 1;
+            upper_run = 0;
+        } else {
+            lower_run = 0;
+            upper_run = 0;
+        }
+    }
+    false
 }
 
 /// Whether a sentence can hold a name: it has a capital letter somewhere.
@@ -257,7 +335,10 @@ fn propagate(raw: &mut Vec<RawMention>, sentences: &[Sentence]) {
             .skip(m.start)
             .take(m.end - m.start)
             .collect();
-        if name.chars().count() < MIN_PROPAGATED_LEN || is_junk_name(&name) {
+        if name.chars().count() < MIN_PROPAGATED_LEN
+            || is_junk_name(&name)
+            || looks_like_identifier(&name)
+        {
             continue;
         }
         let f = names.entry(name).or_default();
@@ -313,6 +394,7 @@ fn propagate(raw: &mut Vec<RawMention>, sentences: &[Sentence]) {
                             entity_type: ty,
                             score: found.score,
                             inferred: true,
+                            listed: None,
                         });
                         budget -= 1;
                     }
@@ -344,8 +426,13 @@ pub(crate) fn name(
         let surface: String = page_chars[s.page_index][s.start + m.start..s.start + m.end]
             .iter()
             .collect();
-        let name = display_name(&surface);
-        if !name.chars().any(char::is_alphabetic) || is_junk_name(&name) {
+        // A listed name is the list's entity whatever the page writes (no junk test: the
+        // user listed it).
+        let name = match &m.listed {
+            Some(listed) => listed.clone(),
+            None => display_name(&surface),
+        };
+        if m.listed.is_none() && (!name.chars().any(char::is_alphabetic) || is_junk_name(&name)) {
             continue;
         }
         let key = entity_key(&name, m.entity_type);
@@ -361,6 +448,7 @@ pub(crate) fn name(
                 end: s.start + m.end,
                 score: m.score,
                 inferred: m.inferred,
+                listed: m.listed.is_some(),
             },
         ));
     }
@@ -394,6 +482,7 @@ pub(crate) mod tests {
             entity_type,
             score: 0.9,
             inferred: false,
+            listed: None,
         }
     }
 
@@ -543,5 +632,71 @@ pub(crate) mod tests {
             mentions[2].key, "angela merkel",
             "surname resolved to the full name"
         );
+    }
+
+    #[test]
+    fn a_listed_name_wins_over_an_overlapping_model_name_and_is_named_as_listed() {
+        let page = "Patients took ASA daily. Nordwind Energy sells aspirin.";
+        let pages = vec![PageText {
+            page: 1,
+            source: PageSource::Text,
+            text: page.into(),
+        }];
+        let sentences = vec![
+            sentence(0, 0, "Patients took ASA daily."),
+            sentence(0, 25, "Nordwind Energy sells aspirin."),
+        ];
+        let list = Gazetteer::parse("DRUG\taspirin\tASA\n").unwrap();
+        // The model read "ASA daily" as an organisation, and found Nordwind Energy.
+        let mut found = vec![
+            raw(0, 14, 23, EntityType::ORG),
+            raw(1, 0, 15, EntityType::ORG),
+        ];
+        add_listed(&list, &mut found, &sentences);
+        let mentions: Vec<Mention> = name(found, &sentences, &pages)
+            .into_iter()
+            .map(|(_, m)| m)
+            .collect();
+        let seen: Vec<(&str, &str, &str, bool)> = mentions
+            .iter()
+            .map(|m| {
+                (
+                    m.text.as_str(),
+                    m.name.as_str(),
+                    m.entity_type.as_str(),
+                    m.listed,
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("ASA", "aspirin", "DRUG", true),
+                ("Nordwind Energy", "Nordwind Energy", "ORG", false),
+                ("aspirin", "aspirin", "DRUG", true),
+            ]
+        );
+        assert_eq!(mentions[0].key, mentions[2].key, "one entity");
+    }
+
+    #[test]
+    fn identifiers_are_not_spread_but_names_are() {
+        for code in ["NamespaceEntry", "ValueNode", "MDDhhmmss", "HTMLElement"] {
+            assert!(looks_like_identifier(code), "{code}");
+        }
+        for name in [
+            "McDonald",
+            "MacArthur",
+            "YouTube",
+            "NASA",
+            "MHz",
+            "Siemens",
+            "New York",
+            "O'Brien",
+            "DuPont",
+            "LeBron",
+        ] {
+            assert!(!looks_like_identifier(name), "{name}");
+        }
     }
 }

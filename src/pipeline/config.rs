@@ -66,6 +66,10 @@ pub struct Config {
     pub ocr_crop: bool,
     /// Process only the documents of this shard (by content hash; see [`crate::shard`]).
     pub shard: Option<crate::shard::Shard>,
+    /// A list of known entities (`--entities FILE`): names and aliases with a type of the
+    /// user's choosing, found besides the model's (format and rule: `nlp::gazetteer`). Part of
+    /// the fingerprint by its content.
+    pub entities: Option<PathBuf>,
 }
 
 impl Config {
@@ -91,6 +95,7 @@ impl Config {
             limits,
             precision: _, // the precision that runs is hashed: `precision` above
             ocr_crop,
+            entities,
             // Not results: how many threads and engines, how long to wait, where to keep what,
             // whether to redo it, which documents this run takes.
             workers: _,
@@ -141,6 +146,11 @@ impl Config {
                 ));
             }
         }
+        // The list of entities by content (an unreadable one stops `Pipeline::new` first).
+        if let Some(file) = entities {
+            let bytes = std::fs::read(file).unwrap_or_default();
+            parts.push(format!("entities {}", crate::digest::sha256_hex(&bytes)));
+        }
         // A stream decompressed past the limit is skipped: other text on such pages.
         if limits.max_stream_bytes != Limits::default().max_stream_bytes {
             parts.push(format!("max stream bytes {}", limits.max_stream_bytes));
@@ -177,6 +187,7 @@ impl Config {
             cache_dir: None,
             force: false,
             shard: None,
+            entities: None,
             precision: Precision::Auto,
             ocr_crop: true,
         }

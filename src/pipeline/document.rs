@@ -24,6 +24,7 @@ use crate::cancel::Stop;
 use crate::discover::Discovered;
 use crate::error::Result;
 use crate::extract::{self, Limits};
+use crate::nlp::gazetteer::Gazetteer;
 use crate::nlp::{coref, mentions, ner::NerModels};
 use crate::ocr::{self, OcrEngines, PageOutcome};
 use crate::pool::BusyTime;
@@ -36,6 +37,8 @@ use crate::store::cache::{Lookup, ResultCache};
 pub(crate) struct Engines {
     /// NER model instances.
     pub ner: NerModels,
+    /// The list of known entities (`--entities`), when given.
+    pub gazetteer: Option<Gazetteer>,
     /// Tesseract engines.
     pub ocr: OcrEngines,
     /// Relation model instances; `None` when the relation model is off.
@@ -366,7 +369,14 @@ pub(crate) fn analyze(
         .is_some_and(|r| r.reads_ner_states());
     // Keeping NER's text states for the relation model is the relation model's cost.
     let kept = BusyTime::default();
-    let (raw, states) = mentions::find(&engines.ner, &sentences, keep_states, stop, (&ner, &kept))?;
+    let (raw, states) = mentions::find(
+        &engines.ner,
+        engines.gazetteer.as_ref(),
+        &sentences,
+        keep_states,
+        stop,
+        (&ner, &kept),
+    )?;
     let named = ner.time(|| mentions::name(raw, &sentences, &texts));
     stages.ner = ner.seconds() - kept.seconds();
 

@@ -105,6 +105,11 @@ impl Pipeline {
             &config.ocr_language,
             config.ocr_crop,
         )?;
+        // The list of entities next: a bad line is said before the models load.
+        let gazetteer = match &config.entities {
+            Some(file) => Some(crate::nlp::gazetteer::Gazetteer::read(file)?),
+            None => None,
+        };
         let precision = config.precision.effective();
         let ner = NerModels::load(
             &config.model_dir,
@@ -154,6 +159,7 @@ impl Pipeline {
             cache,
             force: config.force,
             ner,
+            gazetteer,
             ocr,
             relations,
             cooccurrence: config.cooccurrence,

@@ -8,61 +8,16 @@
 //!         DocumentReport (every stage adds to it) ──┴──▶ DocumentResult ─▶ the collector
 //! ```
 
+mod entity_type;
 mod kind;
 mod predicate;
+pub use entity_type::{EntityType, Label};
 pub use kind::TextKind;
 pub use predicate::Predicate;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::ErrorKind;
-
-/// The CoNLL-2003 entity types the NER model predicts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum EntityType {
-    /// Person.
-    PER,
-    /// Organisation.
-    ORG,
-    /// Location.
-    LOC,
-    /// Miscellaneous (nationalities, events, products, …).
-    MISC,
-}
-
-impl EntityType {
-    /// Every type, in a fixed order.
-    pub const ALL: [EntityType; 4] = [
-        EntityType::PER,
-        EntityType::ORG,
-        EntityType::LOC,
-        EntityType::MISC,
-    ];
-
-    /// Parses the type part of a label such as `B-PER`; the flag says whether it begins an
-    /// entity (`B-`).
-    pub fn from_label(label: &str) -> Option<(bool, EntityType)> {
-        let (prefix, ty) = label.split_once('-')?;
-        let ty = match ty {
-            "PER" => EntityType::PER,
-            "ORG" => EntityType::ORG,
-            "LOC" => EntityType::LOC,
-            "MISC" => EntityType::MISC,
-            _ => return None,
-        };
-        Some((prefix == "B", ty))
-    }
-
-    /// The label as written in outputs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EntityType::PER => "PER",
-            EntityType::ORG => "ORG",
-            EntityType::LOC => "LOC",
-            EntityType::MISC => "MISC",
-        }
-    }
-}
 
 /// Why a page's own text was not used and the page went to OCR.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,6 +128,10 @@ pub struct Mention {
     /// Not labelled by the model here, but the same name it labelled elsewhere in the document.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub inferred: bool,
+    /// A name of the list of entities (`--entities`): `name` is the list's name for the
+    /// entity, `text` the name or alias the page uses.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub listed: bool,
 }
 
 /// A relation read in one sentence: a typed predicate from the relation model, or (with
@@ -589,6 +548,7 @@ pub(crate) mod testing {
                     end: start + name.chars().count(),
                     score: 0.9,
                     inferred: false,
+                    listed: false,
                 };
                 (s, m)
             })

@@ -405,6 +405,7 @@ mod tests {
                     end: s * 100 + i + 1,
                     score: 0.9,
                     inferred: false,
+                    listed: false,
                 };
                 (s, m)
             })

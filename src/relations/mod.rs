@@ -213,6 +213,7 @@ pub(crate) fn with_references(
                         end: r.end,
                         score: 0.0,
                         inferred: true,
+                        listed: false,
                     };
                     (*s, m, true)
                 }),
@@ -456,6 +457,7 @@ mod tests {
                 end: start + key.len(),
                 score: 0.9,
                 inferred: false,
+                listed: false,
             },
         )
     }

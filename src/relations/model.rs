@@ -74,6 +74,8 @@ pub fn type_word(t: EntityType) -> &'static str {
         EntityType::ORG => "organization",
         EntityType::LOC => "location",
         EntityType::MISC => "miscellaneous",
+        // No shipped model reads a user's type (no predicate joins one: see `schema::fits`).
+        EntityType::Other(_) => "entity",
     }
 }
 

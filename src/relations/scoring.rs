@@ -246,7 +246,8 @@ mod tests {
         };
         let busy = BusyTime::default();
         let (_, states) =
-            crate::nlp::mentions::find(&ner, &sentences, true, &stop, (&busy, &busy)).unwrap();
+            crate::nlp::mentions::find(&ner, None, &sentences, true, &stop, (&busy, &busy))
+                .unwrap();
         assert!(states[0].is_some() && states[1].is_some() && states[2].is_none());
 
         let mark = |s: &str, name: &str, t| {

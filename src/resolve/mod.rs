@@ -29,7 +29,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
-use crate::nlp::entities::entity_key;
+use crate::nlp::entities::{display_name, entity_key};
 use crate::record::{EntityType, Mention};
 pub use rules::Rule;
 
@@ -78,6 +78,10 @@ struct Local {
     key: String,
     types: BTreeMap<EntityType, usize>,
     names: BTreeMap<String, usize>,
+    /// Of `names`, those written for an entity of the list of entities (`Mention::listed`).
+    listed: BTreeSet<String>,
+    /// The list's name for the entity, when some mention is listed: the entity's name.
+    list_name: Option<String>,
     mentions: usize,
 }
 
@@ -160,10 +164,20 @@ fn locals(documents: &[&[Mention]]) -> Vec<Local> {
                 key: m.key.clone(),
                 types: BTreeMap::new(),
                 names: BTreeMap::new(),
+                listed: BTreeSet::new(),
+                list_name: None,
                 mentions: 0,
             });
             *l.types.entry(m.entity_type).or_default() += 1;
-            *l.names.entry(m.name.clone()).or_default() += 1;
+            if m.listed {
+                // Its aliases are what the pages write; its name is the list's.
+                let written = display_name(&m.text);
+                *l.names.entry(written.clone()).or_default() += 1;
+                l.listed.insert(written);
+                l.list_name.get_or_insert_with(|| m.name.clone());
+            } else {
+                *l.names.entry(m.name.clone()).or_default() += 1;
+            }
             l.mentions += 1;
         }
         out.extend(by_key.into_values());
@@ -450,6 +464,8 @@ fn entities(locals: &[Local], groups: &[Group], forest: &mut Forest) -> Resoluti
                     let own = entity_key(name, group.entity_type);
                     let rule = if own == group.key {
                         group.rule
+                    } else if local.listed.contains(name) {
+                        Rule::Listed
                     } else {
                         Rule::NameInDocument
                     };
@@ -468,13 +484,18 @@ fn entities(locals: &[Local], groups: &[Group], forest: &mut Forest) -> Resoluti
             .map(|n| n.split_whitespace().count())
             .max()
             .unwrap_or(0);
-        let name = naming
-            .iter()
-            .filter(|(n, _)| n.split_whitespace().count() == most_words)
-            .map(|(n, c)| (*n, *c))
-            .reduce(|best, x| if rules::better_name(x, best) { x } else { best })
-            .map(|(n, _)| n.to_string())
-            .expect("an entity has names");
+        // An entity of the list of entities is named as the list names it.
+        let listed = local_ids.iter().find_map(|&l| locals[l].list_name.as_ref());
+        let name = match listed {
+            Some(listed) => listed.clone(),
+            None => naming
+                .iter()
+                .filter(|(n, _)| n.split_whitespace().count() == most_words)
+                .map(|(n, c)| (*n, *c))
+                .reduce(|best, x| if rules::better_name(x, best) { x } else { best })
+                .map(|(n, _)| n.to_string())
+                .expect("an entity has names"),
+        };
         let key = entity_key(&name, entity_type);
         let mut aliases: Vec<Alias> = names
             .iter()

@@ -13,6 +13,8 @@ pub enum Rule {
     /// The entity's canonical name, or a name that normalises to the same key (case,
     /// punctuation, diacritics, possessive, a leading "the", an organisation suffix).
     Normalised,
+    /// A name or alias given for the entity in the list of entities (`--entities`).
+    Listed,
     /// A surname or first name alone, linked to the one full name it belongs to in the same
     /// document.
     NameInDocument,

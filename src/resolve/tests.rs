@@ -14,6 +14,7 @@ fn m(name: &str, t: EntityType) -> Mention {
         end: name.len(),
         score: 0.9,
         inferred: false,
+        listed: false,
     }
 }
 
@@ -215,4 +216,40 @@ fn every_document_key_maps_to_its_entity() {
         r.local[&(0, "bill clinton".into())],
         r.local[&(1, "clinton".into())]
     );
+}
+
+#[test]
+fn the_names_a_page_uses_for_a_listed_entity_are_its_aliases_under_the_lists_name() {
+    let drug = EntityType::parse("DRUG").unwrap();
+    let listed = |text: &str| Mention {
+        text: text.into(),
+        name: "aspirin".into(),
+        key: entity_key("aspirin", drug),
+        listed: true,
+        ..m("aspirin", drug)
+    };
+    let docs = vec![
+        vec![listed("ASA"), listed("Aspirin")],
+        vec![listed("acetylsalicylic acid"), m("Bayer", ORG)],
+    ];
+    assert_eq!(
+        clusters(&docs),
+        [
+            ("Bayer".to_string(), vec!["Bayer".to_string()]),
+            (
+                "aspirin".to_string(),
+                vec![
+                    "ASA".to_string(),
+                    "Aspirin".to_string(),
+                    "acetylsalicylic acid".to_string()
+                ]
+            ),
+        ]
+    );
+    assert_eq!(rule_of(&docs, "ASA"), Rule::Listed);
+    assert_eq!(rule_of(&docs, "Aspirin"), Rule::Normalised);
+    let refs: Vec<&[Mention]> = docs.iter().map(Vec::as_slice).collect();
+    let r = resolve(&refs);
+    let e = r.entities.iter().find(|e| e.name == "aspirin").unwrap();
+    assert_eq!((e.entity_type, e.mentions, e.documents), (drug, 3, 2));
 }

@@ -29,7 +29,7 @@ pub struct EntityRow {
     pub id: u64,
     /// Canonical name.
     pub name: String,
-    /// `PER`, `ORG`, `LOC` or `MISC`.
+    /// `PER`, `ORG`, `LOC`, `MISC`, or a type of the user's (`--entities`).
     pub entity_type: &'static str,
     /// Every form it was written as.
     pub aliases: Vec<String>,

@@ -5,7 +5,7 @@ use std::process::Command;
 
 use crate::common::corpus;
 
-fn docgraph() -> Command {
+pub(crate) fn docgraph() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_docgraph"));
     c.env(
         "DOCGRAPH_MODEL_DIR",
@@ -15,7 +15,7 @@ fn docgraph() -> Command {
 }
 
 /// `docgraph ingest -q INPUT -o OUT EXTRA…`, run to its end.
-fn ingest(input: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+pub(crate) fn ingest(input: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
     docgraph()
         .args(["ingest", "-q"])
         .arg(input)
@@ -27,7 +27,7 @@ fn ingest(input: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
 }
 
 /// [`ingest`], which must succeed (exit 0; its standard error is shown when it does not).
-fn ingest_ok(input: &Path, out: &Path, extra: &[&str]) {
+pub(crate) fn ingest_ok(input: &Path, out: &Path, extra: &[&str]) {
     let r = ingest(input, out, extra);
     assert_eq!(
         r.status.code(),

@@ -11,6 +11,7 @@ mod common;
 
 mod cli;
 mod documents;
+mod entities;
 mod explorer;
 mod fixtures_pipeline;
 mod golden;
