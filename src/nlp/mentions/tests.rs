@@ -15,6 +15,15 @@ fn raw(sentence: usize, start: usize, end: usize, entity_type: EntityType) -> Ra
     }
 }
 
+/// A document of one page, numbered `page`, of `text`.
+fn one_page(page: u32, text: &str) -> Vec<PageText> {
+    vec![PageText {
+        page,
+        source: PageSource::Text,
+        text: text.into(),
+    }]
+}
+
 pub(crate) fn sentence(page_index: usize, start: usize, text: &str) -> Sentence {
     Sentence {
         page_index,
@@ -132,11 +141,7 @@ fn a_running_header_is_a_sentence_of_its_own_and_propagation_skips_it() {
 #[test]
 fn mentions_are_named_with_offsets_into_the_page_and_surnames_merged() {
     let page = "Intro. Angela Merkel visited Paris. Merkel's trip was short.";
-    let pages = vec![PageText {
-        page: 3,
-        source: PageSource::Text,
-        text: page.into(),
-    }];
+    let pages = one_page(3, page);
     let sentences = vec![
         sentence(0, 7, "Angela Merkel visited Paris."),
         sentence(0, 36, "Merkel's trip was short."),
@@ -166,11 +171,7 @@ fn mentions_are_named_with_offsets_into_the_page_and_surnames_merged() {
 #[test]
 fn a_listed_name_wins_over_an_overlapping_model_name_and_is_named_as_listed() {
     let page = "Patients took ASA daily. Nordwind Energy sells aspirin.";
-    let pages = vec![PageText {
-        page: 1,
-        source: PageSource::Text,
-        text: page.into(),
-    }];
+    let pages = one_page(1, page);
     let sentences = vec![
         sentence(0, 0, "Patients took ASA daily."),
         sentence(0, 25, "Nordwind Energy sells aspirin."),
@@ -215,11 +216,7 @@ fn identifiers_are_not_spread_but_names_are() {
     }
     // The model's own finds of that shape stay only where it is sure.
     let text = "Read NamespaceEntry. Sony sells PlayStation.";
-    let pages = vec![PageText {
-        page: 1,
-        source: PageSource::Text,
-        text: text.into(),
-    }];
+    let pages = one_page(1, text);
     let sentences = vec![
         sentence(0, 0, "Read NamespaceEntry."),
         sentence(0, 21, "Sony sells PlayStation."),
