@@ -1,7 +1,7 @@
 //! `docgraph._native`: the pipeline run in-process for the Python package (`python/docgraph/`),
 //! which turns what this returns into Python objects.
 //!
-//! [`ingest`] does what `docgraph ingest` does: takes the output folder
+//! `ingest` does what `docgraph ingest` does: takes the output folder
 //! (`store::folder::open_output_dir`), runs the pipeline, writes the outputs atomically, and
 //! returns the graph and the report as the JSON of `graph.json` and `report.json`. The run goes
 //! on a thread of its own; the calling thread waits without the GIL, hands each progress event to
@@ -16,7 +16,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use docgraph::runtime::{library_beside, Precision, LIBRARY_ENV};
+use docgraph::runtime::{runtime_of, Precision};
 use docgraph::store::folder::{cache_dir, open_output_dir, write_outputs, WriteOptions, Written};
 use docgraph::{CancelFlag, Config, Pipeline};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
@@ -172,12 +172,9 @@ fn ingest(
 ) -> PyResult<(String, String)> {
     let options = Options::from_dict(options)?;
     if let Some(program) = &program {
-        if std::env::var_os(LIBRARY_ENV).is_none() {
-            if let Some(library) = library_beside(program) {
-                // The plugin loader reads it once, when the first model starts.
-                std::env::set_var(LIBRARY_ENV, library);
-            }
-        }
+        // The command's model runtime (unless DOCGRAPH_TORCH_LIBRARY names one), loaded when
+        // the first model starts.
+        runtime_of(program);
     }
     let config = options.config(program.as_deref(), &out);
     let lock = open_output_dir(&path, &out).map_err(|e| docgraph_error(py, &e))?;

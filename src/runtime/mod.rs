@@ -25,7 +25,7 @@ pub(crate) mod plugin;
 pub mod tune;
 
 pub use plugin::{
-    library_beside, library_path, load_library, load_seconds_since, LIBRARY_ENV, LIBRARY_FILE,
+    library_path, load_library, load_seconds_since, runtime_of, LIBRARY_ENV, LIBRARY_FILE,
 };
 
 /// What one model pass hands another: the token ids of a sentence as the NER model read it

@@ -24,11 +24,25 @@ pub const LIBRARY_FILE: &str = "libdocgraph_torch.so";
 /// Environment variable naming the library's path, to use one other than the default.
 pub const LIBRARY_ENV: &str = "DOCGRAPH_TORCH_LIBRARY";
 
-/// The places the library is looked for, in order: [`LIBRARY_ENV`], else beside the running
-/// program ([`candidates_beside`]).
+/// The program whose model runtime to use instead of the running program's ([`runtime_of`]).
+static RUNTIME_OF: OnceLock<PathBuf> = OnceLock::new();
+
+/// Use the model runtime that the docgraph executable `program` loads (a build's or an installed
+/// one), unless [`LIBRARY_ENV`] names another: for a program that runs the pipeline itself (the
+/// Python package) and is not docgraph. Takes effect if called before the library is loaded;
+/// the first call wins.
+pub fn runtime_of(program: &Path) {
+    let _ = RUNTIME_OF.set(program.to_path_buf());
+}
+
+/// The places the library is looked for, in order: [`LIBRARY_ENV`], else beside the program
+/// given to [`runtime_of`], else beside the running program ([`candidates_beside`]).
 fn candidates() -> Vec<PathBuf> {
     if let Some(p) = std::env::var_os(LIBRARY_ENV) {
         return vec![PathBuf::from(p)];
+    }
+    if let Some(program) = RUNTIME_OF.get() {
+        return candidates_beside(program);
     }
     std::env::current_exe()
         .map(|exe| candidates_beside(&exe))
@@ -64,13 +78,6 @@ pub fn library_path() -> Result<PathBuf> {
             looked.join(", ")
         ))
     })
-}
-
-/// The library that the docgraph executable `program` loads (a build's or an installed one),
-/// for a program that runs the pipeline itself (the Python package) and should use the same
-/// files; `None` when there is none beside it.
-pub fn library_beside(program: &Path) -> Option<PathBuf> {
-    candidates_beside(program).into_iter().find(|p| p.is_file())
 }
 
 /// Loads the library (once per process; later calls return the same table or error).
