@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs docgraph under a prefix: the binary in PREFIX/bin, its model runtime (and the
-# libtesseract scripts/build_tesseract.sh built) in PREFIX/lib/docgraph, the models in
-# PREFIX/share/docgraph/models, where the installed binary looks for them (or set
-# DOCGRAPH_MODEL_DIR to the NER model folder; the relation model is its sibling folder).
+# Installs docgraph under a prefix: the binary (and docgraph-train, which `docgraph train`
+# runs) in PREFIX/bin, its model runtime (and the libtesseract scripts/build_tesseract.sh
+# built) in PREFIX/lib/docgraph, the models in PREFIX/share/docgraph/models, where the
+# installed binary looks for them (or set DOCGRAPH_MODEL_DIR to the NER model folder; the
+# relation model is its sibling folder).
 #
 #   bash scripts/install.sh [PREFIX]          # default: ~/.local
 set -euo pipefail
@@ -12,6 +13,7 @@ bash scripts/setup.sh
 bash scripts/build.sh
 # The executable and its model runtime (loaded from ../lib/docgraph beside bin/).
 install -D -m 755 target/release/docgraph "$prefix/bin/docgraph"
+install -D -m 755 target/release/docgraph-train "$prefix/bin/docgraph-train"
 install -D -m 755 target/release/libdocgraph_torch.so "$prefix/lib/docgraph/libdocgraph_torch.so"
 # The faster libtesseract build.sh built, if it did (the executable looks in ../lib/docgraph first).
 if [ -f target/tesseract/lib/libtesseract.so.5 ]; then

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Trains the relation classifier shipped in models/relations-minilm-conll04 (not part of the
-# README's two commands; CI does not train). CPU only, fixed seed; prints dev P/R/F1 per
-# predicate after every epoch and keeps the best epoch and threshold of each step.
+# README's two commands; CI does not train) with `docgraph train relations`, the command users
+# train their own schema with. CPU only, fixed seed; prints dev P/R/F1 per predicate after
+# every epoch and keeps the best epoch and threshold of each step (every epoch is run:
+# --patience is lifted).
 #
 #   bash scripts/train_relations.sh            # the four steps below, about two and a half
 #                                              # hours on 2 cores
@@ -30,7 +32,7 @@ cd "$(dirname "$0")/.."
 data="${DOCGRAPH_CONLL04:-../shared/data/conll04}"
 work=target/train-relations
 bash scripts/setup.sh
-cargo build --release --locked -p docgraph-train --example train_relations
+cargo build --release --locked
 mkdir -p "$work"
 
 step() {
@@ -43,7 +45,7 @@ step() {
   echo "== $out"
   # Training uses every core inside libtorch: lift the one-thread limits the pipeline runs with.
   env -u OMP_THREAD_LIMIT -u OPENBLAS_NUM_THREADS \
-    ./target/release/examples/train_relations --data "$data" --out "$out" "$@" \
+    ./target/release/docgraph train relations --data "$data" --out "$out" --patience 100 "$@" \
     2>&1 | tee "$out.log"
 }
 

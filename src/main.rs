@@ -74,6 +74,7 @@ fn main() -> ExitCode {
             summary,
         } => cli::ingest::merge(inputs, out, partial, !no_html, summary),
         Command::Query { out, name, json } => cli::query::query(&out, &name, json),
+        Command::Train { args } => cli::train::train(&args),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut out = Vec::new();

@@ -100,6 +100,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Train a relation model of your own schema from annotated sentences, for
+    /// `ingest --relation-model-dir` (runs docgraph-train, installed beside docgraph; see
+    /// `docgraph train --help`).
+    #[command(disable_help_flag = true)]
+    Train {
+        /// `relations` and its options (`docgraph train --help` lists them).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<std::ffi::OsString>,
+    },
     /// Print a shell completion script (e.g. `docgraph completions bash > /etc/bash_completion.d/docgraph`).
     Completions {
         /// The shell.

@@ -33,6 +33,7 @@ pub mod messages;
 pub mod native;
 mod progress;
 pub mod query;
+pub mod train;
 pub mod tune;
 
 /// Exit status when every document was processed.

@@ -103,6 +103,11 @@ const EXTRA_COLORS = ["#e9a52a", "#e76f51", "#264653", "#ef476f", "#06aed5", "#9
   TYPE_NAME[t] = t.toLowerCase().replace(/_/g, " ");
 });
 const PRED_COLOR = { Work_For: "#e07a1f", OrgBased_In: "#2a9d8f", Live_In: "#6a4c93", Located_In: "#577590", Kill: "#b5179e" };
+// Predicates of a model trained on the user's own schema: a palette of their own, in name order.
+const EXTRA_PRED_COLORS = ["#d62828", "#1d3557", "#2b9348", "#7b2cbf", "#bc6c25", "#0077b6", "#c9184a", "#495057"];
+[...new Set(R.map(r => r.predicate))].filter(p => p !== null && !(p in PRED_COLOR)).sort().forEach((p, i) => {
+  PRED_COLOR[p] = EXTRA_PRED_COLORS[i % EXTRA_PRED_COLORS.length];
+});
 const COOC_COLOR = "#b8b8bf";
 const MAX_NEIGHBOURS = 40;
 const SVGNS = "http://www.w3.org/2000/svg";

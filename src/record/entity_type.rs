@@ -21,17 +21,18 @@ pub enum EntityType {
     Other(Label),
 }
 
-/// The name of a user's entity type: one to 32 characters, upper-case ASCII letters, digits
-/// and `_`, starting with a letter (`DRUG`, `GENE`, `PRODUCT_LINE`). Interned: a name is stored
-/// once for the process, so the type stays `Copy`.
+/// A name of the user's own: an entity type (`DRUG`, `GENE`, `PRODUCT_LINE`: one to 32
+/// characters, upper-case ASCII letters, digits and `_`, starting with a letter; see
+/// [`Label::new`]) or a predicate of a trained schema (see [`super::Predicate::Other`]).
+/// Interned: a name is stored once for the process, so types and predicates stay `Copy`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Label(&'static str);
 
-/// Distinct user type names a process keeps at most (names are interned for good).
+/// Distinct names a process keeps at most (names are interned for good).
 const MAX_LABELS: usize = 1024;
 
 impl Label {
-    /// The label named `name`, when `name` is a valid type name (see [`Label`]).
+    /// The label named `name`, when `name` is a valid entity type name (see [`Label`]).
     pub fn new(name: &str) -> Option<Label> {
         let valid = (1..=32).contains(&name.len())
             && name.starts_with(|c: char| c.is_ascii_uppercase())
@@ -41,6 +42,11 @@ impl Label {
         if !valid {
             return None;
         }
+        Label::intern(name)
+    }
+
+    /// `name` interned, whatever it is; `None` once the process holds [`MAX_LABELS`] names.
+    pub(crate) fn intern(name: &str) -> Option<Label> {
         static NAMES: Mutex<BTreeSet<&'static str>> = Mutex::new(BTreeSet::new());
         let mut names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(&known) = names.get(name) {

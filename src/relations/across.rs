@@ -21,8 +21,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::Instant;
 
-use super::model::{decide, Marked};
-use super::schema::fits;
+use super::model::Marked;
+use super::schema::Schema;
 use super::{keep_one_direction, score_units, Decided, RelationModels};
 use crate::cancel::Stop;
 use crate::error::Result;
@@ -62,7 +62,11 @@ struct Window<'a> {
 /// The windows of a document and their candidate pairs (see the module's text). `mentions`:
 /// named mentions and references as mentions, each with its sentence index, in sentence and
 /// offset order.
-fn windows<'a>(mentions: &'a [(usize, Mention)], sentences: &[Sentence]) -> Vec<Window<'a>> {
+fn windows<'a>(
+    schema: &Schema,
+    mentions: &'a [(usize, Mention)],
+    sentences: &[Sentence],
+) -> Vec<Window<'a>> {
     // Pairs some sentence names together.
     let mut by_sentence: BTreeMap<usize, Vec<&Mention>> = BTreeMap::new();
     for (s, m) in mentions {
@@ -135,7 +139,7 @@ fn windows<'a>(mentions: &'a [(usize, Mention)], sentences: &[Sentence]) -> Vec<
                 let key = (h.1.key.as_str(), t.1.key.as_str());
                 if h.0 == t.0
                     || group[&h.0] != group[&t.0]
-                    || !fits(h.1.entity_type, t.1.entity_type)
+                    || !schema.fits(h.1.entity_type, t.1.entity_type)
                     || together.contains(&key)
                     || asked.contains(&key)
                 {
@@ -180,7 +184,7 @@ pub(crate) fn across<'a>(
     let serial = Instant::now();
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut units: Vec<super::Unit> = Vec::new();
-    for w in windows(mentions, sentences) {
+    for w in windows(models.schema(), mentions, sentences) {
         let first = candidates.len();
         let marks: Vec<(Marked, Marked)> = w.pairs.iter().map(|p| p.1).collect();
         candidates.extend(w.pairs.into_iter().map(|p| p.0));
@@ -205,7 +209,9 @@ pub(crate) fn across<'a>(
     let mut candidate_of: BTreeMap<(usize, usize), usize> = BTreeMap::new();
     for (i, p) in scored {
         let c = &candidates[i];
-        let Some(d) = decide(&p, models.threshold)
+        let Some(d) = models
+            .schema()
+            .decide(&p, models.threshold)
             .filter(|(p, _)| !super::country_in_country(&c.head.1.key, *p, &c.tail.1.key))
         else {
             continue;
@@ -272,7 +278,7 @@ mod tests {
                 (1, "Bo Lind", PER),
             ],
         );
-        assert!(windows(&m, &s).is_empty());
+        assert!(windows(&Schema::conll04(), &m, &s).is_empty());
     }
 
     #[test]
@@ -299,7 +305,7 @@ mod tests {
                 (4, "Velmora", ORG),
             ],
         );
-        let ws = windows(&m, &s);
+        let ws = windows(&Schema::conll04(), &m, &s);
         // Windows: sentences 0-2 and 3-4.
         assert_eq!(ws.len(), 2);
         let mut first = pairs(&ws[0]);

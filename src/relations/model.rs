@@ -17,7 +17,7 @@ use rust_tokenizers::tokenizer::{BertTokenizer, Tokenizer};
 use serde::{Deserialize, Serialize};
 
 use super::packed::PackedRow;
-use super::schema::{allowed_labels, Predicate, LABELS};
+use super::schema::{Allowed, Schema};
 use crate::error::{Error, Result};
 use crate::record::EntityType;
 use crate::runtime::plugin::Model;
@@ -51,14 +51,16 @@ pub struct EncodedPair {
     /// Position of the tail's opening marker.
     pub tail: usize,
     /// Labels the pair's types allow.
-    pub allowed: [bool; LABELS],
+    pub allowed: Allowed,
 }
 
-/// Turns a sentence and a pair of entity spans into model input.
+/// Turns a sentence and a pair of entity spans into model input, as a model of a given schema
+/// reads it (its labels, and the types its markers stand for).
 pub struct PairEncoder {
     tokenizer: BertTokenizer,
     cls: i64,
     sep: i64,
+    schema: Schema,
 }
 
 impl std::fmt::Debug for PairEncoder {
@@ -67,27 +69,40 @@ impl std::fmt::Debug for PairEncoder {
     }
 }
 
-/// The word a marker writes for an entity type.
-pub fn type_word(t: EntityType) -> &'static str {
+/// The words a marker writes for an entity type: the model's four in words, a user's type
+/// in lower case (`PRODUCT_LINE`: "product line").
+pub fn type_word(t: EntityType) -> String {
     match t {
-        EntityType::PER => "person",
-        EntityType::ORG => "organization",
-        EntityType::LOC => "location",
-        EntityType::MISC => "miscellaneous",
-        // No shipped model reads a user's type (no predicate joins one: see `schema::fits`).
-        EntityType::Other(_) => "entity",
+        EntityType::PER => "person".into(),
+        EntityType::ORG => "organization".into(),
+        EntityType::LOC => "location".into(),
+        EntityType::MISC => "miscellaneous".into(),
+        EntityType::Other(label) => label.as_str().to_lowercase().replace('_', " "),
     }
 }
 
 impl PairEncoder {
-    /// An encoder over the (uncased) BERT vocabulary in `vocab`.
+    /// An encoder over the (uncased) BERT vocabulary in `vocab`, for a model of the shipped
+    /// schema ([`Schema::conll04`]).
     pub fn from_vocab(vocab: &Path) -> Result<Self> {
+        PairEncoder::new(vocab, Schema::conll04())
+    }
+
+    /// An encoder over the (uncased) BERT vocabulary in `vocab`, for a model of `schema`.
+    pub fn new(vocab: &Path, schema: Schema) -> Result<Self> {
+        schema.check()?;
         let (tokenizer, cls, sep) = crate::runtime::uncased_tokenizer(vocab)?;
         Ok(PairEncoder {
             tokenizer,
             cls,
             sep,
+            schema,
         })
+    }
+
+    /// The schema of the model the encoder prepares input for.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
     }
 
     /// The sub-word ids of `text` (no `[CLS]`/`[SEP]`).
@@ -162,7 +177,7 @@ impl PairEncoder {
             ids,
             head: head_pos,
             tail: tail_pos,
-            allowed: allowed_labels(head.entity_type, tail.entity_type),
+            allowed: self.schema.allowed(head.entity_type, tail.entity_type),
         })
     }
 }
@@ -303,6 +318,13 @@ pub struct ModelCard {
     /// (`docgraph_torch::encoder::markers`): that model's folder, relative to this one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_encoder: Option<String>,
+    /// The predicates the model knows and the entity types each joins (the shipped five when
+    /// the card does not say).
+    #[serde(default)]
+    pub schema: Schema,
+    /// How `docgraph train relations` made the model: data, counts, options, scores.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training: Option<serde_json::Value>,
 }
 
 /// A loaded relation classifier for inference (one instance: use it from one thread at a
@@ -312,6 +334,8 @@ pub struct ModelCard {
 #[derive(Debug)]
 pub struct RelationClassifier {
     model: Model,
+    /// Labels of its schema: "no relation" and the predicates.
+    labels: usize,
 }
 
 /// Name of the linear layer over the two markers' vectors in the weights file.
@@ -325,11 +349,16 @@ pub fn check_model_dir(dir: &Path) -> Result<()> {
     Error::require_model_files(dir, &MODEL_FILES, "relation model", "--relation-model-dir")
 }
 
-/// Reads the model card in `dir`.
+/// Reads the model card in `dir`, its schema checked.
 pub fn read_card(dir: &Path) -> Result<ModelCard> {
     let path = dir.join(CARD_FILE);
     let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-    serde_json::from_str(&text).map_err(|e| Error::Model(format!("{}: {e}", path.display())))
+    let card: ModelCard = serde_json::from_str(&text)
+        .map_err(|e| Error::Model(format!("{}: {e}", path.display())))?;
+    card.schema
+        .check()
+        .map_err(|e| Error::Model(format!("{}: {e}", path.display())))?;
+    Ok(card)
 }
 
 impl RelationClassifier {
@@ -337,8 +366,10 @@ impl RelationClassifier {
     /// encoder's linear layers to run at `precision`.
     pub fn load(dir: &Path, precision: Precision) -> Result<Self> {
         check_model_dir(dir)?;
+        let labels = read_card(dir)?.schema.labels();
         Ok(RelationClassifier {
             model: Model::load(dir, HEAD, precision)?,
+            labels,
         })
     }
 
@@ -346,6 +377,7 @@ impl RelationClassifier {
     pub fn share(&self) -> Result<Self> {
         Ok(RelationClassifier {
             model: self.model.share()?,
+            labels: self.labels,
         })
     }
 
@@ -357,7 +389,7 @@ impl RelationClassifier {
         &self,
         inputs: &[&ModelInput],
         text: &[Option<&TextStates>],
-    ) -> Result<Vec<[f32; LABELS]>> {
+    ) -> Result<Vec<Vec<f32>>> {
         match Passes::of(inputs)? {
             Passes::Pairs(pairs) => self.probabilities(&pairs),
             Passes::Rows(rows) => self.packed_probabilities(&rows, text),
@@ -370,8 +402,9 @@ impl RelationClassifier {
         self.model.state_width()
     }
 
-    /// Label probabilities for each pair (`[no relation, Work_For, Kill, …]`), one pass each.
-    pub fn probabilities(&self, pairs: &[&EncodedPair]) -> Result<Vec<[f32; LABELS]>> {
+    /// Label probabilities for each pair (`[no relation, Work_For, Kill, …]`, the schema's
+    /// labels), one pass each.
+    pub fn probabilities(&self, pairs: &[&EncodedPair]) -> Result<Vec<Vec<f32>>> {
         if pairs.is_empty() {
             return Ok(Vec::new());
         }
@@ -381,8 +414,9 @@ impl RelationClassifier {
             .enumerate()
             .map(|(r, p)| [r as i64, p.head as i64, p.tail as i64])
             .collect();
-        let allowed: Vec<[bool; LABELS]> = pairs.iter().map(|p| p.allowed).collect();
-        self.model.pairs(&ids, None, &at, &allowed, None)
+        let allowed = self.flags(pairs.iter().map(|p| p.allowed));
+        self.model
+            .pairs(&ids, None, &at, (&allowed, self.labels), None)
     }
 
     /// Label probabilities for the pairs of packed rows ([`super::packed`]), row after row in
@@ -392,7 +426,7 @@ impl RelationClassifier {
         &self,
         rows: &[&PackedRow],
         text: &[Option<&TextStates>],
-    ) -> Result<Vec<[f32; LABELS]>> {
+    ) -> Result<Vec<Vec<f32>>> {
         if rows.iter().all(|r| r.pairs.is_empty()) {
             return Ok(Vec::new());
         }
@@ -410,34 +444,19 @@ impl RelationClassifier {
             .clone()
             .map(|(i, p)| [i as i64, p.head as i64, p.tail as i64])
             .collect();
-        let allowed: Vec<[bool; LABELS]> = pairs.map(|(_, p)| p.allowed).collect();
+        let allowed = self.flags(pairs.map(|(_, p)| p.allowed));
         let text = (!text.is_empty()).then_some(text);
-        self.model
-            .pairs(&ids, Some([&positions, &groups]), &at, &allowed, text)
+        self.model.pairs(
+            &ids,
+            Some([&positions, &groups]),
+            &at,
+            (&allowed, self.labels),
+            text,
+        )
     }
-}
 
-/// The predicate a pair is given: the most probable predicate, when its probability reaches
-/// `threshold`.
-pub fn decide(probabilities: &[f32; LABELS], threshold: f32) -> Option<(Predicate, f32)> {
-    (1..LABELS)
-        .map(|l| (l, probabilities[l]))
-        .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
-        .filter(|(_, p)| *p >= threshold)
-        .and_then(|(l, p)| Predicate::from_label(l).map(|pred| (pred, p)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_best_predicate_wins_only_above_the_threshold() {
-        let p = [0.5, 0.4, 0.0, 0.1, 0.0, 0.0];
-        assert_eq!(decide(&p, 0.3), Some((Predicate::WorkFor, 0.4)));
-        assert_eq!(decide(&p, 0.45), None);
-        let none = [1.0, 0.0, 0.0, 0.0, 0.0, 0.0];
-        assert_eq!(decide(&none, 0.0).map(|d| d.1), Some(0.0));
-        assert_eq!(decide(&none, 0.01), None);
+    /// Pairs' allowed labels as one flag per label, pair after pair.
+    fn flags(&self, allowed: impl Iterator<Item = Allowed>) -> Vec<bool> {
+        allowed.flat_map(|a| a.flags(self.labels)).collect()
     }
 }

@@ -21,7 +21,7 @@
 //! which the training script gives starting vectors of their own.
 
 use super::model::{Marked, PairEncoder};
-use super::schema::{allowed_labels, LABELS};
+use super::schema::Allowed;
 use crate::record::EntityType;
 
 /// Text tokens of a row at most, `[CLS]` and `[SEP]` included.
@@ -77,17 +77,23 @@ impl MarkerKind {
     ];
 }
 
-/// The token id of a marker of `kind` for an entity of type `t`: `[unused0]`…`[unused15]`.
-pub fn marker_id(kind: MarkerKind, t: EntityType) -> i64 {
+/// The token id of a marker of `kind` for the `t`-th of a schema's `types` entity types:
+/// `[unused0]`… (for the shipped schema's four, `[unused0]`…`[unused15]`).
+pub fn marker_id(kind: MarkerKind, t: usize, types: usize) -> i64 {
     let k = MarkerKind::ALL
         .iter()
         .position(|&m| m == kind)
-        .expect("listed") as i64;
-    let t = EntityType::ALL
-        .iter()
-        .position(|&e| e == t)
-        .expect("listed") as i64;
-    FIRST_MARKER + k * EntityType::ALL.len() as i64 + t
+        .expect("listed");
+    FIRST_MARKER + (k * types + t) as i64
+}
+
+impl PairEncoder {
+    /// The token id of a marker of `kind` for an entity of type `t`, when the model's schema
+    /// marks that type.
+    pub fn marker(&self, kind: MarkerKind, t: EntityType) -> Option<i64> {
+        let types = self.schema().entity_types.len();
+        Some(marker_id(kind, self.schema().marker_type(t)?, types))
+    }
 }
 
 /// The text of the marker [`PairEncoder::encode`] writes inline for the same edge (`@ * person *`
@@ -113,7 +119,7 @@ pub struct PackedPair {
     /// Position in the row of the tail's start marker.
     pub tail: usize,
     /// Labels the pair's types allow.
-    pub allowed: [bool; LABELS],
+    pub allowed: Allowed,
 }
 
 /// One encoder pass: a text window and the markers of its pairs.
@@ -155,7 +161,8 @@ impl Spans {
 
 impl PairEncoder {
     /// Packs the candidate pairs of `text` into as few rows as fit. Pairs whose spans overlap,
-    /// lie outside the text, hold no token or do not fit one window are left out (no row names
+    /// lie outside the text, hold no token, are of a type the schema does not mark, or do not
+    /// fit one window are left out (no row names
     /// their index).
     pub fn pack(&self, text: &str, pairs: &[(Marked, Marked)]) -> Vec<PackedRow> {
         self.pack_markers(text, pairs, Markers::Four)
@@ -169,7 +176,10 @@ impl PairEncoder {
         markers: Markers,
     ) -> Vec<PackedRow> {
         let n = text.chars().count();
-        let valid = |m: &Marked| m.start < m.end && m.end <= n;
+        let schema = self.schema();
+        let valid = |m: &Marked| {
+            m.start < m.end && m.end <= n && schema.marker_type(m.entity_type).is_some()
+        };
         let usable: Vec<(usize, &(Marked, Marked))> = pairs
             .iter()
             .enumerate()
@@ -259,7 +269,8 @@ impl PairEncoder {
                 {
                     continue;
                 }
-                row.ids.push(marker_id(kind, t));
+                row.ids
+                    .push(self.marker(kind, t).expect("a marked type (see `valid`)"));
                 row.positions.push(position);
                 row.groups.push(k as i64 + 1);
             }
@@ -267,7 +278,7 @@ impl PairEncoder {
                 index: s.index,
                 head: first,
                 tail: first + markers.per_pair() / 2,
-                allowed: allowed_labels(s.head.2, s.tail.2),
+                allowed: self.schema().allowed(s.head.2, s.tail.2),
             });
         }
         row

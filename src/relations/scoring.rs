@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use rayon::prelude::*;
 
 use super::model::{self, ModelInput, PairEncoder, RelationClassifier};
-use super::schema::LABELS;
+use super::schema::Schema;
 use crate::cancel::Stop;
 use crate::error::Result;
 use crate::pool::{BusyTime, Pool, Pooled};
@@ -84,7 +84,7 @@ impl RelationModels {
                 ner_dir.is_some_and(|ner| same(ner, &text))
             }
         };
-        let encoder = PairEncoder::from_vocab(&dir.join("vocab.txt"))?;
+        let encoder = PairEncoder::new(&dir.join("vocab.txt"), card.schema.clone())?;
         let owned = dir.to_path_buf();
         // The instances share one copy of the weights.
         let pool = Pool::new(
@@ -109,6 +109,11 @@ impl RelationModels {
                 None => card.input.batch(),
             },
         })
+    }
+
+    /// The predicates the model knows and the entity types each joins.
+    pub fn schema(&self) -> &Schema {
+        self.encoder.schema()
     }
 
     /// Whether the model reads the NER model's text states, so NER should keep them.
@@ -166,11 +171,11 @@ pub(super) fn score_units(
     compute: Option<&ComputeStates>,
     stop: &Stop,
     busy: &BusyTime,
-) -> Result<Vec<(usize, [f32; LABELS])>> {
+) -> Result<Vec<(usize, Vec<f32>)>> {
     let mut order: Vec<usize> = (0..units.len()).collect();
     order.sort_by_key(|&i| (units[i].0.len(), i));
     let clock = crate::clock::Carried::here();
-    let scored: Vec<Vec<(usize, [f32; LABELS])>> = order
+    let scored: Vec<Vec<(usize, Vec<f32>)>> = order
         .chunks(models.batch)
         .collect::<Vec<_>>()
         .par_iter()
@@ -297,7 +302,7 @@ mod tests {
         let with = model.score(&inputs, &given).unwrap();
         let without = model.score(&inputs, &[]).unwrap();
         assert_eq!(with.len(), 4);
-        let max_diff = |p: &[[f32; LABELS]]| {
+        let max_diff = |p: &[Vec<f32>]| {
             p.iter()
                 .flatten()
                 .zip(without.iter().flatten())
@@ -335,7 +340,7 @@ mod tests {
             .enumerate()
             .map(|(i, u)| (u.0.clone(), vec![i], None))
             .collect();
-        let computed: Vec<[f32; LABELS]> = {
+        let computed: Vec<Vec<f32>> = {
             let mut scored = score_units(&models, &asked, Some(&compute), &stop, &busy).unwrap();
             scored.sort_by_key(|s| s.0);
             scored.into_iter().map(|s| s.1).collect()

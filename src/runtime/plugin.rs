@@ -306,19 +306,19 @@ impl Model {
         unsafe { (self.api.state_width)(self.raw.as_ptr()) }
     }
 
-    /// Label probabilities (`L` of them) of each pair `[row, head, tail]` of the padded
-    /// `inputs`, labels not `allowed` masked out. `packing` gives the rows' position ids and
+    /// Label probabilities (`labels` of them) of each pair `[row, head, tail]` of the padded
+    /// `inputs`, labels not `allowed` (`labels` flags a pair, pair after pair) masked out. `packing` gives the rows' position ids and
     /// groups when they are packed ([`crate::relations::packed`]).
     /// `text` gives, for a model that reads text states ([`Model::state_width`] not 0), the
     /// rows' text states where known (one entry per row; the model computes the others).
-    pub fn pairs<const L: usize>(
+    pub fn pairs(
         &self,
         inputs: &[&[i64]],
         packing: Option<[&[&[i64]]; 2]>,
         pairs: &[[i64; 3]],
-        allowed: &[[bool; L]],
+        (allowed, labels): (&[bool], usize),
         text: Option<&[Option<&super::TextStates>]>,
-    ) -> Result<Vec<[f32; L]>> {
+    ) -> Result<Vec<Vec<f32>>> {
         let n = pairs.len();
         let bad_row = |&[r, h, t]: &[i64; 3]| {
             let len = usize::try_from(r)
@@ -327,7 +327,7 @@ impl Model {
                 .map(|i| i.len());
             len.is_none_or(|len| [h, t].iter().any(|&p| p < 0 || p as usize >= len))
         };
-        if allowed.len() != n || pairs.iter().any(bad_row) {
+        if labels == 0 || allowed.len() != n * labels || pairs.iter().any(bad_row) {
             return Err(Error::Model(
                 "pairs: a pair outside its row, or allowed labels of another number".into(),
             ));
@@ -349,14 +349,14 @@ impl Model {
         });
         let column = |k: usize| pairs.iter().map(|p| p[k]).collect::<Vec<i64>>();
         let (row, head, tail) = (column(0), column(1), column(2));
-        let allowed: Vec<u8> = allowed.iter().flatten().map(|&a| u8::from(a)).collect();
+        let allowed: Vec<u8> = allowed.iter().map(|&a| u8::from(a)).collect();
         let query = super::abi::Pairs {
             count: n,
             row: row.as_ptr(),
             head: head.as_ptr(),
             tail: tail.as_ptr(),
             allowed: allowed.as_ptr(),
-            labels: L,
+            labels,
         };
         let text = match text {
             Some(text) if text.iter().any(Option::is_some) => {
@@ -371,10 +371,10 @@ impl Model {
             _ => None,
         };
         let text_input = text.as_ref().map(TextBuffer::input);
-        let mut probs = vec![[0f32; L]; n];
+        let mut probs = vec![0f32; n * labels];
         let mut err = std::ptr::null_mut();
         // SAFETY: every array is as long as `Rows`, `Packing` and `Pairs` say (checked or
-        // built above) and alive for the call; `probs` holds `n × L` floats, contiguous.
+        // built above) and alive for the call; `probs` holds `n × labels` floats.
         let ok = unsafe {
             (self.api.pairs)(
                 self.raw.as_ptr(),
@@ -393,7 +393,7 @@ impl Model {
         if !ok {
             return Err(take_error(self.api, err, "running the relation model"));
         }
-        Ok(probs)
+        Ok(probs.chunks(labels).map(<[f32]>::to_vec).collect())
     }
 }
 

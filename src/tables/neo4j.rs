@@ -82,7 +82,7 @@ pub fn files(t: &Tables, kg: &KnowledgeGraph) -> Vec<(&'static str, Vec<u8>)> {
             r.source_id,
             r.target_id,
             r.predicate
-                .map(|p| p.to_uppercase())
+                .map(|p| p.to_uppercase().replace('-', "_"))
                 .unwrap_or_else(|| "CO_OCCURS_WITH".into()),
             field(r.predicate.unwrap_or("")),
             r.weight,

@@ -124,7 +124,7 @@ fn query_json_has_the_entity_its_aliases_documents_and_relations() {
 
 /// Chromium, headless, as root, with no network: in a network namespace of its own when the
 /// machine allows one (`unshare -n`), with every background service switched off either way.
-fn chromium(args: &[String]) -> Output {
+pub(crate) fn chromium(args: &[String]) -> Output {
     let chromium = Path::new("/usr/bin/chromium");
     assert!(
         chromium.exists(),
@@ -164,7 +164,7 @@ fn chromium(args: &[String]) -> Output {
 }
 
 /// The page's text outside any `<script>`, as a person or a screen reader gets it.
-fn visible_text(dom: &str) -> String {
+pub(crate) fn visible_text(dom: &str) -> String {
     let mut out = String::new();
     let mut rest = dom;
     while let Some(i) = rest.find("<script") {

@@ -369,7 +369,7 @@ fn typed_edges(path: &str) -> Vec<(String, Predicate, String)> {
 
 fn triple(rel: &serde_json::Value) -> (String, Predicate, String) {
     let p = Predicate::parse(rel[1].as_str().unwrap()).expect("a schema predicate");
-    let (ht, tt) = p.signature();
+    let (ht, tt) = p.conll04_signature().expect("one of the five");
     (
         entity_key(rel[0].as_str().unwrap(), ht),
         p,

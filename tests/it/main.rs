@@ -19,4 +19,5 @@ mod orchestration;
 mod relations;
 mod resilience;
 mod resolution;
+mod schema;
 mod sharding;

@@ -12,7 +12,7 @@ use docgraph::record::EntityType;
 use docgraph::relations::eval::{
     gold_inputs, read_conll04_dev, score_pairs, Counts, GoldSentence, Scores,
 };
-use docgraph::relations::model::{decide, read_card, ModelInput, PairEncoder, RelationClassifier};
+use docgraph::relations::model::{read_card, ModelInput, PairEncoder, RelationClassifier};
 use docgraph::relations::schema::Predicate;
 use docgraph::runtime::Precision;
 use docgraph::{Config, Pipeline};
@@ -40,9 +40,9 @@ fn gold_entity_decisions(
     precision: Precision,
 ) -> (Scores, Vec<Option<Predicate>>, f32) {
     let dir = model_dir();
-    let encoder = PairEncoder::from_vocab(&dir.join("vocab.txt")).unwrap();
-    let classifier = RelationClassifier::load(&dir, precision).unwrap();
     let card = read_card(&dir).unwrap();
+    let encoder = PairEncoder::new(&dir.join("vocab.txt"), card.schema.clone()).unwrap();
+    let classifier = RelationClassifier::load(&dir, precision).unwrap();
 
     let (mut passes, left_out) = gold_inputs(dev, &encoder, card.input);
     assert_eq!(left_out, 0, "candidate pairs that fit no pass");
@@ -56,9 +56,9 @@ fn gold_entity_decisions(
     let threshold = card.threshold;
     let decisions = scored
         .iter()
-        .map(|(_, probs)| decide(probs, threshold).map(|d| d.0))
+        .map(|(_, probs)| card.schema.decide(probs, threshold).map(|d| d.0))
         .collect();
-    let scores = score_pairs(dev, &scored, threshold);
+    let scores = score_pairs(dev, &card.schema, &scored, threshold);
     (scores, decisions, threshold)
 }
 

@@ -1,8 +1,8 @@
 //! # docgraph-train
 //!
 //! The relation network as trained: rust-bert's BERT with a linear layer over the two entity
-//! markers' vectors (see `docgraph::relations::model` for the input and the markers). Used by
-//! `examples/train_relations.rs`; at run time docgraph reads the same weights with
+//! markers' vectors (see `docgraph::relations::model` for the input and the markers), and
+//! [`relations::train`], what `docgraph train relations` runs (`src/main.rs`). At run time docgraph reads the same weights with
 //! [`docgraph_torch::heads::HeadModel`] (checked equal in `tests/training.rs`).
 //!
 //! A crate of its own because it needs both sides: docgraph's inputs (pairs, packed rows, the
@@ -10,9 +10,10 @@
 
 #![warn(missing_docs)]
 
+pub mod relations;
+
 use docgraph::relations::model::{EncodedPair, ModelInput, Passes};
 use docgraph::relations::packed::PackedRow;
-use docgraph::relations::schema::LABELS;
 use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
 use tch::{nn, Device, Kind, Tensor};
 
@@ -27,12 +28,12 @@ pub struct Batch {
 }
 
 impl Batch {
-    /// Stacks `pairs` (padding id 0, as in BERT vocabularies).
-    pub fn new(pairs: &[&EncodedPair]) -> Self {
+    /// Stacks `pairs` (padding id 0, as in BERT vocabularies) of a schema of `labels` labels.
+    pub fn new(pairs: &[&EncodedPair], labels: usize) -> Self {
         let inputs: Vec<&[i64]> = pairs.iter().map(|p| p.ids.as_slice()).collect();
         let (ids, mask) = docgraph_torch::encoder::pad(&inputs);
         let rows = pairs.len() as i64;
-        let allowed: Vec<bool> = pairs.iter().flat_map(|p| p.allowed).collect();
+        let allowed: Vec<bool> = pairs.iter().flat_map(|p| p.allowed.flags(labels)).collect();
         let positions = |f: fn(&EncodedPair) -> usize| {
             Tensor::of_slice(&pairs.iter().map(|p| f(p) as i64).collect::<Vec<_>>())
         };
@@ -41,7 +42,7 @@ impl Batch {
             mask,
             head: positions(|p| p.head),
             tail: positions(|p| p.tail),
-            allowed: Tensor::of_slice(&allowed).view([rows, LABELS as i64]),
+            allowed: Tensor::of_slice(&allowed).view([rows, labels as i64]),
         }
     }
 }
@@ -60,8 +61,9 @@ pub struct PackedBatch {
 }
 
 impl PackedBatch {
-    /// Stacks `rows`; the pairs come out row after row, in each row's order.
-    pub fn new(rows: &[&PackedRow]) -> Self {
+    /// Stacks `rows` (of a schema of `labels` labels); the pairs come out row after row, in
+    /// each row's order.
+    pub fn new(rows: &[&PackedRow], labels: usize) -> Self {
         let field = |f: fn(&PackedRow) -> &[i64]| {
             let inputs: Vec<&[i64]> = rows.iter().map(|r| f(r)).collect();
             docgraph_torch::encoder::pad(&inputs)
@@ -77,7 +79,10 @@ impl PackedBatch {
         let column = |f: &dyn Fn(&(i64, &docgraph::relations::packed::PackedPair)) -> i64| {
             Tensor::of_slice(&pairs.iter().map(f).collect::<Vec<_>>())
         };
-        let allowed: Vec<bool> = pairs.iter().flat_map(|(_, p)| p.allowed).collect();
+        let allowed: Vec<bool> = pairs
+            .iter()
+            .flat_map(|(_, p)| p.allowed.flags(labels))
+            .collect();
         PackedBatch {
             attends: docgraph_torch::encoder::packed_attention(&groups, &mask),
             ids,
@@ -85,7 +90,7 @@ impl PackedBatch {
             row: column(&|(r, _)| *r),
             head: column(&|(_, p)| p.head as i64),
             tail: column(&|(_, p)| p.tail as i64),
-            allowed: Tensor::of_slice(&allowed).view([pairs.len() as i64, LABELS as i64]),
+            allowed: Tensor::of_slice(&allowed).view([pairs.len() as i64, labels as i64]),
         }
     }
 }
@@ -95,28 +100,30 @@ pub struct RelationNet {
     bert: BertModel<BertEmbeddings>,
     classifier: nn::Linear,
     dropout: f64,
+    labels: usize,
 }
 
 impl RelationNet {
     /// Builds the network's variables under `root`: the encoder under `bert` (the names a
     /// rust-bert BERT checkpoint uses, so one can be loaded into it) and the classifier under
-    /// `relation_classifier`.
-    pub fn new(root: &nn::Path, config: &BertConfig) -> Self {
+    /// `relation_classifier`, with `labels` outputs ("no relation" and a schema's predicates).
+    pub fn new(root: &nn::Path, config: &BertConfig, labels: usize) -> Self {
         let bert = BertModel::new_with_optional_pooler(root / "bert", config, false);
         let classifier = nn::linear(
             root / "relation_classifier",
             2 * config.hidden_size,
-            LABELS as i64,
+            labels as i64,
             Default::default(),
         );
         RelationNet {
             bert,
             classifier,
             dropout: config.hidden_dropout_prob,
+            labels,
         }
     }
 
-    /// Logits `[pairs, LABELS]`, with labels the pair's types do not allow pushed to -10⁴.
+    /// Logits `[pairs, labels]`, with labels the pair's types do not allow pushed to -10⁴.
     pub fn forward_t(&self, batch: &Batch, train: bool) -> Tensor {
         let out = self
             .bert
@@ -142,16 +149,16 @@ impl RelationNet {
 }
 
 impl RelationNet {
-    /// Logits `[pairs, LABELS]` of model passes (all of one kind: pairs or packed rows), their
+    /// Logits `[pairs, labels]` of model passes (all of one kind: pairs or packed rows), their
     /// pairs in order.
     pub fn forward_inputs(&self, inputs: &[&ModelInput], train: bool) -> Tensor {
         match Passes::of(inputs).expect("one kind of input per batch") {
-            Passes::Pairs(pairs) => self.forward_t(&Batch::new(&pairs), train),
-            Passes::Rows(rows) => self.forward_packed(&PackedBatch::new(&rows), train),
+            Passes::Pairs(pairs) => self.forward_t(&Batch::new(&pairs, self.labels), train),
+            Passes::Rows(rows) => self.forward_packed(&PackedBatch::new(&rows, self.labels), train),
         }
     }
 
-    /// Logits `[pairs, LABELS]` of packed rows' pairs, row after row, with labels the pair's
+    /// Logits `[pairs, labels]` of packed rows' pairs, row after row, with labels the pair's
     /// types do not allow pushed to -10⁴.
     pub fn forward_packed(&self, batch: &PackedBatch, train: bool) -> Tensor {
         let h = self
@@ -195,8 +202,9 @@ pub struct MarkerBatch {
 }
 
 impl MarkerBatch {
-    /// Stacks `rows` with their text states; the pairs come out row after row.
-    pub fn new(rows: &[&PackedRow], states: &[&Tensor]) -> Self {
+    /// Stacks `rows` (of a schema of `labels` labels) with their text states; the pairs come
+    /// out row after row.
+    pub fn new(rows: &[&PackedRow], states: &[&Tensor], labels: usize) -> Self {
         let split = split_rows(rows);
         let width = split.text_ids.size()[1];
         let text: Vec<Tensor> = states
@@ -210,7 +218,7 @@ impl MarkerBatch {
             for p in &r.pairs {
                 head.push(split.marker_at(i, p.head as i64));
                 tail.push(split.marker_at(i, p.tail as i64));
-                allowed.extend(p.allowed);
+                allowed.extend(p.allowed.flags(labels));
             }
         }
         let n = head.len() as i64;
@@ -219,7 +227,7 @@ impl MarkerBatch {
             text: Tensor::stack(&text, 0),
             head: Tensor::of_slice(&head),
             tail: Tensor::of_slice(&tail),
-            allowed: Tensor::of_slice(&allowed).view([n, LABELS as i64]),
+            allowed: Tensor::of_slice(&allowed).view([n, labels as i64]),
         }
     }
 }
@@ -280,8 +288,9 @@ pub struct MarkerNet {
 }
 
 impl MarkerNet {
-    /// Builds the variables under `root` (`bert.*`, `relation_classifier.*`).
-    pub fn new(root: &nn::Path, config: &BertConfig) -> Self {
+    /// Builds the variables under `root` (`bert.*`, `relation_classifier.*` with `labels`
+    /// outputs).
+    pub fn new(root: &nn::Path, config: &BertConfig, labels: usize) -> Self {
         let h = config.hidden_size;
         let bert = root / "bert";
         let emb = &bert / "embeddings";
@@ -321,7 +330,7 @@ impl MarkerNet {
             classifier: nn::linear(
                 root / "relation_classifier",
                 2 * h,
-                LABELS as i64,
+                labels as i64,
                 Default::default(),
             ),
             heads: config.num_attention_heads,
@@ -330,7 +339,7 @@ impl MarkerNet {
         }
     }
 
-    /// Logits `[pairs, LABELS]`, with labels the pair's types do not allow pushed to -10⁴.
+    /// Logits `[pairs, labels]`, with labels the pair's types do not allow pushed to -10⁴.
     pub fn forward_t(&self, b: &MarkerBatch, train: bool) -> Tensor {
         use docgraph_torch::encoder::markers::{attend, attention_bias};
         let split = &b.split;

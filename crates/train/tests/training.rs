@@ -7,9 +7,7 @@
 use std::path::PathBuf;
 
 use docgraph::relations::eval::{gold_inputs, read_conll04_dev, GoldSentence};
-use docgraph::relations::model::{
-    decide, read_card, ModelInput, PairEncoder, Passes, RelationClassifier,
-};
+use docgraph::relations::model::{read_card, ModelInput, PairEncoder, Passes, RelationClassifier};
 use docgraph::runtime::{Effective, Precision};
 use docgraph_torch::encoder::Encoder;
 use docgraph_train::{text_states, MarkerBatch, MarkerNet, RelationNet};
@@ -36,8 +34,9 @@ fn inference_encoder_matches_the_training_network() {
     use rust_bert::Config as _;
 
     let dir = model_dir();
-    let encoder = PairEncoder::from_vocab(&dir.join("vocab.txt")).unwrap();
     let card = read_card(&dir).unwrap();
+    let encoder = PairEncoder::new(&dir.join("vocab.txt"), card.schema.clone()).unwrap();
+    let labels = card.schema.labels();
     let dev: Vec<_> = dev_split().into_iter().take(40).collect();
     let (passes, _) = gold_inputs(&dev, &encoder, card.input);
     let inputs: Vec<&ModelInput> = passes.iter().map(|p| &p.0).collect();
@@ -55,7 +54,7 @@ fn inference_encoder_matches_the_training_network() {
                 vocab_size: docgraph_torch::encoder::markers::MARKER_VOCABULARY,
                 ..config
             };
-            let net = MarkerNet::new(&vs.root(), &config);
+            let net = MarkerNet::new(&vs.root(), &config, labels);
             vs.load(dir.join("rust_model.ot")).unwrap();
             let text = Encoder::load(&dir.join(text), Precision::Float32).unwrap();
             let Ok(Passes::Rows(rows)) = Passes::of(&inputs) else {
@@ -63,10 +62,10 @@ fn inference_encoder_matches_the_training_network() {
             };
             let states = text_states(&text, &rows, 8);
             let states: Vec<&tch::Tensor> = states.iter().collect();
-            tch::no_grad(|| net.forward_t(&MarkerBatch::new(&rows, &states), false))
+            tch::no_grad(|| net.forward_t(&MarkerBatch::new(&rows, &states, labels), false))
         }
         None => {
-            let net = RelationNet::new(&vs.root(), &config);
+            let net = RelationNet::new(&vs.root(), &config, labels);
             vs.load(dir.join("rust_model.ot")).unwrap();
             net.forward_inputs(&inputs, false)
         }
@@ -94,8 +93,8 @@ fn inference_encoder_matches_the_training_network() {
 
     let threshold = card.threshold;
     let decisions = |v: &[f32]| -> Vec<Option<docgraph::relations::schema::Predicate>> {
-        v.chunks(docgraph::relations::schema::LABELS)
-            .map(|c| decide(c.try_into().unwrap(), threshold).map(|d| d.0))
+        v.chunks(labels)
+            .map(|c| card.schema.decide(c, threshold).map(|d| d.0))
             .collect()
     };
     let default = flat(Precision::Auto);

@@ -204,7 +204,7 @@ pub fn read_redocred(dir: &Path) -> Result<Vec<GoldDocument>> {
                     None if th == EntityType::ORG => Predicate::OrgBasedIn,
                     None => Predicate::LocatedIn,
                 };
-                if predicate.signature() == (th, tt) {
+                if predicate.conll04_signature() == Some((th, tt)) {
                     relations.insert((h, t, predicate));
                 }
             }

@@ -10,8 +10,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::model::{decide, Input, Marked, ModelInput, PairEncoder};
-use super::schema::{fits, Predicate, LABELS};
+use super::model::{Input, Marked, ModelInput, PairEncoder};
+use super::schema::{Predicate, Schema};
 use crate::error::{Error, Result};
 use crate::record::EntityType;
 
@@ -50,14 +50,14 @@ pub struct GoldSentence {
 }
 
 impl GoldSentence {
-    /// Ordered pairs of entities whose types fit the schema: the pairs the model is asked
+    /// Ordered pairs of entities whose types fit `schema`: the pairs the model is asked
     /// about, as docgraph asks about the pairs of a sentence it read.
-    pub fn candidate_pairs(&self) -> Vec<(usize, usize)> {
+    pub fn candidate_pairs(&self, schema: &Schema) -> Vec<(usize, usize)> {
         let mut out = Vec::new();
         for (h, he) in self.entities.iter().enumerate() {
             for (t, te) in self.entities.iter().enumerate() {
                 if let (Some(ht), Some(tt)) = (he.entity_type, te.entity_type) {
-                    if h != t && fits(ht, tt) {
+                    if h != t && schema.fits(ht, tt) {
                         out.push((h, t));
                     }
                 }
@@ -76,23 +76,33 @@ impl GoldSentence {
         })
     }
 
-    /// The gold label (0: no relation) of the ordered pair `head` → `tail`.
-    pub fn label(&self, head: usize, tail: usize) -> usize {
-        let types = (
+    /// The gold label in `schema` (0: no relation) of the ordered pair `head` → `tail`: a
+    /// relation whose predicate the schema lets join the two types.
+    pub fn label(&self, head: usize, tail: usize, schema: &Schema) -> usize {
+        let (Some(ht), Some(tt)) = (
             self.entities[head].entity_type,
             self.entities[tail].entity_type,
-        );
+        ) else {
+            return 0;
+        };
         self.relations
             .iter()
-            .find(|r| {
-                r.head == head
-                    && r.tail == tail
-                    && (
-                        Some(r.predicate.signature().0),
-                        Some(r.predicate.signature().1),
-                    ) == types
-            })
-            .map_or(0, |r| r.predicate.label())
+            .find(|r| r.head == head && r.tail == tail && schema.joins(r.predicate, ht, tt))
+            .and_then(|r| schema.label(r.predicate))
+            .unwrap_or(0)
+    }
+
+    /// Each relation as (predicate, head type, tail type), where both ends are typed.
+    pub fn typed_relations(
+        &self,
+    ) -> impl Iterator<Item = (Predicate, EntityType, EntityType)> + '_ {
+        self.relations.iter().filter_map(|r| {
+            Some((
+                r.predicate,
+                self.entities[r.head].entity_type?,
+                self.entities[r.tail].entity_type?,
+            ))
+        })
     }
 
     /// The gold relations as (head, tail, predicate).
@@ -118,8 +128,8 @@ pub struct GoldPair {
     pub label: usize,
 }
 
-/// The model passes that score every candidate pair of `data`, gold entities given, as a model
-/// reading `input` takes them (what the pipeline does with a sentence's pairs), each with its
+/// The model passes that score every candidate pair of `data` (of the encoder's schema), gold
+/// entities given, as a model reading `input` takes them (what the pipeline does with a sentence's pairs), each with its
 /// pairs in order; and how many candidate pairs fit no pass.
 pub fn gold_inputs(
     data: &[GoldSentence],
@@ -129,7 +139,7 @@ pub fn gold_inputs(
     let mut out = Vec::new();
     let mut left_out = 0;
     for (si, s) in data.iter().enumerate() {
-        let pairs = s.candidate_pairs();
+        let pairs = s.candidate_pairs(encoder.schema());
         let marks: Vec<(Marked, Marked)> = pairs
             .iter()
             .map(|&(h, t)| (s.marked(h).expect("typed"), s.marked(t).expect("typed")))
@@ -145,7 +155,7 @@ pub fn gold_inputs(
                         sentence: si,
                         head,
                         tail,
-                        label: s.label(head, tail),
+                        label: s.label(head, tail, encoder.schema()),
                     }
                 })
                 .collect();
@@ -156,15 +166,16 @@ pub fn gold_inputs(
     (out, left_out)
 }
 
-/// Scores of the decisions at `threshold` on scored pairs of `data`.
+/// Scores of the decisions at `threshold` on scored pairs of `data` (labels of `schema`).
 pub fn score_pairs(
     data: &[GoldSentence],
-    scored: &[(GoldPair, [f32; LABELS])],
+    schema: &Schema,
+    scored: &[(GoldPair, Vec<f32>)],
     threshold: f32,
 ) -> Scores {
     let mut predicted: Vec<Vec<(usize, usize, Predicate)>> = vec![Vec::new(); data.len()];
     for (p, probs) in scored {
-        if let Some((predicate, _)) = decide(probs, threshold) {
+        if let Some((predicate, _)) = schema.decide(probs, threshold) {
             predicted[p.sentence].push((p.head, p.tail, predicate));
         }
     }
@@ -178,8 +189,24 @@ pub fn score_pairs(
 #[derive(Deserialize)]
 struct RawSentence {
     tokens: Vec<String>,
-    tags: Vec<String>,
+    /// BILOU tags, one per token (CoNLL04's form)…
+    #[serde(default)]
+    tags: Option<Vec<String>>,
+    /// … or entity spans over the tokens (SpERT's form).
+    #[serde(default)]
+    entities: Option<Vec<RawEntity>>,
+    #[serde(default)]
     relations: Vec<RawRelation>,
+}
+
+#[derive(Deserialize)]
+struct RawEntity {
+    /// First token.
+    start: usize,
+    /// Token after the last.
+    end: usize,
+    #[serde(rename = "type")]
+    label: String,
 }
 
 #[derive(Deserialize)]
@@ -190,12 +217,18 @@ struct RawRelation {
     label: String,
 }
 
-fn conll04_type(t: &str) -> Option<EntityType> {
+/// The entity type a tag names: CoNLL04's (`Peop`, `Org`, `Loc`; its `Other` is no type any
+/// predicate takes, `None`), the NER model's four, or a user's type (`DRUG`; `drug` is read
+/// as `DRUG`).
+fn tag_type(t: &str) -> std::result::Result<Option<EntityType>, String> {
     match t {
-        "Peop" => Some(EntityType::PER),
-        "Org" => Some(EntityType::ORG),
-        "Loc" => Some(EntityType::LOC),
-        _ => None,
+        "Peop" => Ok(Some(EntityType::PER)),
+        "Org" => Ok(Some(EntityType::ORG)),
+        "Loc" => Ok(Some(EntityType::LOC)),
+        "Other" => Ok(None),
+        _ => EntityType::parse(&t.to_ascii_uppercase())
+            .map(Some)
+            .ok_or_else(|| format!("{t:?} is not an entity type name (letters, digits, _)")),
     }
 }
 
@@ -219,7 +252,10 @@ pub fn read_conll04_dev(repo: &Path) -> Result<Vec<GoldSentence>> {
     read_conll04(&path)
 }
 
-/// Reads a CoNLL04 split (`tokens`, BILOU `tags`, `relations` per sentence).
+/// Reads relation data in CoNLL04's JSON: a list of sentences, each with `tokens`, its
+/// entities as BILOU `tags` (one per token: `B-Peop`, `U-DRUG`, `O`) or as `entities`
+/// (`{"start", "end", "type"}` over token indexes, end exclusive), and `relations`
+/// (`{"head", "tail", "type"}`, indexes into the entities in order of appearance).
 pub fn read_conll04(path: &Path) -> Result<Vec<GoldSentence>> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let raw: Vec<RawSentence> = serde_json::from_str(&text)
@@ -230,26 +266,61 @@ pub fn read_conll04(path: &Path) -> Result<Vec<GoldSentence>> {
 }
 
 fn parse_sentence(s: RawSentence) -> std::result::Result<GoldSentence, String> {
-    if s.tokens.len() != s.tags.len() {
-        return Err("tokens and tags differ in length".into());
-    }
     let mut text = String::new();
-    let mut entities = Vec::new();
-    let mut open: Option<(usize, Option<EntityType>)> = None;
-    for (token, tag) in s.tokens.iter().zip(&s.tags) {
+    let mut spans = Vec::with_capacity(s.tokens.len());
+    for token in &s.tokens {
         if !text.is_empty() {
             text.push(' ');
         }
         let start = text.chars().count();
         text.push_str(token);
-        let end = text.chars().count();
+        spans.push((start, text.chars().count()));
+    }
+    let entities = match (&s.tags, &s.entities) {
+        (Some(tags), None) => tagged_entities(&spans, tags)?,
+        (None, Some(given)) => given
+            .iter()
+            .map(|e| {
+                if e.start >= e.end || e.end > spans.len() {
+                    return Err(format!(
+                        "entity tokens {}..{} outside the sentence",
+                        e.start, e.end
+                    ));
+                }
+                Ok(GoldEntity {
+                    start: spans[e.start].0,
+                    end: spans[e.end - 1].1,
+                    entity_type: tag_type(&e.label)?,
+                })
+            })
+            .collect::<std::result::Result<_, String>>()?,
+        _ => return Err("a sentence needs either \"tags\" or \"entities\"".into()),
+    };
+    // Relations index entities in order of appearance.
+    if entities.windows(2).any(|w| w[0].start > w[1].start) {
+        return Err("entities are not in order of appearance".into());
+    }
+    parse_relations(text, entities, &s.relations)
+}
+
+/// Entities of BILOU `tags` over tokens at character `spans`.
+fn tagged_entities(
+    spans: &[(usize, usize)],
+    tags: &[String],
+) -> std::result::Result<Vec<GoldEntity>, String> {
+    if spans.len() != tags.len() {
+        return Err("tokens and tags differ in length".into());
+    }
+    let mut entities = Vec::new();
+    let mut open: Option<(usize, Option<EntityType>)> = None;
+    for (&(start, end), tag) in spans.iter().zip(tags) {
         let (prefix, ty) = tag.split_once('-').unwrap_or((tag.as_str(), ""));
         match prefix {
-            "B" => open = Some((start, conll04_type(ty))),
+            "B" => open = Some((start, tag_type(ty)?)),
             "U" => entities.push(GoldEntity {
                 start,
                 end,
-                entity_type: conll04_type(ty),
+                entity_type: tag_type(ty)?,
             }),
             "L" => {
                 let (s0, t) = open.take().ok_or("L- tag without B-")?;
@@ -263,12 +334,24 @@ fn parse_sentence(s: RawSentence) -> std::result::Result<GoldSentence, String> {
             other => return Err(format!("unknown tag prefix {other}")),
         }
     }
-    let relations = s
-        .relations
+    Ok(entities)
+}
+
+/// The sentence `text` with its `entities` and their relations as given.
+fn parse_relations(
+    text: String,
+    entities: Vec<GoldEntity>,
+    relations: &[RawRelation],
+) -> std::result::Result<GoldSentence, String> {
+    let relations = relations
         .iter()
         .map(|r| {
-            let predicate = Predicate::parse(&r.label)
-                .ok_or_else(|| format!("unknown relation {}", r.label))?;
+            let predicate = Predicate::parse(&r.label).ok_or_else(|| {
+                format!(
+                    "{:?} is not a predicate name (letters, digits, _ or -)",
+                    r.label
+                )
+            })?;
             if r.head >= entities.len() || r.tail >= entities.len() {
                 return Err("relation names an entity that is not there".to_string());
             }
@@ -373,14 +456,10 @@ impl Scores {
             "{:<12} {:>6} {:>6} {:>6} {:>5} {:>5} {:>5}\n",
             "predicate", "P", "R", "F1", "tp", "fp", "fn"
         );
-        let rows = Predicate::ALL
+        let rows = self
+            .per_predicate
             .iter()
-            .map(|p| {
-                (
-                    p.as_str(),
-                    self.per_predicate.get(p).copied().unwrap_or_default(),
-                )
-            })
+            .map(|(p, c)| (p.as_str(), *c))
             .chain(std::iter::once(("micro", self.micro())));
         for (name, c) in rows {
             let _ = writeln!(
@@ -409,9 +488,12 @@ mod tests {
             tokens: ["Ann", "Lee", "of", "Acme", "Inc", "."]
                 .map(String::from)
                 .to_vec(),
-            tags: ["B-Peop", "L-Peop", "O", "B-Org", "L-Org", "O"]
-                .map(String::from)
-                .to_vec(),
+            tags: Some(
+                ["B-Peop", "L-Peop", "O", "B-Org", "L-Org", "O"]
+                    .map(String::from)
+                    .to_vec(),
+            ),
+            entities: None,
             relations: vec![RawRelation {
                 head: 0,
                 tail: 1,
@@ -424,6 +506,59 @@ mod tests {
         assert_eq!(spans, ["Ann Lee", "Acme Inc"]);
         assert_eq!(s.entities[1].entity_type, Some(EntityType::ORG));
         assert_eq!(s.relations[0].predicate, Predicate::WorkFor);
+    }
+
+    #[test]
+    fn a_users_types_and_predicates_read_from_tags_or_entity_spans() {
+        let json = r#"[
+            {"tokens": ["Zelvor", "eases", "gout", "."], "tags": ["U-DRUG", "O", "U-disease", "O"],
+             "relations": [{"head": 0, "tail": 1, "type": "Treats"}]},
+            {"tokens": ["Ann", "Lee", "founded", "Acme", "."],
+             "entities": [{"start": 0, "end": 2, "type": "PER"}, {"start": 3, "end": 4, "type": "Org"}],
+             "relations": [{"head": 1, "tail": 0, "type": "Founded_By"}]}
+        ]"#;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("train.json");
+        std::fs::write(&path, json).unwrap();
+        let data = read_conll04(&path).unwrap();
+        let drug = EntityType::parse("DRUG").unwrap();
+        let disease = EntityType::parse("DISEASE").unwrap();
+        assert_eq!(data[0].entities[1].entity_type, Some(disease));
+        assert_eq!(
+            &data[1].text[data[1].entities[0].start..data[1].entities[0].end],
+            "Ann Lee"
+        );
+        let relations: Vec<_> = data.iter().flat_map(|s| s.typed_relations()).collect();
+        let schema = Schema::of_examples(relations, &[]).unwrap();
+        assert_eq!(
+            schema.predicates().map(|p| p.as_str()).collect::<Vec<_>>(),
+            ["Founded_By", "Treats"]
+        );
+        assert!(schema.joins(Predicate::parse("Treats").unwrap(), drug, disease));
+        assert_eq!(data[0].candidate_pairs(&schema), [(0, 1)]);
+        assert_eq!(data[0].label(0, 1, &schema), 2);
+        assert_eq!(data[1].label(1, 0, &schema), 1);
+        assert_eq!(data[1].label(0, 1, &schema), 0);
+
+        for (bad, why) in [
+            (r#"[{"tokens": ["a"]}]"#, "either"),
+            (
+                r#"[{"tokens": ["a"], "tags": ["U-bad type"]}]"#,
+                "entity type",
+            ),
+            (
+                r#"[{"tokens": ["a"], "entities": [{"start": 0, "end": 2, "type": "X"}]}]"#,
+                "outside",
+            ),
+            (
+                r#"[{"tokens": ["a", "b"], "tags": ["U-X", "U-X"], "relations": [{"head": 0, "tail": 1, "type": "no spaces"}]}]"#,
+                "predicate",
+            ),
+        ] {
+            std::fs::write(&path, bad).unwrap();
+            let e = read_conll04(&path).unwrap_err().to_string();
+            assert!(e.contains(why), "{e}");
+        }
     }
 
     #[test]

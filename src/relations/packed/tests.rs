@@ -21,9 +21,10 @@ fn marked(text: &str, name: &str, entity_type: EntityType) -> Marked {
 
 #[test]
 fn markers_are_sixteen_distinct_unused_tokens() {
+    let enc = encoder();
     let mut ids: Vec<i64> = MarkerKind::ALL
         .iter()
-        .flat_map(|&k| EntityType::ALL.map(|t| marker_id(k, t)))
+        .flat_map(|&k| EntityType::ALL.map(|t| enc.marker(k, t).unwrap()))
         .collect();
     ids.sort_unstable();
     ids.dedup();
@@ -66,11 +67,22 @@ fn a_sentence_is_written_once_and_each_pair_gets_four_markers_at_its_entities() 
     assert_eq!(first.head, text_len);
     assert_eq!(first.tail, text_len + 2);
     assert_eq!(marked_words(text_len), edges("Ann Lee", "Acme Corp"));
-    assert_eq!(row.ids[text_len], marker_id(MarkerKind::HeadStart, PER));
-    assert_eq!(row.ids[text_len + 2], marker_id(MarkerKind::TailStart, ORG));
+    assert_eq!(
+        row.ids[text_len],
+        enc.marker(MarkerKind::HeadStart, PER).unwrap()
+    );
+    assert_eq!(
+        row.ids[text_len + 2],
+        enc.marker(MarkerKind::TailStart, ORG).unwrap()
+    );
     assert_eq!(marked_words(text_len + 4), edges("Acme Corp", "Oslo"));
     assert_eq!(marked_words(text_len + 8), edges("Ann Lee", "Oslo"));
-    assert!(first.allowed[crate::relations::schema::Predicate::WorkFor.label()]);
+    let schema = enc.schema();
+    assert!(first.allowed.get(
+        schema
+            .label(crate::relations::schema::Predicate::WorkFor)
+            .unwrap()
+    ));
     assert_eq!(row.groups[text_len..], [1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3]);
 }
 
