@@ -71,3 +71,10 @@ pub use pipeline::{default_model_dir, default_model_dir_for, Config, Pipeline, P
 pub use record::{DocStatus, DocumentResult, EntityType};
 pub use report::RunReport;
 pub use run::RunOutput;
+
+/// How a NER model's labelled words become entity spans: shared with training
+/// (`docgraph train ner` scores a model as the pipeline reads it).
+#[doc(hidden)]
+pub mod bio {
+    pub use crate::nlp::entities::{merge_bio, EntitySpan, TaggedWord};
+}

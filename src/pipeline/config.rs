@@ -161,11 +161,21 @@ impl Config {
     }
 
     /// Defaults, with the NER model in `model_dir` and the relation models in its sibling
-    /// folders `relations-minilm-conll04` and `relations-minilm-windows` (as shipped in `models/`).
+    /// folders `relations-minilm-conll04` and `relations-minilm-windows` (as shipped in
+    /// `models/`), or, where `model_dir` has no such siblings (a NER model of your own), the
+    /// shipped ones ([`default_model_dir`]'s siblings).
     pub fn new(model_dir: impl Into<PathBuf>) -> Self {
         let model_dir: PathBuf = model_dir.into();
-        let relation_model_dir = sibling(&model_dir, crate::relations::DEFAULT_MODEL_SUBDIR);
-        let window_model_dir = sibling(&model_dir, crate::relations::WINDOW_MODEL_SUBDIR);
+        let shipped = |subdir: &str| {
+            let beside = sibling(&model_dir, subdir);
+            if beside.join("config.json").is_file() {
+                beside
+            } else {
+                sibling(&default_model_dir(), subdir)
+            }
+        };
+        let relation_model_dir = shipped(crate::relations::DEFAULT_MODEL_SUBDIR);
+        let window_model_dir = shipped(crate::relations::WINDOW_MODEL_SUBDIR);
         Config {
             model_dir,
             relation_model_dir,

@@ -127,7 +127,19 @@ impl Pipeline {
         } else {
             None
         };
-        let windows = if config.relation_model && config.window_model {
+        // The window model reads the shipped schema's predicates across sentences: with a
+        // relation model of another schema (trained with `docgraph train relations`), only
+        // what sentences state.
+        let same_schema = || {
+            crate::relations::model::check_model_dir(&config.window_model_dir)?;
+            let window = crate::relations::model::read_card(&config.window_model_dir)?;
+            Ok::<bool, Error>(
+                relations
+                    .as_ref()
+                    .is_some_and(|r| *r.schema() == window.schema),
+            )
+        };
+        let windows = if config.relation_model && config.window_model && same_schema()? {
             Some(RelationModels::load(
                 &config.window_model_dir,
                 config.effective_ner_instances(),

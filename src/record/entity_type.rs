@@ -75,12 +75,14 @@ impl EntityType {
         EntityType::MISC,
     ];
 
-    /// Parses the type part of a model label such as `B-PER`; the flag says whether it
-    /// begins an entity (`B-`).
+    /// Parses the type part of a model label such as `B-PER` (or `I-DRUG`, of a model trained
+    /// with `docgraph train ner`); the flag says whether it begins an entity (`B-`).
     pub fn from_label(label: &str) -> Option<(bool, EntityType)> {
         let (prefix, ty) = label.split_once('-')?;
-        let ty = EntityType::ALL.into_iter().find(|t| t.as_str() == ty)?;
-        Some((prefix == "B", ty))
+        if !matches!(prefix, "B" | "I") {
+            return None;
+        }
+        Some((prefix == "B", EntityType::parse(ty)?))
     }
 
     /// The type named `name`: one of the model's, or a user's type (see [`Label`]).
@@ -143,7 +145,13 @@ mod tests {
             serde_json::from_str::<EntityType>("\"DRUG\"").unwrap(),
             drug
         );
-        assert_eq!(EntityType::from_label("B-DRUG"), None, "not a model label");
+        assert_eq!(
+            EntityType::from_label("B-DRUG"),
+            Some((true, drug)),
+            "a trained model's"
+        );
+        assert_eq!(EntityType::from_label("X-DRUG"), None);
+        assert_eq!(EntityType::from_label("O"), None);
         assert_eq!(
             EntityType::from_label("I-LOC"),
             Some((false, EntityType::LOC))

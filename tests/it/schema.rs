@@ -145,3 +145,88 @@ fn explorer_shows(page: &Path) {
     let o = crate::explorer::chromium(&[format!("--screenshot={}", shot.display()), url]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+/// `docgraph train ner` on the same sentences (their DRUG, DISEASE, PER and ORG spans): the
+/// model, in a folder of its own away from the shipped ones, finds a drug the sentences never
+/// name, typed as its own type, and still finds people and organisations.
+#[test]
+fn an_entity_model_trained_on_types_of_ones_own_finds_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("ner");
+    let fixtures = root().join("fixtures/schema");
+    let train = docgraph()
+        .args(["train", "ner", "--train"])
+        .arg(fixtures.join("train.json"))
+        .arg("--dev")
+        .arg(fixtures.join("dev.json"))
+        .arg("--out")
+        .arg(&model)
+        .args([
+            "--epochs",
+            "2",
+            "--lr",
+            "2e-4",
+            "--batch",
+            "8",
+            "--threads",
+            "2",
+        ])
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&train.stderr);
+    assert!(train.status.success(), "docgraph train ner: {log}");
+    println!("{log}{}", String::from_utf8_lossy(&train.stdout));
+    let config: Value =
+        serde_json::from_str(&fs::read_to_string(model.join("config.json")).unwrap()).unwrap();
+    let labels: Vec<&str> = (0..9)
+        .map(|i| config["id2label"][i.to_string()].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "O",
+            "B-PER",
+            "I-PER",
+            "B-ORG",
+            "I-ORG",
+            "B-DRUG",
+            "I-DRUG",
+            "B-DISEASE",
+            "I-DISEASE"
+        ]
+    );
+    let record: Value =
+        serde_json::from_str(&fs::read_to_string(model.join("training.json")).unwrap()).unwrap();
+    let micro = record["dev_scores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "micro")
+        .unwrap()["f1"]
+        .as_f64()
+        .unwrap();
+    assert!(micro >= 0.7, "development micro F1 {micro}");
+
+    let input = dir.path().join("in");
+    fs::create_dir(&input).unwrap();
+    text_pdf(&input.join("clinic.pdf"), TEXT);
+    let out = dir.path().join("out");
+    ingest_ok(&input, &out, &["--model-dir", model.to_str().unwrap()]);
+    let graph: Value =
+        serde_json::from_str(&fs::read_to_string(out.join("graph.json")).unwrap()).unwrap();
+    let entities: Vec<(&str, &str)> = graph["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "entity")
+        .map(|n| (n["name"].as_str().unwrap(), n["type"].as_str().unwrap()))
+        .collect();
+    println!("entities: {entities:?}");
+    for expected in [
+        ("Quorvex", "DRUG"),
+        ("Elena Marsh", "PER"),
+        ("Tidewell Systems", "ORG"),
+    ] {
+        assert!(entities.contains(&expected), "{expected:?} in {entities:?}");
+    }
+}

@@ -10,7 +10,9 @@
 
 #![warn(missing_docs)]
 
+pub mod ner;
 pub mod relations;
+pub mod run;
 
 use docgraph::relations::model::{EncodedPair, ModelInput, Passes};
 use docgraph::relations::packed::PackedRow;

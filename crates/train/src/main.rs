@@ -7,32 +7,38 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use docgraph::relations::model::Input;
-use docgraph_train::relations::{train, Options};
+use docgraph_train::{ner, relations};
 
 const USAGE: &str = "\
 Train a model of your own schema for docgraph.
 
 Usage: docgraph train relations --train FILE [--dev FILE] --out DIR [options]
+       docgraph train ner --train FILE [--dev FILE] --out DIR [options]
 
-Data: CoNLL04's JSON, a list of sentences, each {\"tokens\": [...], \"tags\": [BILOU tags
-such as \"B-DRUG\", \"U-Peop\", \"O\"]} or {\"tokens\": [...], \"entities\": [{\"start\", \"end\",
-\"type\"}]} (token indexes, end exclusive), with \"relations\": [{\"head\", \"tail\", \"type\"}]
-(indexes into the entities in order of appearance). The predicates and the entity types each
-joins are the data's; the model folder's card records them.
+relations: CoNLL04's JSON, a list of sentences, each {\"tokens\": [...], \"tags\": [BILOU
+tags such as \"B-DRUG\", \"U-Peop\", \"O\"]} or {\"tokens\": [...], \"entities\":
+[{\"start\", \"end\", \"type\"}]} (token indexes, end exclusive), with \"relations\":
+[{\"head\", \"tail\", \"type\"}] (indexes into the entities in order of appearance). The
+predicates and the entity types each joins are the data's; the model's card records them.
+Use the model with ingest --relation-model-dir DIR.
+
+ner: CoNLL's column format (token ... tag, a blank line between sentences; IOB1, IOB2, BIOES
+or BILOU tags) or the JSON above. Use the model with ingest --model-dir DIR.
 
 Options:
   --train FILE          training sentences
-  --dev FILE            development sentences, for early stopping and the threshold
+  --dev FILE            development sentences, for early stopping (and the relation threshold)
                         [default: every tenth training sentence]
   --data DIR            DIR/conll04_train.json and DIR/conll04_dev.json
-  --out DIR             the model folder (ingest --relation-model-dir DIR)
+  --out DIR             the model folder
   --base DIR            the model training starts from [default: the NER model ingest uses]
-  --epochs N            epochs at most [4]
+  --epochs N            epochs at most [relations 4, ner 3]
   --patience N          stop after N epochs without a better development F1 [2]
-  --lr X                peak learning rate [1e-4]
-  --batch N             sentences per batch (pairs for --input pair) [4; 32]
+  --lr X                peak learning rate [relations 1e-4, ner 5e-5]
+  --batch N             sentences per batch (pairs for --input pair) [relations 4 or 32, ner 16]
   --seed N              seed [42]
   --threads N           threads [all cores]
+relations only:
   --input KIND          packed | pair | packed-starts [packed]
   --teacher DIR         distil from this relation model (same schema)
   --distill X           share of the loss from the teacher [0.5]
@@ -41,23 +47,27 @@ Options:
 Ctrl-C stops after the current batch; the same command goes on after the last finished epoch.
 ";
 
-fn parse(args: &[String]) -> Result<Options, String> {
+/// What the command line asks for.
+enum Job {
+    Relations(relations::Options),
+    Ner(ner::Options),
+}
+
+fn parse(args: &[String]) -> Result<Job, String> {
     let mut it = args.iter();
-    match it.next().map(String::as_str) {
-        Some("relations") => {}
-        Some("ner") => {
-            return Err("docgraph train ner is not built yet: train relations only".into())
-        }
+    let kind = match it.next().map(String::as_str) {
+        Some(k @ ("relations" | "ner")) => k,
         Some("-h" | "--help") | None => return Err(String::new()),
-        Some(other) => return Err(format!("unknown model kind {other:?}: relations")),
-    }
-    let mut o = Options {
+        Some(other) => return Err(format!("unknown model kind {other:?}: relations or ner")),
+    };
+    let ner = kind == "ner";
+    let mut o = relations::Options {
         train: PathBuf::new(),
         dev: None,
         out: PathBuf::new(),
         base: docgraph::default_model_dir(),
-        epochs: 4,
-        lr: 1e-4,
+        epochs: if ner { 3 } else { 4 },
+        lr: if ner { 5e-5 } else { 1e-4 },
         batch: None,
         seed: 42,
         threads: std::thread::available_parallelism().map_or(1, |n| n.get() as i32),
@@ -74,6 +84,9 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 .ok_or_else(|| format!("{flag} needs a value"))
         };
         let number = |v: String| format!("{flag}: {v:?} is not a number");
+        if ner && ["--input", "--teacher", "--distill", "--text-encoder"].contains(&flag.as_str()) {
+            return Err(format!("{flag} is an option of train relations"));
+        }
         match flag.as_str() {
             "-h" | "--help" => return Err(String::new()),
             "--train" => o.train = value()?.into(),
@@ -111,13 +124,27 @@ fn parse(args: &[String]) -> Result<Options, String> {
     if o.epochs == 0 || o.batch == Some(0) || o.threads < 1 || !(0.0..=1.0).contains(&o.distill) {
         return Err("--epochs, --batch and --threads must be at least 1, --distill 0 to 1".into());
     }
-    Ok(o)
+    if !ner {
+        return Ok(Job::Relations(o));
+    }
+    Ok(Job::Ner(ner::Options {
+        train: o.train,
+        dev: o.dev,
+        out: o.out,
+        base: o.base,
+        epochs: o.epochs,
+        lr: o.lr,
+        batch: o.batch.unwrap_or(16),
+        seed: o.seed,
+        threads: o.threads,
+        patience: o.patience,
+    }))
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let options = match parse(&args) {
-        Ok(o) => o,
+    let job = match parse(&args) {
+        Ok(job) => job,
         Err(e) if e.is_empty() => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -133,8 +160,12 @@ fn main() -> ExitCode {
         let _ = signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&stop));
         let _ = signal_hook::flag::register(sig, Arc::clone(&stop));
     }
-    match train(&options, &stop) {
-        Ok(_) => ExitCode::SUCCESS,
+    let done = match &job {
+        Job::Relations(o) => relations::train(o, &stop).map(drop),
+        Job::Ner(o) => ner::train(o, &stop).map(drop),
+    };
+    match done {
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("docgraph train: {e}");
             ExitCode::from(if stop.load(std::sync::atomic::Ordering::Relaxed) {

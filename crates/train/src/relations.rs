@@ -28,9 +28,8 @@
 //! ships: its card names that folder as `../<its name>`, so the model belongs beside it.
 
 use std::collections::HashMap;
-use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use docgraph::relations::eval::{
@@ -47,13 +46,15 @@ use docgraph_torch::encoder::Encoder;
 use rust_bert::bert::BertConfig;
 use rust_bert::Config as _;
 use serde::{Deserialize, Serialize};
-use tch::nn::OptimizerConfig;
 use tch::{nn, Device, Kind, Tensor};
 
 use crate::{text_states, MarkerBatch, MarkerNet, RelationNet};
 
-/// What went wrong, in words for the command line.
-pub type Error = String;
+pub use crate::run::Error;
+use crate::run::{
+    best_threshold, buckets, copy_into, epochs, load_matching, pretty, score_table, start,
+    write_atomic, Checkpoint, ClassScore, Schedule,
+};
 
 /// What a training run is asked to do.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -102,7 +103,7 @@ pub struct TrainingRecord {
     /// The epoch kept.
     pub kept_epoch: usize,
     /// Development P/R/F1 per predicate of the kept epoch at its threshold.
-    pub dev_scores: Vec<PredicateScore>,
+    pub dev_scores: Vec<ClassScore>,
     /// Seconds of training (this run and those it went on from).
     pub seconds: f64,
 }
@@ -122,37 +123,6 @@ pub struct DataCounts {
     pub dev_pairs: usize,
     /// Candidate pairs no pass could hold (too long), both splits.
     pub too_long: usize,
-}
-
-/// Development scores of one predicate (or `micro`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PredicateScore {
-    /// The predicate, or `micro`.
-    pub predicate: String,
-    /// Precision.
-    pub precision: f64,
-    /// Recall.
-    pub recall: f64,
-    /// F1.
-    pub f1: f64,
-    /// Gold relations.
-    pub support: usize,
-}
-
-/// Where a stopped run left off (`OUT/.training/state.json`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct State {
-    options: Options,
-    /// Epochs finished.
-    epoch: usize,
-    /// Optimizer steps taken.
-    step: f64,
-    /// The shuffler's state after the last finished epoch.
-    rng: u64,
-    /// Best development F1, its threshold and epoch.
-    best: Option<(f64, f32, usize)>,
-    dev_f1_by_epoch: Vec<f64>,
-    seconds: f64,
 }
 
 /// One model pass and the pairs it scores.
@@ -185,11 +155,9 @@ fn logits(net: &Net, split: &Split, batch: &[usize], labels: usize, train: bool)
     }
 }
 
-/// Batches of similar length, in a fixed order (shuffled per epoch by the caller).
-fn buckets(ex: &[Example], size: usize) -> Vec<Vec<usize>> {
-    let mut order: Vec<usize> = (0..ex.len()).collect();
-    order.sort_by_key(|&i| (ex[i].0.len(), i));
-    order.chunks(size).map(<[usize]>::to_vec).collect()
+/// Batches of passes of similar length.
+fn batches(ex: &[Example], size: usize) -> Vec<Vec<usize>> {
+    buckets(&ex.iter().map(|e| e.0.len()).collect::<Vec<_>>(), size)
 }
 
 /// Starts each marker token's vector at the mean of its inline marker's sub-word vectors.
@@ -210,22 +178,6 @@ fn seed_markers(vs: &nn::VarStore, enc: &PairEncoder) {
     });
 }
 
-/// xorshift64*: a seeded shuffle without another dependency.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn shuffle<T>(&mut self, v: &mut [T]) {
-        for i in (1..v.len()).rev() {
-            v.swap(i, (self.next() % (i as u64 + 1)) as usize);
-        }
-    }
-}
-
 /// Every pair of `split` with its label probabilities at `temperature`.
 fn probabilities(
     net: &Net,
@@ -234,7 +186,7 @@ fn probabilities(
     temperature: f64,
 ) -> Vec<(GoldPair, Vec<f32>)> {
     let mut out = Vec::new();
-    for b in buckets(&split.ex, batch) {
+    for b in batches(&split.ex, batch) {
         let p = tch::no_grad(|| {
             (logits(net, split, &b, labels, false) / temperature).softmax(-1, Kind::Float)
         });
@@ -351,14 +303,6 @@ fn schema_of(options: &Options, train: &[GoldSentence]) -> Result<Schema, Error>
     }
 }
 
-/// Writes `bytes` to `path` through a temporary file and a rename.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| format!("{}: {e}", path.display()))
-}
-
 /// Trains a relation model as `options` say, printing progress to stderr and the
 /// development scores of each epoch to stdout. `stop` (set by Ctrl-C) ends the run after the
 /// current batch; what the last finished epoch left is kept for the next run.
@@ -424,8 +368,8 @@ pub fn train(options: &Options, stop: &AtomicBool) -> Result<TrainingRecord, Err
         Some(_) => Net::Markers(MarkerNet::new(&vs.root(), &config, labels)),
         None => Net::Full(RelationNet::new(&vs.root(), &config, labels)),
     };
-    vs.load_partial(options.base.join("rust_model.ot"))
-        .map_err(|e| format!("{}: {e}", options.base.display()))?;
+    let new = load_matching(&vs, &options.base.join("rust_model.ot"))?;
+    eprintln!("from {}; new: {new:?}", options.base.display());
     let base_input = read_card(&options.base).map_or(Input::Pair, |c| c.input);
     if options.input.is_packed() && !base_input.is_packed() {
         seed_markers(&vs, &enc);
@@ -437,175 +381,75 @@ pub fn train(options: &Options, stop: &AtomicBool) -> Result<TrainingRecord, Err
     let train_ex = with_states(train_ex, text.as_ref());
     let dev_ex = with_states(dev_ex, text.as_ref());
 
-    let work = options.out.join(".training");
-    std::fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
-    let (state_path, last_path, best_path) = (
-        work.join("state.json"),
-        work.join("last.ot"),
-        work.join("best.ot"),
-    );
-    let mut state = State {
-        options: options.clone(),
-        epoch: 0,
-        step: 0.0,
-        rng: options.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1,
-        best: None,
-        dev_f1_by_epoch: Vec::new(),
-        seconds: 0.0,
+    let checkpoint = Checkpoint::create(&options.out)?;
+    let state = start(
+        &checkpoint,
+        &mut vs,
+        options,
+        options.seed,
+        |earlier: &Options| {
+            let same = Options {
+                epochs: options.epochs,
+                patience: options.patience,
+                ..earlier.clone()
+            };
+            &same == options
+        },
+    )?;
+    let schedule = Schedule {
+        epochs: options.epochs,
+        patience: options.patience,
+        lr: options.lr,
+        batches: batches(&train_ex.ex, batch_size),
+        stop,
     };
-    if let Ok(text) = std::fs::read_to_string(&state_path) {
-        let earlier: State =
-            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", state_path.display()))?;
-        let same = Options {
-            epochs: options.epochs,
-            patience: options.patience,
-            ..earlier.options.clone()
+    let loss = |batch: &[usize]| {
+        let gold: Vec<&GoldPair> = batch.iter().flat_map(|&i| &train_ex.ex[i].1).collect();
+        let targets = Tensor::of_slice(&gold.iter().map(|p| p.label as i64).collect::<Vec<_>>());
+        let student = logits(&net, &train_ex, batch, labels, true);
+        let loss = student.cross_entropy_for_logits(&targets);
+        let Some(teacher) = &teacher else {
+            return loss;
         };
-        if &same != options {
-            return Err(format!(
-                "{} holds a stopped run with other options; give the same options to go on, or \
-                 remove {} to start over",
-                options.out.display(),
-                work.display()
-            ));
-        }
-        vs.load(&last_path)
-            .map_err(|e| format!("{}: {e}", last_path.display()))?;
-        eprintln!(
-            "going on after epoch {} (development F1 so far: {:?})",
-            earlier.epoch, earlier.dev_f1_by_epoch
-        );
-        state = State {
-            options: options.clone(),
-            ..earlier
-        };
-    }
-
-    let mut opt = nn::AdamW::default()
-        .build(&vs, options.lr)
-        .map_err(|e| e.to_string())?;
-    let mut rng = Rng(state.rng);
-    let mut batches = buckets(&train_ex.ex, batch_size);
-    let total = (batches.len() * options.epochs) as f64;
-    let warmup = (0.1 * total).max(1.0);
-    let started = Instant::now();
-    let terminal = std::io::stderr().is_terminal();
-    let since_best = |s: &State| s.best.map_or(0, |b| s.epoch - b.2);
-    while state.epoch < options.epochs
-        && (state.epoch == 0 || since_best(&state) < options.patience)
-    {
-        let epoch = state.epoch + 1;
-        rng.shuffle(&mut batches);
-        let mut loss_sum = 0.0;
-        for (bi, batch) in batches.iter().enumerate() {
-            if stop.load(Ordering::Relaxed) {
-                return Err(format!(
-                    "stopped in epoch {epoch}; the same command goes on after epoch {}",
-                    state.epoch
-                ));
-            }
-            let step = state.step + bi as f64 + 1.0;
-            let lr = options.lr
-                * (step / warmup)
-                    .min((total - step) / (total - warmup).max(1.0))
-                    .max(0.0);
-            opt.set_lr(lr);
-            let inputs: Vec<&Example> = batch.iter().map(|&i| &train_ex.ex[i]).collect();
-            let gold: Vec<&GoldPair> = inputs.iter().flat_map(|e| &e.1).collect();
-            let targets =
-                Tensor::of_slice(&gold.iter().map(|p| p.label as i64).collect::<Vec<_>>());
-            let student = logits(&net, &train_ex, batch, labels, true);
-            let mut loss = student.cross_entropy_for_logits(&targets);
-            if let Some(teacher) = &teacher {
-                // The student's log-probabilities against the teacher's, at T=2; a pair the
-                // teacher could not read (too long) against its gold label.
-                let soft: Vec<f32> = gold
-                    .iter()
-                    .flat_map(|p| match teacher.get(&(p.sentence, p.head, p.tail)) {
-                        Some(probs) => probs.clone(),
-                        None => (0..labels).map(|l| f32::from(l == p.label)).collect(),
-                    })
-                    .collect();
-                let soft = Tensor::of_slice(&soft).view([-1, labels as i64]);
-                let kl = (&soft
-                    * (soft.clamp_min(1e-8).log() - (&student / 2.0).log_softmax(-1, Kind::Float)))
-                .sum_dim_intlist(Some([1i64].as_slice()), false, Kind::Float)
-                .mean(Kind::Float);
-                loss = loss * (1.0 - options.distill) + kl * (4.0 * options.distill);
-            }
-            opt.backward_step_clip_norm(&loss, 1.0);
-            loss_sum += f64::from(&loss);
-            let done = bi + 1;
-            if terminal || done % 50 == 0 || done == batches.len() {
-                let width = 30 * done / batches.len();
-                let line = format!(
-                    "epoch {epoch}/{} [{}{}] {done}/{} loss {:.4} {:.0} s",
-                    options.epochs,
-                    "#".repeat(width),
-                    " ".repeat(30 - width),
-                    batches.len(),
-                    loss_sum / done as f64,
-                    state.seconds + started.elapsed().as_secs_f64()
-                );
-                if terminal {
-                    eprint!("\r{line}");
-                    let _ = std::io::stderr().flush();
-                } else {
-                    eprintln!("{line}");
-                }
-            }
-        }
-        if terminal {
-            eprintln!();
-        }
+        // The student's log-probabilities against the teacher's, at T=2; a pair the teacher
+        // could not read (too long) against its gold label.
+        let soft: Vec<f32> = gold
+            .iter()
+            .flat_map(|p| match teacher.get(&(p.sentence, p.head, p.tail)) {
+                Some(probs) => probs.clone(),
+                None => (0..labels).map(|l| f32::from(l == p.label)).collect(),
+            })
+            .collect();
+        let soft = Tensor::of_slice(&soft).view([-1, labels as i64]);
+        let kl = (&soft
+            * (soft.clamp_min(1e-8).log() - (&student / 2.0).log_softmax(-1, Kind::Float)))
+        .sum_dim_intlist(Some([1i64].as_slice()), false, Kind::Float)
+        .mean(Kind::Float);
+        loss * (1.0 - options.distill) + kl * (4.0 * options.distill)
+    };
+    let evaluate = || {
         let probs = probabilities(&net, &dev_ex, (2 * batch_size, labels), 1.0);
         let (f1, threshold) =
             best_threshold(|t| score_pairs(&dev, &schema, &probs, t).micro().f1());
-        println!(
-            "epoch {epoch}: development micro F1 {f1:.3} at threshold {threshold:.2}\n{}",
-            score_pairs(&dev, &schema, &probs, threshold).table()
-        );
-        if state.best.is_none_or(|b| f1 > b.0) {
-            state.best = Some((f1, threshold, epoch));
-            vs.save(&best_path)
-                .map_err(|e| format!("{}: {e}", best_path.display()))?;
-        }
-        vs.save(&last_path)
-            .map_err(|e| format!("{}: {e}", last_path.display()))?;
-        state.epoch = epoch;
-        state.step += batches.len() as f64;
-        state.rng = rng.0;
-        state.dev_f1_by_epoch.push((f1 * 1000.0).round() / 1000.0);
-        state.seconds += started.elapsed().as_secs_f64();
-        let state_json = serde_json::to_string_pretty(&state).expect("plain data");
-        write_atomic(&state_path, state_json.as_bytes())?;
-        // Seconds from here on are the next epoch's.
-        state.seconds -= started.elapsed().as_secs_f64();
-    }
-    state.seconds += started.elapsed().as_secs_f64();
+        let table = score_pairs(&dev, &schema, &probs, threshold).table();
+        (f1, threshold, table)
+    };
+    let state = epochs(&mut vs, &checkpoint, state, schedule, loss, evaluate)?;
     let (f1, threshold, epoch) = state.best.expect("at least one epoch");
-    if since_best(&state) >= options.patience && state.epoch < options.epochs {
-        eprintln!(
-            "no better development score for {} epochs: stopped after epoch {}",
-            options.patience, state.epoch
-        );
-    }
 
-    vs.load(&best_path)
-        .map_err(|e| format!("{}: {e}", best_path.display()))?;
     let probs = probabilities(&net, &dev_ex, (2 * batch_size, labels), 1.0);
     let scores = score_pairs(&dev, &schema, &probs, threshold);
     let record = TrainingRecord {
         docgraph: env!("CARGO_PKG_VERSION").into(),
         options: options.clone(),
         data: counts,
-        dev_f1_by_epoch: state.dev_f1_by_epoch.clone(),
+        dev_f1_by_epoch: state.dev_f1_by_epoch,
         kept_epoch: epoch,
         dev_scores: score_rows(&scores),
-        seconds: (state.seconds * 10.0).round() / 10.0,
+        seconds: state.seconds,
     };
     save_model(options, &vs, (&config, &schema), (f1, threshold), &record)?;
-    let _ = std::fs::remove_dir_all(&work);
+    checkpoint.finish();
     eprintln!(
         "kept epoch {epoch}: development micro F1 {f1:.3} at threshold {threshold:.2}; model in {} ({:.0} s)",
         options.out.display(),
@@ -614,34 +458,13 @@ pub fn train(options: &Options, stop: &AtomicBool) -> Result<TrainingRecord, Err
     Ok(record)
 }
 
-/// The threshold of 0.30, 0.35 … 0.90 where `f1` is highest, with that F1; where several tie
-/// (small development sets), the middle one of them.
-fn best_threshold(f1: impl Fn(f32) -> f64) -> (f64, f32) {
-    let scored: Vec<(f64, f32)> = (30..=90)
-        .step_by(5)
-        .map(|t| t as f32 / 100.0)
-        .map(|t| (f1(t), t))
-        .collect();
-    let best = scored.iter().map(|s| s.0).fold(f64::MIN, f64::max);
-    let tied: Vec<f32> = scored.iter().filter(|s| s.0 == best).map(|s| s.1).collect();
-    (best, tied[tied.len() / 2])
-}
-
 /// The rows of a scores table, predicates then `micro`.
-fn score_rows(scores: &Scores) -> Vec<PredicateScore> {
-    let round = |x: f64| (x * 1000.0).round() / 1000.0;
+fn score_rows(scores: &Scores) -> Vec<ClassScore> {
     scores
         .per_predicate
         .iter()
-        .map(|(p, c)| (p.as_str().to_string(), *c))
-        .chain(std::iter::once(("micro".to_string(), scores.micro())))
-        .map(|(predicate, c)| PredicateScore {
-            predicate,
-            precision: round(c.precision()),
-            recall: round(c.recall()),
-            f1: round(c.f1()),
-            support: c.tp + c.fn_,
-        })
+        .map(|(p, c)| ClassScore::of(p.as_str(), c))
+        .chain(std::iter::once(ClassScore::of("micro", &scores.micro())))
         .collect()
 }
 
@@ -699,9 +522,7 @@ fn save_model(
         .into();
     cfg["torch_dtype"] = serde_json::json!("float16");
     write_atomic(&out.join("config.json"), pretty(&cfg).as_bytes())?;
-    let vocab = std::fs::read(options.base.join("vocab.txt"))
-        .map_err(|e| io(&options.base.join("vocab.txt"), &e))?;
-    write_atomic(&out.join("vocab.txt"), &vocab)?;
+    copy_into(&options.base.join("vocab.txt"), &out.join("vocab.txt"))?;
     let card = ModelCard {
         threshold,
         dev_micro_f1: Some((f1 * 1000.0).round() / 1000.0),
@@ -721,11 +542,6 @@ fn save_model(
         &out.join("README.md"),
         readme(schema, &card, record).as_bytes(),
     )
-}
-
-/// Pretty JSON text of a value, with a final newline.
-fn pretty<T: Serialize>(value: &T) -> String {
-    serde_json::to_string_pretty(value).expect("plain data") + "\n"
 }
 
 /// The model card for people: what the model knows, what it was trained on, how it scored.
@@ -775,13 +591,7 @@ fn readme(schema: &Schema, card: &ModelCard, r: &TrainingRecord) -> String {
         card.threshold,
         r.seconds,
     );
-    s.push_str("\n## Development scores (gold entities)\n\n| predicate | P | R | F1 | gold |\n|---|---|---|---|---|\n");
-    for row in &r.dev_scores {
-        let _ = writeln!(
-            s,
-            "| {} | {:.3} | {:.3} | {:.3} | {} |",
-            row.predicate, row.precision, row.recall, row.f1, row.support
-        );
-    }
+    s.push_str("\n## Development scores (gold entities)\n\n");
+    s.push_str(&score_table("predicate", &r.dev_scores));
     s
 }

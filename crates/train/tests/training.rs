@@ -107,3 +107,66 @@ fn inference_encoder_matches_the_training_network() {
     );
     assert!(same * 100 >= a.len() * 98, "{same}/{}", a.len());
 }
+
+/// The epoch loop's arithmetic and the CoNLL column reader, on plain data.
+mod plain {
+    use docgraph_train::run::*;
+
+    #[test]
+    fn ties_take_the_middle_threshold_and_patience_ends_a_run() {
+        let (f1, t) = best_threshold(|t| if (0.4..0.61).contains(&t) { 0.8 } else { 0.5 });
+        assert_eq!((f1, t), (0.8, 0.5));
+        let mut s = State {
+            options: (),
+            epoch: 0,
+            step: 0.0,
+            rng: 1,
+            best: None,
+            dev_f1_by_epoch: vec![],
+            seconds: 0.0,
+        };
+        assert!(goes_on(&s, 4, 2));
+        s.epoch = 3;
+        s.best = Some((0.5, 0.5, 1));
+        assert!(!goes_on(&s, 4, 2), "two epochs without a better score");
+        s.best = Some((0.5, 0.5, 2));
+        assert!(goes_on(&s, 4, 2));
+        s.epoch = 4;
+        assert!(!goes_on(&s, 4, 9), "no epochs left");
+    }
+
+    #[test]
+    fn a_seeded_shuffle_is_a_fixed_permutation() {
+        let mut a: Vec<u32> = (0..20).collect();
+        let mut b = a.clone();
+        Rng::seeded(42).shuffle(&mut a);
+        Rng::seeded(42).shuffle(&mut b);
+        assert_eq!(a, b);
+        assert_ne!(a, (0..20).collect::<Vec<_>>());
+        let mut sorted = a.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..20).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn conll_columns_in_every_tagging_scheme_give_the_same_spans() {
+        use docgraph::record::EntityType;
+        use docgraph_train::ner::columns;
+        let iob2 = "-DOCSTART- -X- O O\n\nAnn B-PER\nLee I-PER\ntook O\nZelvor B-DRUG\n. O\n";
+        let iob1 = "Ann x I-PER\nLee x I-PER\ntook x O\nZelvor x I-DRUG\n. x O\n";
+        let bioes = "Ann B-PER\nLee E-PER\ntook O\nZelvor S-DRUG\n. O\n\n";
+        let drug = EntityType::parse("DRUG").unwrap();
+        for text in [iob2, iob1, bioes] {
+            let s = columns(text).unwrap();
+            assert_eq!(s.len(), 1, "{text:?}");
+            assert_eq!(s[0].text, "Ann Lee took Zelvor .");
+            assert_eq!(s[0].entities, [(0, 7, EntityType::PER), (13, 19, drug)]);
+        }
+        // Two entities of one type side by side stay two where the tags say so.
+        let s = columns("Ann B-PER\nBo B-PER\n").unwrap();
+        assert_eq!(s[0].entities.len(), 2);
+        assert!(columns("Ann\n").unwrap_err().contains("line 1"));
+        assert!(columns("Ann X-PER\n").is_err());
+        assert!(columns("Ann B-not a type\n").is_err());
+    }
+}

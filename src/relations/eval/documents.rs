@@ -151,7 +151,8 @@ fn cluster_type(mentions: &[RawMention]) -> Option<EntityType> {
     let best = counts
         .iter()
         .max_by_key(|(t, n)| (**n, std::cmp::Reverse(**t)))?;
-    EntityType::from_label(&format!("B-{}", best.0)).map(|(_, t)| t)
+    // Re-DocRED's TIME and NUM are no type docgraph's models give.
+    EntityType::ALL.into_iter().find(|t| t.as_str() == *best.0)
 }
 
 /// The folder holding Re-DocRED's development split: [`REDOCRED_ENV`], else
