@@ -100,12 +100,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Train a relation model of your own schema from annotated sentences, for
-    /// `ingest --relation-model-dir` (runs docgraph-train, installed beside docgraph; see
-    /// `docgraph train --help`).
+    /// Train a relation model (`train relations`, for `ingest --relation-model-dir`) or an
+    /// entity model (`train ner`, for `--model-dir`) of your own schema from annotated
+    /// sentences (runs docgraph-train, installed beside docgraph; `docgraph train --help`).
     #[command(disable_help_flag = true)]
     Train {
-        /// `relations` and its options (`docgraph train --help` lists them).
+        /// `relations` or `ner` and their options (`docgraph train --help` lists them).
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<std::ffi::OsString>,
     },
