@@ -30,8 +30,8 @@ use tch::{nn, Device, Kind, Tensor};
 
 pub use crate::run::Error;
 use crate::run::{
-    buckets, copy_into, epochs, load_matching, pretty, score_table, start, write_atomic,
-    Checkpoint, ClassScore, Schedule,
+    buckets, copy_into, epochs, load_matching, pretty, save_weights, score_table, start,
+    write_atomic, write_config, Checkpoint, ClassScore, Schedule,
 };
 
 /// Sub-words of a sentence the model reads at most (`[CLS]` and `[SEP]` aside), as at run time.
@@ -536,7 +536,7 @@ pub fn train(options: &Options, stop: &AtomicBool) -> Result<TrainingRecord, Err
         dev_scores: score_rows(&score(&net, &dev_ex, &dev, (&labels, 2 * options.batch))),
         seconds: state.seconds,
     };
-    save_model(options, &vs, base_config, &record)?;
+    save_model(options, &vs, &record)?;
     checkpoint.finish();
     eprintln!(
         "kept epoch {epoch}: development micro F1 {f1:.3}; model in {} ({:.0} s)",
@@ -578,38 +578,16 @@ fn keep_known_rows(
 
 /// Writes the model folder: weights (float16), `config.json` with the labels, the tokenizer's
 /// files, `training.json` and a `README.md`.
-fn save_model(
-    options: &Options,
-    vs: &nn::VarStore,
-    mut config: serde_json::Value,
-    record: &TrainingRecord,
-) -> Result<(), Error> {
+fn save_model(options: &Options, vs: &nn::VarStore, record: &TrainingRecord) -> Result<(), Error> {
     let out = &options.out;
-    let mut weights: Vec<(String, Tensor)> = vs
-        .variables()
-        .into_iter()
-        .map(|(name, t)| (name, t.to_kind(Kind::Half)))
-        .collect();
-    weights.sort_by(|a, b| a.0.cmp(&b.0));
-    let (path, tmp) = (out.join("rust_model.ot"), out.join("rust_model.ot.tmp"));
-    Tensor::save_multi(&weights, &tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, &path).map_err(|e| format!("{}: {e}", path.display()))?;
+    save_weights(out, vs.variables().into_iter().collect())?;
+    write_config(
+        out,
+        &options.base,
+        "BertForTokenClassification",
+        &record.labels,
+    )?;
     let labels = &record.labels;
-    config["architectures"] = serde_json::json!(["BertForTokenClassification"]);
-    config["id2label"] = labels
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (i.to_string(), serde_json::json!(l)))
-        .collect::<serde_json::Map<_, _>>()
-        .into();
-    config["label2id"] = labels
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (l.clone(), serde_json::json!(i)))
-        .collect::<serde_json::Map<_, _>>()
-        .into();
-    config["torch_dtype"] = serde_json::json!("float16");
-    write_atomic(&out.join("config.json"), pretty(&config).as_bytes())?;
     for file in [
         "vocab.txt",
         "special_tokens_map.json",

@@ -52,8 +52,8 @@ use crate::{text_states, MarkerBatch, MarkerNet, RelationNet};
 
 pub use crate::run::Error;
 use crate::run::{
-    best_threshold, buckets, copy_into, epochs, load_matching, pretty, score_table, start,
-    write_atomic, Checkpoint, ClassScore, Schedule,
+    best_threshold, buckets, copy_into, epochs, load_matching, pretty, save_weights, score_table,
+    start, write_atomic, write_config, Checkpoint, ClassScore, Schedule,
 };
 
 /// What a training run is asked to do.
@@ -479,13 +479,7 @@ fn save_model(
     record: &TrainingRecord,
 ) -> Result<(), Error> {
     let out = &options.out;
-    let io = |p: &Path, e: &dyn std::fmt::Display| format!("{}: {e}", p.display());
-    let mut weights: Vec<(String, Tensor)> = vs
-        .variables()
-        .into_iter()
-        .map(|(name, t)| (name, t.to_kind(Kind::Half)))
-        .collect();
-    weights.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut weights: Vec<(String, Tensor)> = vs.variables().into_iter().collect();
     if options.text_encoder.is_some() {
         // A marker stream reads only the markers' rows of its word embeddings.
         let rows = (1 + 4 * schema.entity_types.len() as i64).max(MARKER_VOCABULARY);
@@ -495,33 +489,11 @@ fn save_model(
             }
         }
     }
-    let weights_path = out.join("rust_model.ot");
-    let tmp = out.join("rust_model.ot.tmp");
-    Tensor::save_multi(&weights, &tmp).map_err(|e| io(&tmp, &e))?;
-    std::fs::rename(&tmp, &weights_path).map_err(|e| io(&weights_path, &e))?;
-
-    let config_path = options.base.join("config.json");
-    let mut cfg: serde_json::Value = std::fs::read_to_string(&config_path)
-        .map_err(|e| io(&config_path, &e))
-        .and_then(|t| serde_json::from_str(&t).map_err(|e| io(&config_path, &e)))?;
+    save_weights(out, weights)?;
     let labels: Vec<String> = std::iter::once("no_relation".to_string())
         .chain(schema.predicates().map(|p| p.as_str().to_string()))
         .collect();
-    cfg["architectures"] = serde_json::json!(["DocgraphRelationClassifier"]);
-    cfg["id2label"] = labels
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (i.to_string(), serde_json::json!(l)))
-        .collect::<serde_json::Map<_, _>>()
-        .into();
-    cfg["label2id"] = labels
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (l.clone(), serde_json::json!(i)))
-        .collect::<serde_json::Map<_, _>>()
-        .into();
-    cfg["torch_dtype"] = serde_json::json!("float16");
-    write_atomic(&out.join("config.json"), pretty(&cfg).as_bytes())?;
+    write_config(out, &options.base, "DocgraphRelationClassifier", &labels)?;
     copy_into(&options.base.join("vocab.txt"), &out.join("vocab.txt"))?;
     let card = ModelCard {
         threshold,

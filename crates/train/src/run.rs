@@ -422,3 +422,43 @@ pub fn load_matching(vs: &nn::VarStore, file: &Path) -> Result<Vec<String>, Erro
     missing.sort();
     Ok(missing)
 }
+
+/// Writes `weights` into `out` as `rust_model.ot`, float16, by name, atomically.
+pub fn save_weights(out: &Path, mut weights: Vec<(String, Tensor)>) -> Result<(), Error> {
+    for (_, t) in &mut weights {
+        *t = t.to_kind(tch::Kind::Half);
+    }
+    weights.sort_by(|a, b| a.0.cmp(&b.0));
+    let (path, tmp) = (out.join("rust_model.ot"), out.join("rust_model.ot.tmp"));
+    Tensor::save_multi(&weights, &tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, &path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Writes `config.json` into `out`: the base model's (in `base`) with `architecture`, the
+/// `labels` (`id2label`, `label2id`) and float16 weights.
+pub fn write_config(
+    out: &Path,
+    base: &Path,
+    architecture: &str,
+    labels: &[String],
+) -> Result<(), Error> {
+    let path = base.join("config.json");
+    let mut config: serde_json::Value = std::fs::read_to_string(&path)
+        .map_err(|e| format!("{}: {e}", path.display()))
+        .and_then(|t| serde_json::from_str(&t).map_err(|e| format!("{}: {e}", path.display())))?;
+    config["architectures"] = serde_json::json!([architecture]);
+    config["id2label"] = labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (i.to_string(), serde_json::json!(l)))
+        .collect::<serde_json::Map<_, _>>()
+        .into();
+    config["label2id"] = labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.clone(), serde_json::json!(i)))
+        .collect::<serde_json::Map<_, _>>()
+        .into();
+    config["torch_dtype"] = serde_json::json!("float16");
+    write_atomic(&out.join("config.json"), pretty(&config).as_bytes())
+}
