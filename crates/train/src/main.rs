@@ -7,6 +7,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use docgraph::relations::model::Input;
+use docgraph_train::run::Common;
 use docgraph_train::{ner, relations};
 
 const USAGE: &str = "\
@@ -62,16 +63,18 @@ fn parse(args: &[String]) -> Result<Job, String> {
     };
     let ner = kind == "ner";
     let mut o = relations::Options {
-        train: PathBuf::new(),
-        dev: None,
-        out: PathBuf::new(),
-        base: docgraph::default_model_dir(),
-        epochs: if ner { 3 } else { 4 },
-        lr: if ner { 5e-5 } else { 1e-4 },
+        common: Common {
+            train: PathBuf::new(),
+            dev: None,
+            out: PathBuf::new(),
+            base: docgraph::default_model_dir(),
+            epochs: if ner { 3 } else { 4 },
+            lr: if ner { 5e-5 } else { 1e-4 },
+            seed: 42,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get() as i32),
+            patience: 2,
+        },
         batch: None,
-        seed: 42,
-        threads: std::thread::available_parallelism().map_or(1, |n| n.get() as i32),
-        patience: 2,
         teacher: None,
         distill: 0.5,
         input: Input::Packed,
@@ -89,21 +92,23 @@ fn parse(args: &[String]) -> Result<Job, String> {
         }
         match flag.as_str() {
             "-h" | "--help" => return Err(String::new()),
-            "--train" => o.train = value()?.into(),
-            "--dev" => o.dev = Some(value()?.into()),
+            "--train" => o.common.train = value()?.into(),
+            "--dev" => o.common.dev = Some(value()?.into()),
             "--data" => {
                 let dir = PathBuf::from(value()?);
-                o.train = dir.join("conll04_train.json");
-                o.dev = Some(dir.join("conll04_dev.json"));
+                o.common.train = dir.join("conll04_train.json");
+                o.common.dev = Some(dir.join("conll04_dev.json"));
             }
-            "--out" | "-o" => o.out = value()?.into(),
-            "--base" => o.base = value()?.into(),
-            "--epochs" => o.epochs = value()?.parse().map_err(|_| number(flag.clone()))?,
-            "--patience" => o.patience = value()?.parse().map_err(|_| number(flag.clone()))?,
-            "--lr" => o.lr = value()?.parse().map_err(|_| number(flag.clone()))?,
+            "--out" | "-o" => o.common.out = value()?.into(),
+            "--base" => o.common.base = value()?.into(),
+            "--epochs" => o.common.epochs = value()?.parse().map_err(|_| number(flag.clone()))?,
+            "--patience" => {
+                o.common.patience = value()?.parse().map_err(|_| number(flag.clone()))?
+            }
+            "--lr" => o.common.lr = value()?.parse().map_err(|_| number(flag.clone()))?,
             "--batch" => o.batch = Some(value()?.parse().map_err(|_| number(flag.clone()))?),
-            "--seed" => o.seed = value()?.parse().map_err(|_| number(flag.clone()))?,
-            "--threads" => o.threads = value()?.parse().map_err(|_| number(flag.clone()))?,
+            "--seed" => o.common.seed = value()?.parse().map_err(|_| number(flag.clone()))?,
+            "--threads" => o.common.threads = value()?.parse().map_err(|_| number(flag.clone()))?,
             "--teacher" => o.teacher = Some(value()?.into()),
             "--distill" => o.distill = value()?.parse().map_err(|_| number(flag.clone()))?,
             "--text-encoder" => o.text_encoder = Some(value()?.into()),
@@ -128,16 +133,8 @@ fn parse(args: &[String]) -> Result<Job, String> {
         return Ok(Job::Relations(o));
     }
     Ok(Job::Ner(ner::Options {
-        train: o.train,
-        dev: o.dev,
-        out: o.out,
-        base: o.base,
-        epochs: o.epochs,
-        lr: o.lr,
         batch: o.batch.unwrap_or(16),
-        seed: o.seed,
-        threads: o.threads,
-        patience: o.patience,
+        common: o.common,
     }))
 }
 

@@ -15,7 +15,7 @@
 //! JSON `docgraph train relations` reads (its relations are ignored).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 use docgraph::bio::{merge_bio, TaggedWord};
@@ -31,7 +31,7 @@ use tch::{nn, Device, Kind, Tensor};
 pub use crate::run::Error;
 use crate::run::{
     buckets, copy_into, epochs, load_matching, pretty, save_weights, score_table, start,
-    write_atomic, write_config, Checkpoint, ClassScore, Schedule,
+    write_atomic, write_config, Checkpoint, ClassScore, Common, Schedule,
 };
 
 /// Sub-words of a sentence the model reads at most (`[CLS]` and `[SEP]` aside), as at run time.
@@ -43,26 +43,18 @@ const IGNORED: i64 = -100;
 /// What a training run is asked to do.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Options {
-    /// Training sentences.
-    pub train: PathBuf,
-    /// Development sentences; without them, every tenth training sentence is held out.
-    pub dev: Option<PathBuf>,
-    /// Where the model goes.
-    pub out: PathBuf,
-    /// The NER model training starts from.
-    pub base: PathBuf,
-    /// Epochs at most.
-    pub epochs: usize,
-    /// Peak learning rate.
-    pub lr: f64,
+    /// Data (CoNLL columns or the relations JSON), folders, schedule.
+    #[serde(flatten)]
+    pub common: Common,
     /// Sentences per batch.
     pub batch: usize,
-    /// Seed of the new classifier rows and the shuffling.
-    pub seed: u64,
-    /// Threads libtorch uses.
-    pub threads: i32,
-    /// Epochs without a better development score before training stops.
-    pub patience: usize,
+}
+
+impl std::ops::Deref for Options {
+    type Target = Common;
+    fn deref(&self) -> &Common {
+        &self.common
+    }
 }
 
 /// How a run went (`training.json` in the model folder).
@@ -482,11 +474,7 @@ pub fn train(options: &Options, stop: &AtomicBool) -> Result<TrainingRecord, Err
         options,
         options.seed,
         |earlier: &Options| {
-            &Options {
-                epochs: options.epochs,
-                patience: options.patience,
-                ..earlier.clone()
-            } == options
+            options.common.goes_on_from(&earlier.common) && options.batch == earlier.batch
         },
     )?;
     let lens: Vec<usize> = train_ex.iter().map(|e| e.ids.len()).collect();

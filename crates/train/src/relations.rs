@@ -53,32 +53,17 @@ use crate::{text_states, MarkerBatch, MarkerNet, RelationNet};
 pub use crate::run::Error;
 use crate::run::{
     best_threshold, buckets, copy_into, epochs, load_matching, pretty, save_weights, score_table,
-    start, write_atomic, write_config, Checkpoint, ClassScore, Schedule,
+    start, write_atomic, write_config, Checkpoint, ClassScore, Common, Schedule,
 };
 
 /// What a training run is asked to do.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Options {
-    /// Training sentences (CoNLL04's JSON: `docgraph::relations::eval::read_conll04`).
-    pub train: PathBuf,
-    /// Development sentences; without them, every tenth training sentence is held out.
-    pub dev: Option<PathBuf>,
-    /// Where the model goes.
-    pub out: PathBuf,
-    /// The checkpoint training starts from (a BERT model folder: NER or relation model).
-    pub base: PathBuf,
-    /// Epochs at most.
-    pub epochs: usize,
-    /// Peak learning rate.
-    pub lr: f64,
+    /// Data (CoNLL04's JSON: `docgraph::relations::eval::read_conll04`), folders, schedule.
+    #[serde(flatten)]
+    pub common: Common,
     /// Passes per batch (pairs for `pair` input, sentences for packed); default 32 or 4.
     pub batch: Option<usize>,
-    /// Seed of the initial classifier and the shuffling.
-    pub seed: u64,
-    /// Threads libtorch uses.
-    pub threads: i32,
-    /// Epochs without a better development score before training stops.
-    pub patience: usize,
     /// A relation model whose probabilities the model also learns from.
     pub teacher: Option<PathBuf>,
     /// Share of the loss from the teacher.
@@ -87,6 +72,13 @@ pub struct Options {
     pub input: Input,
     /// A model whose frozen text states a marker stream reads.
     pub text_encoder: Option<PathBuf>,
+}
+
+impl std::ops::Deref for Options {
+    type Target = Common;
+    fn deref(&self) -> &Common {
+        &self.common
+    }
 }
 
 /// How a run went, as its card records it.
@@ -388,12 +380,11 @@ pub fn train(options: &Options, stop: &AtomicBool) -> Result<TrainingRecord, Err
         options,
         options.seed,
         |earlier: &Options| {
-            let same = Options {
-                epochs: options.epochs,
-                patience: options.patience,
-                ..earlier.clone()
-            };
-            &same == options
+            options.common.goes_on_from(&earlier.common)
+                && Options {
+                    common: options.common.clone(),
+                    ..earlier.clone()
+                } == *options
         },
     )?;
     let schedule = Schedule {

@@ -15,6 +15,41 @@ use tch::Tensor;
 /// What went wrong, in words for the command line.
 pub type Error = String;
 
+/// What every training run is asked: data, folders, and the schedule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Common {
+    /// Training sentences.
+    pub train: PathBuf,
+    /// Development sentences; without them, every tenth training sentence is held out.
+    pub dev: Option<PathBuf>,
+    /// Where the model goes.
+    pub out: PathBuf,
+    /// The model training starts from (a BERT model folder).
+    pub base: PathBuf,
+    /// Epochs at most.
+    pub epochs: usize,
+    /// Peak learning rate.
+    pub lr: f64,
+    /// Seed of new weights and of the shuffling.
+    pub seed: u64,
+    /// Threads libtorch uses.
+    pub threads: i32,
+    /// Epochs without a better development score before training stops.
+    pub patience: usize,
+}
+
+impl Common {
+    /// Whether a stopped run with `earlier`'s options can go on under these: the same but for
+    /// the epochs and the patience.
+    pub fn goes_on_from(&self, earlier: &Common) -> bool {
+        Common {
+            epochs: self.epochs,
+            patience: self.patience,
+            ..earlier.clone()
+        } == *self
+    }
+}
+
 /// xorshift64*: a seeded shuffle without another dependency.
 #[derive(Debug, Clone, Copy)]
 pub struct Rng(pub u64);
