@@ -196,7 +196,19 @@ pub fn to_dot(kg: &KnowledgeGraph) -> String {
                     crate::record::EntityType::ORG => "#b2df8a",
                     crate::record::EntityType::LOC => "#fdbf6f",
                     crate::record::EntityType::MISC => "#cab2d6",
-                    crate::record::EntityType::Other(_) => "#ffffb3",
+                    // A user's type: a colour of a second palette, by its name.
+                    crate::record::EntityType::Other(label) => {
+                        const EXTRA: [&str; 6] = [
+                            "#ffffb3", "#fb8072", "#80b1d3", "#fccde5", "#bebada", "#ccebc5",
+                        ];
+                        let hash = label
+                            .as_str()
+                            .bytes()
+                            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                                (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+                            });
+                        EXTRA[(hash % EXTRA.len() as u64) as usize]
+                    }
                 };
                 (
                     format!("{} ({})", e.name, e.entity_type.as_str()),

@@ -152,10 +152,26 @@ fn head_type(word: &str) -> Option<EntityType> {
         Some(EntityType::LOC)
     } else if ORG_HEADS.contains(&word) {
         Some(EntityType::ORG)
+    } else if WORK_HEADS.contains(&word) {
+        Some(EntityType::MISC)
     } else {
         None
     }
 }
+
+/// Head words of the names of laws, licences and agreements ("GNU General Public License",
+/// "Kyoto Protocol"): such a name is miscellaneous.
+const WORK_HEADS: &[&str] = &[
+    "Accord",
+    "Act",
+    "Agreement",
+    "Convention",
+    "Declaration",
+    "Licence",
+    "License",
+    "Protocol",
+    "Treaty",
+];
 
 /// The words of one input with its text, and which span (if any) holds each word.
 struct Words<'a> {
@@ -178,6 +194,31 @@ impl Words<'_> {
     /// The word ending at character `at`.
     fn ending_at(&self, at: usize) -> Option<usize> {
         self.words.iter().position(|w| w.end == at)
+    }
+
+    /// Where the token that goes on at character `at` without a space ends: a dot and a digit
+    /// or a lowercase letter ("ASN" + ".1", "Node" + ".js"; not "Lee" + ".The", two sentences
+    /// run together), or an underscore and a letter or digit, each with the letters and digits
+    /// after it. `None` when nothing is glued on.
+    fn glued(&self, at: usize) -> Option<usize> {
+        let c = &self.chars;
+        let mut end = at;
+        while end + 1 < c.len() {
+            let next = c[end + 1];
+            let glue = match c[end] {
+                '.' => next.is_ascii_digit() || next.is_lowercase(),
+                '_' => next.is_alphanumeric(),
+                _ => false,
+            };
+            if !glue {
+                break;
+            }
+            end += 1;
+            while end < c.len() && c[end].is_alphanumeric() {
+                end += 1;
+            }
+        }
+        (end > at).then_some(end)
     }
 
     /// What stands between characters `from` and `to`.
@@ -328,6 +369,16 @@ fn extend_right(mut span: EntitySpan, w: &Words, limit: usize) -> EntitySpan {
             return span;
         };
         let free = |i: usize| w.words[i].end <= limit && w.outside(i);
+        // A name the text goes on without a space: "ASN" + ".1", "MY_" + "CONST" (not a lone
+        // letter: "A" + ".1" is a section's number).
+        let letters = w.chars[span.start..span.end]
+            .iter()
+            .filter(|c| c.is_alphabetic())
+            .count();
+        if let Some(end) = w.glued(span.end).filter(|&e| e <= limit && letters >= 2) {
+            span.end = end;
+            continue;
+        }
         // "Baden-" + "Württemberg": a capitalised word hyphenated on.
         let (h, n) = (last + 1, last + 2);
         if n < w.words.len() && w.hyphenated(last, h, n) && w.capitalised(n) && free(h) && free(n) {
@@ -347,6 +398,26 @@ fn extend_right(mut span: EntitySpan, w: &Words, limit: usize) -> EntitySpan {
         if w.capitalised(next) && head_type(&next_text).is_some() && !surname {
             span.end = w.words[next].end;
             continue;
+        }
+        // Up to two capitalised words and a head word: "GNU Free" + "Documentation License".
+        if span.entity_type != EntityType::PER {
+            let mut i = next;
+            for _ in 0..2 {
+                if !free(i) || !w.capitalised(i) || is_function_word(&w.text(i)) {
+                    break;
+                }
+                let Some(j) = w.next_after_space(i) else {
+                    break;
+                };
+                if free(j) && w.capitalised(j) && head_type(&w.text(j)).is_some() {
+                    span.end = w.words[j].end;
+                    break;
+                }
+                i = j;
+            }
+            if span.end > w.words[last].end {
+                continue;
+            }
         }
         // After a head word, "of" and a capitalised name: "Museum" + "of Modern Art".
         if next_text == "of" && head_type(&w.text(last)).is_some() {
@@ -515,6 +586,55 @@ mod tests {
     }
 
     use EntityType::*;
+
+    #[test]
+    fn a_licence_or_a_law_keeps_its_head_word() {
+        assert_eq!(
+            names(
+                "It is under the GNU Free Documentation License now",
+                &["O", "O", "O", "O", "B-MISC", "I-MISC", "O", "O", "O"]
+            ),
+            vec![("GNU Free Documentation License".into(), MISC)]
+        );
+        assert_eq!(
+            names(
+                "Read the GNU General Public License too",
+                &["O", "O", "B-MISC", "B-MISC", "I-MISC", "O", "O"]
+            ),
+            vec![
+                ("GNU".into(), MISC),
+                ("General Public License".into(), MISC)
+            ]
+        );
+        // Not over a word another name holds, nor more than two words to the head.
+        assert_eq!(
+            names("Acme Big Red Blue Act", &["B-ORG", "O", "O", "O", "O"]),
+            vec![("Acme".into(), ORG)]
+        );
+    }
+
+    #[test]
+    fn a_name_goes_on_where_the_text_glues_on_a_dot_and_digits() {
+        assert_eq!(
+            names(
+                "The ASN.1 module and Node.js run.",
+                &["O", "B-ORG", "O", "O", "O", "O", "B-MISC", "O", "O", "O", "O"]
+            ),
+            vec![("ASN.1".into(), ORG), ("Node.js".into(), MISC)]
+        );
+        // Two sentences run together, or a sentence's end: the name stops at the dot.
+        assert_eq!(
+            names(
+                "Ann Lee.The rest went to Acme.",
+                &["B-PER", "I-PER", "O", "O", "O", "O", "O", "B-ORG", "O"]
+            ),
+            vec![("Ann Lee".into(), PER), ("Acme".into(), ORG)]
+        );
+        assert_eq!(
+            names("See A.1 below", &["O", "B-MISC", "O", "O", "O"]),
+            vec![("A".into(), MISC)]
+        );
+    }
 
     #[test]
     fn head_words_stay_with_their_name_and_give_it_its_type() {

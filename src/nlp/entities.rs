@@ -83,11 +83,20 @@ fn join_punctuated(spans: Vec<EntitySpan>, words: &[TaggedWord]) -> Vec<EntitySp
 }
 
 /// Names that are never entities however the model labels them: a single character, a word
-/// with no capital letter ("and", "cup"), a capitalised function word ("The", "And"), or a
-/// code identifier ([`looks_like_code`]); an all-capital acronym ("US", "IT") is a name.
+/// with no capital letter ("and", "cup"), a capitalised function word ("The", "And"), a code
+/// identifier ([`looks_like_code`]), or text decoded in the wrong encoding (a lower-case letter
+/// then `Ã` or `Â`: "lÃaers", UTF-8 read as Latin-1); an all-capital acronym ("US", "IT") is a
+/// name.
 pub fn is_junk_name(name: &str) -> bool {
     let letters = name.chars().filter(|c| c.is_alphanumeric()).count();
     if letters <= 1 || looks_like_code(name) {
+        return true;
+    }
+    let chars: Vec<char> = name.chars().collect();
+    if chars
+        .windows(2)
+        .any(|w| w[0].is_lowercase() && matches!(w[1], 'Ã' | 'Â'))
+    {
         return true;
     }
     if !name.chars().any(char::is_uppercase) {
@@ -111,6 +120,27 @@ pub fn looks_like_code(name: &str) -> bool {
         return false;
     }
     if name.contains('_') || name.contains("::") || name.contains("()") {
+        return true;
+    }
+    // A digit between capitals with three or more after it ("ASN1TYPE"; not "A380", "B2B"),
+    // or a dot then a capital inside a word that also has a hyphen ("PKIX1.Dss-Sig-Value").
+    let chars: Vec<char> = name.chars().collect();
+    let capital_run_after = |i: usize| {
+        chars[i + 1..]
+            .iter()
+            .take_while(|c| c.is_uppercase())
+            .count()
+    };
+    if (1..chars.len()).any(|i| {
+        chars[i].is_ascii_digit() && chars[i - 1].is_uppercase() && capital_run_after(i) >= 3
+    }) {
+        return true;
+    }
+    if name.contains('-')
+        && chars
+            .windows(3)
+            .any(|w| w[0].is_alphanumeric() && w[1] == '.' && w[2].is_uppercase())
+    {
         return true;
     }
     let mut chars = name.chars();
@@ -373,8 +403,23 @@ mod tests {
             "tbsCertificate",
             "ASN1_TYPE",
             "std::io",
+            "ASN1TYPE",
+            "PKIX1.Dss-Sig-Value",
+            "verskille tussen lÃaers",
         ] {
             assert!(is_junk_name(code), "{code}");
+        }
+        for name in [
+            "A380",
+            "B2B",
+            "G20",
+            "ASN.1",
+            "Node.js",
+            "São Paulo",
+            "SÃO PAULO",
+            "3M",
+        ] {
+            assert!(!is_junk_name(name), "{name}");
         }
     }
 

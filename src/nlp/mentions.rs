@@ -216,6 +216,7 @@ pub(crate) fn find(
             states[i] = Some(state);
         }
     }
+    busy.time(|| join_split_names(&mut mentions, sentences));
     busy.time(|| propagate(&mut mentions, sentences));
     if let Some(list) = gazetteer {
         busy.time(|| add_listed(list, &mut mentions, sentences));
@@ -296,6 +297,44 @@ fn looks_like_identifier(name: &str) -> bool {
         }
     }
     false
+}
+
+/// Two names side by side (one space between) that the document also names as one name are
+/// that name, cut in two where the model was less sure: "Free" + "Software Foundation, Inc"
+/// where "Free Software Foundation, Inc" stands whole elsewhere in the document. The joined
+/// mention takes the whole name's type.
+fn join_split_names(raw: &mut Vec<RawMention>, sentences: &[Sentence]) {
+    let text = |m: &RawMention| -> String {
+        let s = &sentences[m.sentence].text;
+        s.chars().skip(m.start).take(m.end - m.start).collect()
+    };
+    let whole: HashMap<String, EntityType> = raw
+        .iter()
+        .filter(|m| !m.inferred && m.listed.is_none())
+        .map(|m| (text(m), m.entity_type))
+        .filter(|(name, _)| name.contains(' '))
+        .collect();
+    if whole.is_empty() {
+        return;
+    }
+    raw.sort_by_key(|m| (m.sentence, m.start));
+    let mut out: Vec<RawMention> = Vec::with_capacity(raw.len());
+    for m in raw.drain(..) {
+        if let Some(prev) = out.last_mut() {
+            let joined = format!("{} {}", text(prev), text(&m));
+            let adjacent = prev.sentence == m.sentence
+                && prev.end + 1 == m.start
+                && sentences[m.sentence].text.chars().nth(prev.end) == Some(' ');
+            if let Some(&ty) = whole.get(&joined).filter(|_| adjacent) {
+                prev.end = m.end;
+                prev.entity_type = ty;
+                prev.score = prev.score.min(m.score);
+                continue;
+            }
+        }
+        out.push(m);
+    }
+    *raw = out;
 }
 
 /// Whether a sentence can hold a name: it has a capital letter somewhere.

@@ -251,3 +251,35 @@ fn identifiers_are_not_spread_but_names_are() {
         assert!(!looks_like_identifier(name), "{name}");
     }
 }
+
+#[test]
+fn names_cut_in_two_are_joined_where_the_document_names_them_whole() {
+    let s = vec![
+        sentence(0, 0, "The Free Software Foundation, Inc holds it."),
+        sentence(0, 44, "Write to the Free Software Foundation, Inc today."),
+        sentence(0, 94, "Free Open Media and Free Software are two things."),
+    ];
+    let mut mentions = vec![
+        raw(0, 4, 33, EntityType::ORG),
+        // "Free" + "Software Foundation, Inc": cut by the model.
+        raw(1, 13, 17, EntityType::MISC),
+        raw(1, 18, 42, EntityType::ORG),
+        // "Free Open Media" + "Free Software": no such whole name; left as they are.
+        raw(2, 0, 15, EntityType::ORG),
+        raw(2, 20, 33, EntityType::MISC),
+    ];
+    join_split_names(&mut mentions, &s);
+    let got: Vec<(usize, usize, usize, EntityType)> = mentions
+        .iter()
+        .map(|m| (m.sentence, m.start, m.end, m.entity_type))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (0, 4, 33, EntityType::ORG),
+            (1, 13, 42, EntityType::ORG),
+            (2, 0, 15, EntityType::ORG),
+            (2, 20, 33, EntityType::MISC),
+        ]
+    );
+}
