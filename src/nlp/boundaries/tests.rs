@@ -1,0 +1,250 @@
+//! The rules of whole names on hand-labelled words.
+use super::*;
+
+/// Words of `text` split at spaces and before/after punctuation, labelled as `labels`
+/// says (one label per word, in order). The model's words are cut the same way.
+fn words(text: &str, labels: &[&str]) -> Vec<TaggedWord> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == ' ' {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        if chars[i].is_alphanumeric() {
+            while i < chars.len() && chars[i].is_alphanumeric() {
+                i += 1;
+            }
+        } else {
+            i += 1;
+        }
+        out.push((start, i));
+    }
+    assert_eq!(out.len(), labels.len(), "{text}: {out:?}");
+    out.into_iter()
+        .zip(labels)
+        .map(|((start, end), label)| TaggedWord {
+            start,
+            end,
+            label: label.to_string(),
+            score: 0.9,
+        })
+        .collect()
+}
+
+/// The names found in `text` labelled `labels`, as text and type.
+fn names(text: &str, labels: &[&str]) -> Vec<(String, EntityType)> {
+    let ws = words(text, labels);
+    let spans = super::super::entities::merge_bio(&ws);
+    let chars: Vec<char> = text.chars().collect();
+    whole_names(spans, &ws, text)
+        .into_iter()
+        .map(|s| (chars[s.start..s.end].iter().collect(), s.entity_type))
+        .collect()
+}
+
+use EntityType::*;
+
+#[test]
+fn a_licence_or_a_law_keeps_its_head_word() {
+    assert_eq!(
+        names(
+            "It is under the GNU Free Documentation License now",
+            &["O", "O", "O", "O", "B-MISC", "I-MISC", "O", "O", "O"]
+        ),
+        vec![("GNU Free Documentation License".into(), MISC)]
+    );
+    assert_eq!(
+        names(
+            "Read the GNU General Public License too",
+            &["O", "O", "B-MISC", "B-MISC", "I-MISC", "O", "O"]
+        ),
+        vec![
+            ("GNU".into(), MISC),
+            ("General Public License".into(), MISC)
+        ]
+    );
+    // Not over a word another name holds, nor more than two words to the head.
+    assert_eq!(
+        names("Acme Big Red Blue Act", &["B-ORG", "O", "O", "O", "O"]),
+        vec![("Acme".into(), ORG)]
+    );
+}
+
+#[test]
+fn a_name_goes_on_where_the_text_glues_on_a_dot_and_digits() {
+    assert_eq!(
+        names(
+            "The ASN.1 module and Node.js run.",
+            &["O", "B-ORG", "O", "O", "O", "O", "B-MISC", "O", "O", "O", "O"]
+        ),
+        vec![("ASN.1".into(), ORG), ("Node.js".into(), MISC)]
+    );
+    // Two sentences run together, or a sentence's end: the name stops at the dot.
+    assert_eq!(
+        names(
+            "Ann Lee.The rest went to Acme.",
+            &["B-PER", "I-PER", "O", "O", "O", "O", "O", "B-ORG", "O"]
+        ),
+        vec![("Ann Lee".into(), PER), ("Acme".into(), ORG)]
+    );
+    assert_eq!(
+        names("See A.1 below", &["O", "B-MISC", "O", "O", "O"]),
+        vec![("A".into(), MISC)]
+    );
+}
+
+#[test]
+fn head_words_stay_with_their_name_and_give_it_its_type() {
+    assert_eq!(
+        names(
+            "They met at the Pergamon Museum today",
+            &["O", "O", "O", "O", "B-LOC", "O", "O"]
+        ),
+        vec![("Pergamon Museum".into(), ORG)]
+    );
+    assert_eq!(
+        names(
+            "Trains stop at Shinagawa Station and Mitte District",
+            &["O", "O", "O", "B-ORG", "O", "O", "B-PER", "O"]
+        ),
+        vec![
+            ("Shinagawa Station".into(), LOC),
+            ("Mitte District".into(), LOC)
+        ]
+    );
+    // "Museum of Modern Art": head word, "of" and the name after it.
+    assert_eq!(
+        names(
+            "the Metropolitan Museum of Modern Art opened",
+            &["O", "B-ORG", "O", "O", "O", "O", "O"]
+        ),
+        vec![("Metropolitan Museum of Modern Art".into(), ORG)]
+    );
+    // A lowercase head word is not part of the name.
+    assert_eq!(
+        names("the Berlin museum is", &["O", "B-LOC", "O", "O"]),
+        vec![("Berlin".into(), LOC)]
+    );
+}
+
+#[test]
+fn lead_words_of_places_and_designators_are_taken() {
+    assert_eq!(
+        names(
+            "He lives in Lower Saxony now",
+            &["O", "O", "O", "O", "B-LOC", "O"]
+        ),
+        vec![("Lower Saxony".into(), LOC)]
+    );
+    assert_eq!(
+        names(
+            "She studied at the Technical University of Munich",
+            &["O", "O", "O", "O", "O", "O", "O", "B-LOC"]
+        ),
+        vec![("Technical University of Munich".into(), ORG)]
+    );
+    assert_eq!(
+        names("The Bank of England said", &["O", "O", "O", "B-LOC", "O"]),
+        vec![("Bank of England".into(), ORG)]
+    );
+    // A title is not a designator, and a prefix goes only with a place.
+    assert_eq!(
+        names(
+            "the President of France and North Siemens",
+            &["O", "O", "O", "B-LOC", "O", "O", "B-ORG"]
+        ),
+        vec![("France".into(), LOC), ("Siemens".into(), ORG)]
+    );
+}
+
+#[test]
+fn persons_cut_at_initials_and_particles_are_joined() {
+    assert_eq!(
+        names(
+            "Michael D. Higgins spoke",
+            &["B-PER", "I-PER", "I-PER", "B-PER", "O"]
+        ),
+        vec![("Michael D. Higgins".into(), PER)]
+    );
+    assert_eq!(
+        names(
+            "Michael D. Higgins spoke",
+            &["B-PER", "O", "O", "B-PER", "O"]
+        ),
+        vec![("Michael D. Higgins".into(), PER)]
+    );
+    assert_eq!(
+        names(
+            "Ursula von der Leyen praised",
+            &["B-PER", "O", "O", "B-PER", "O"]
+        ),
+        vec![("Ursula von der Leyen".into(), PER)]
+    );
+    assert_eq!(
+        names(
+            "a portrait by Leonardo da Vinci hangs",
+            &["O", "O", "O", "B-PER", "O", "O", "O"]
+        ),
+        vec![("Leonardo da Vinci".into(), PER)]
+    );
+    // Two people side by side with a word between stay two.
+    assert_eq!(
+        names("Smith and Jones met", &["B-PER", "O", "B-PER", "O"]),
+        vec![("Smith".into(), PER), ("Jones".into(), PER)]
+    );
+    // An initial is joined only to a person.
+    assert_eq!(
+        names("Siemens A. Berlin", &["B-ORG", "O", "O", "B-LOC"]),
+        vec![("Siemens".into(), ORG), ("Berlin".into(), LOC)]
+    );
+}
+
+#[test]
+fn hyphenated_names_are_one_name() {
+    assert_eq!(
+        names("in Baden-Württemberg today", &["O", "B-LOC", "O", "O", "O"]),
+        vec![("Baden-Württemberg".into(), LOC)]
+    );
+    assert_eq!(
+        names("in Baden-Württemberg today", &["O", "O", "O", "B-LOC", "O"]),
+        vec![("Baden-Württemberg".into(), LOC)]
+    );
+    assert_eq!(
+        names("a Rolls-Royce engine", &["O", "B-ORG", "O", "B-PER", "O"]),
+        vec![("Rolls-Royce".into(), ORG)]
+    );
+    // A lowercase word after the hyphen is not a name ("Paris-based").
+    assert_eq!(
+        names("a Paris-based firm", &["O", "B-LOC", "O", "O", "O"]),
+        vec![("Paris".into(), LOC)]
+    );
+}
+
+#[test]
+fn a_persons_surname_is_not_a_head_word() {
+    assert_eq!(
+        names("Susan Park said", &["B-PER", "O", "O"]),
+        vec![("Susan".into(), PER)]
+    );
+    assert_eq!(
+        names("David Park said", &["B-PER", "I-PER", "O"]),
+        vec![("David Park".into(), PER)]
+    );
+    // A person's name before an organisation's head word is the organisation's.
+    assert_eq!(
+        names("at Stanford University today", &["O", "B-PER", "O", "O"]),
+        vec![("Stanford University".into(), ORG)]
+    );
+}
+
+#[test]
+fn extensions_never_swallow_a_neighbouring_name() {
+    // "Museum" belongs to another span here: left alone.
+    assert_eq!(
+        names("Berlin Museum", &["B-LOC", "B-ORG"]),
+        vec![("Berlin".into(), LOC), ("Museum".into(), ORG)]
+    );
+}
