@@ -1,4 +1,5 @@
 //! The rules of whole names on hand-labelled words.
+
 use super::*;
 
 /// Words of `text` split at spaces and before/after punctuation, labelled as `labels`
