@@ -19,7 +19,7 @@ Usage: docgraph train relations --train FILE [--dev FILE] --out DIR [options]
 relations: CoNLL04's JSON, a list of sentences, each {\"tokens\": [...], \"tags\": [BILOU
 tags such as \"B-DRUG\", \"U-Peop\", \"O\"]} or {\"tokens\": [...], \"entities\":
 [{\"start\", \"end\", \"type\"}]} (token indexes, end exclusive), with \"relations\":
-[{\"head\", \"tail\", \"type\"}] (indexes into the entities in order of appearance). The
+[{\"head\", \"tail\", \"type\"}] (indexes into the entities as listed, or as tagged). The
 predicates and the entity types each joins are the data's; the model's card records them.
 Use the model with ingest --relation-model-dir DIR.
 

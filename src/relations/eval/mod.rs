@@ -255,7 +255,7 @@ pub fn read_conll04_dev(repo: &Path) -> Result<Vec<GoldSentence>> {
 /// Reads relation data in CoNLL04's JSON: a list of sentences, each with `tokens`, its
 /// entities as BILOU `tags` (one per token: `B-Peop`, `U-DRUG`, `O`) or as `entities`
 /// (`{"start", "end", "type"}` over token indexes, end exclusive), and `relations`
-/// (`{"head", "tail", "type"}`, indexes into the entities in order of appearance).
+/// (`{"head", "tail", "type"}`: indexes into the entities as listed, or as tagged).
 pub fn read_conll04(path: &Path) -> Result<Vec<GoldSentence>> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let raw: Vec<RawSentence> = serde_json::from_str(&text)
@@ -296,10 +296,6 @@ fn parse_sentence(s: RawSentence) -> std::result::Result<GoldSentence, String> {
             .collect::<std::result::Result<_, String>>()?,
         _ => return Err("a sentence needs either \"tags\" or \"entities\"".into()),
     };
-    // Relations index entities in order of appearance.
-    if entities.windows(2).any(|w| w[0].start > w[1].start) {
-        return Err("entities are not in order of appearance".into());
-    }
     parse_relations(text, entities, &s.relations)
 }
 
@@ -361,11 +357,26 @@ fn parse_relations(
                 predicate,
             })
         })
-        .collect::<std::result::Result<_, String>>()?;
+        .collect::<std::result::Result<Vec<_>, String>>()?;
+    // Entities in order of appearance, the relations' indexes moved with them (a list of
+    // entity spans may be in any order).
+    let mut order: Vec<usize> = (0..entities.len()).collect();
+    order.sort_by_key(|&i| (entities[i].start, entities[i].end, i));
+    let mut moved_to = vec![0; entities.len()];
+    for (new, &old) in order.iter().enumerate() {
+        moved_to[old] = new;
+    }
     Ok(GoldSentence {
         text,
-        entities,
-        relations,
+        entities: order.iter().map(|&i| entities[i]).collect(),
+        relations: relations
+            .into_iter()
+            .map(|r| GoldRelation {
+                head: moved_to[r.head],
+                tail: moved_to[r.tail],
+                ..r
+            })
+            .collect(),
     })
 }
 
@@ -514,8 +525,8 @@ mod tests {
             {"tokens": ["Zelvor", "eases", "gout", "."], "tags": ["U-DRUG", "O", "U-disease", "O"],
              "relations": [{"head": 0, "tail": 1, "type": "Treats"}]},
             {"tokens": ["Ann", "Lee", "founded", "Acme", "."],
-             "entities": [{"start": 0, "end": 2, "type": "PER"}, {"start": 3, "end": 4, "type": "Org"}],
-             "relations": [{"head": 1, "tail": 0, "type": "Founded_By"}]}
+             "entities": [{"start": 3, "end": 4, "type": "Org"}, {"start": 0, "end": 2, "type": "PER"}],
+             "relations": [{"head": 0, "tail": 1, "type": "Founded_By"}]}
         ]"#;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("train.json");
