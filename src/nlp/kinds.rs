@@ -77,6 +77,50 @@ const REFERENCE_WORDS: &[&str] = &[
     "retrieved",
 ];
 
+/// Whether the lines are fields of a form: two or more labels ("Name:", "Date of birth:", a
+/// label of one to four words, the first capitalised, then a colon) each with a short value or
+/// none, or blanks to fill ("____", "……", "☐"), on most lines; or, on one line that does not
+/// end a sentence, two labels or more ("Name: Ann Lee Employer: Acme").
+fn is_form(lines: &[&str], closed: bool) -> bool {
+    // Labels: a word ending in a colon with a capitalised word among it and the three before
+    // it, after the previous label.
+    let labels = |line: &str| -> usize {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let mut count = 0;
+        let mut after = 0; // the first word after the previous label
+        for (i, w) in words.iter().enumerate() {
+            if w.len() > 1 && w.ends_with(':') {
+                let from = i.saturating_sub(3).max(after);
+                if words[from..=i]
+                    .iter()
+                    .any(|w| w.chars().next().is_some_and(char::is_uppercase))
+                {
+                    count += 1;
+                }
+                after = i + 1;
+            }
+        }
+        count
+    };
+    let blank = |line: &str| {
+        line.contains("____") || line.contains("....") || line.contains("……") || line.contains('☐')
+    };
+    let field = |line: &&str| {
+        let n = labels(line);
+        let value_words = line
+            .split(':')
+            .next_back()
+            .map_or(0, |v| v.split_whitespace().count());
+        blank(line) || (n >= 1 && value_words <= 6 && line.split_whitespace().count() <= 12)
+    };
+    let fields = lines.iter().filter(|l| field(l)).count();
+    let all_labels: usize = lines.iter().map(|l| labels(l)).sum();
+    if lines.len() >= 2 {
+        return fields >= 2 && fields * 3 >= lines.len() * 2;
+    }
+    all_labels >= 2 && !closed || lines.first().is_some_and(|l| blank(l) && labels(l) >= 1)
+}
+
 /// Judges one sentence by itself (its text as it stands on the page, line breaks included).
 pub fn classify(raw: &str) -> TextKind {
     let words: Vec<&str> = raw.split_whitespace().collect();
@@ -138,6 +182,9 @@ pub fn classify(raw: &str) -> TextKind {
         return TextKind::Index;
     }
     let lines: Vec<&str> = raw.lines().filter(|l| !l.trim().is_empty()).collect();
+    if is_form(&lines, closed) {
+        return TextKind::Form;
+    }
     let short_lines = lines
         .iter()
         .filter(|l| l.split_whitespace().count() <= 4)
@@ -370,6 +417,25 @@ mod tests {
         assert_eq!(classify("KIEL, Germany (Reuters) -"), Heading);
         assert_eq!(classify("Harbour Board Picks Brandt as Chair"), Heading);
         assert_eq!(classify("Bacon Kill Milton"), Heading);
+    }
+
+    #[test]
+    fn fields_of_a_form_are_a_form() {
+        for s in [
+            "Name: Helena Varga\nEmployer: Nordwind Energy\nCity: Hamburg",
+            "Applicant name: Anna Berg Date of birth: 12 May 1990",
+            "Signature: ____________ Date: ________",
+            "Name of employer: ______________________",
+        ] {
+            assert_eq!(classify(s), Form, "{s}");
+        }
+        for s in [
+            "Note: Helena Varga works for Nordwind Energy in Hamburg.",
+            "He said: we go to Oslo, and then: to Bergen.",
+            "Results: the model found Siemens in Munich, as expected, in every run we made.",
+        ] {
+            assert_ne!(classify(s), Form, "{s}");
+        }
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub enum TextKind {
     Table,
     /// An affiliation, address or contact block.
     Affiliation,
+    /// Fields of a form: labels and their values ("Name: …", "Employer: …") or blanks to fill.
+    Form,
     /// A running header or footer: a line that opens or closes many of the document's pages
     /// (a title, a chapter, a page number). Not read for names or relations.
     Running,
@@ -37,6 +39,7 @@ impl TextKind {
             TextKind::Index => "index",
             TextKind::Table => "table",
             TextKind::Affiliation => "affiliation",
+            TextKind::Form => "form",
             TextKind::Running => "running",
         }
     }

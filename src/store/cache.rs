@@ -33,8 +33,9 @@ use crate::record::{DocStatus, DocumentResult};
 /// (sentence kinds recorded). 4: pronouns and descriptions resolved (`references`), relations
 /// read through them and inferred (`basis`, `premises`). 5: text states of rows past NER's
 /// budget computed by NER's instances; organisations in the one country, places in the
-/// topic's places (`basis` `topic`).
-const RESULTS_REVISION: u32 = 5;
+/// topic's places (`basis` `topic`). 6: names mended (glued on, a licence's head word, joined
+/// where the document names them whole), code shapes and mojibake no names, form fields a kind.
+const RESULTS_REVISION: u32 = 6;
 
 /// The cache of one configuration.
 #[derive(Debug, Clone)]
