@@ -539,9 +539,9 @@ fn readme(schema: &Schema, card: &ModelCard, r: &TrainingRecord) -> String {
     let o = &r.options;
     let _ = write!(
         s,
-        "\n## Training\n\nFrom `{}`; {:?} input; at most {} epochs (patience {}), learning rate {}, seed {}{}. Development micro F1 by epoch: {:?}; kept epoch {} at threshold {:.2}; {:.0} s.\n",
+        "\n## Training\n\nFrom `{}`; `{}` input; at most {} epochs (patience {}), learning rate {}, seed {}{}. Development micro F1 by epoch: {:?}; kept epoch {} at threshold {:.2}; {:.0} s.\n",
         o.base.display(),
-        o.input,
+        serde_json::to_value(o.input).expect("plain data").as_str().unwrap_or("?"),
         o.epochs,
         o.patience,
         o.lr,
