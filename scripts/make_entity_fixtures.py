@@ -11,8 +11,9 @@ fixtures/hostile/no-text-no-image.pdf. Raw PDFs written by hand (no library need
   whole, and the page then read as nothing;
 - no-text-no-image.pdf (hostile): a page whose only text is glyph codes no encoding maps and
   which has no image to OCR: the document must be reported failed (no_text), never `ok`;
-- fixtures/kinds/: a paper (title, authors, an affiliation block, prose, a reference list) and
-  a book (prose, a table of names, a back-of-book index), with the relations their prose states
+- fixtures/kinds/: a paper (title, authors, an affiliation block, prose, a reference list), a
+  book (prose, a table of names, a back-of-book index) and a form (fields, a blank to sign, a
+  sentence of prose), with the relations their prose states
   in fixtures/kinds/expected.json: typed relations must come from the prose and from nothing
   else.
 
@@ -105,6 +106,17 @@ BOOK_LINES = [
     "Larsen, Ole, 88, 102",
     "Norway, 3, 17, 88",
 ]
+# A form: a title, fields with their values and a blank to sign, then a sentence of prose.
+FORM_LINES = [
+    "Employee Record",
+    "",
+    "Name: Helena Varga",
+    "Employer: Nordwind Energy",
+    "Office: Hamburg",
+    "Signature: ______________",
+    "",
+    "Helena Varga works for Nordwind Energy. Nordwind Energy is based in Hamburg.",
+]
 KINDS = {
     "paper.pdf": {
         "lines": PAPER_LINES,
@@ -121,6 +133,14 @@ KINDS = {
             ["Henrik Andersen", "Work_For", "Labour Party"],
         ],
         "kinds": ["table", "index"],
+    },
+    "form.pdf": {
+        "lines": FORM_LINES,
+        "prose_relations": [
+            ["Helena Varga", "Work_For", "Nordwind Energy"],
+            ["Nordwind Energy", "OrgBased_In", "Hamburg"],
+        ],
+        "kinds": ["form"],
     },
 }
 

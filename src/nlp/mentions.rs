@@ -299,10 +299,10 @@ fn looks_like_identifier(name: &str) -> bool {
     false
 }
 
-/// Two names side by side (one space between) that the document also names as one name are
-/// that name, cut in two where the model was less sure: "Free" + "Software Foundation, Inc"
-/// where "Free Software Foundation, Inc" stands whole elsewhere in the document. The joined
-/// mention takes the whole name's type.
+/// Names the document names whole elsewhere, where the model cut them short: a name the text
+/// goes on into such a name is that name ("Nordwind" + " Energy"), and two names side by side
+/// (one space between) that make one are joined ("Free" + "Software Foundation, Inc" where
+/// "Free Software Foundation, Inc" stands whole). The mention takes the whole name's type.
 fn join_split_names(raw: &mut Vec<RawMention>, sentences: &[Sentence]) {
     let text = |m: &RawMention| -> String {
         let s = &sentences[m.sentence].text;
@@ -318,6 +318,37 @@ fn join_split_names(raw: &mut Vec<RawMention>, sentences: &[Sentence]) {
         return;
     }
     raw.sort_by_key(|m| (m.sentence, m.start));
+    // A name the text goes on into a longer name the document names whole: "Nordwind" +
+    // " Energy" where "Nordwind Energy" stands elsewhere (not over the next mention).
+    let mut longer: Vec<(&String, EntityType)> = whole.iter().map(|(n, t)| (n, *t)).collect();
+    longer.sort_by(|a, b| {
+        b.0.chars()
+            .count()
+            .cmp(&a.0.chars().count())
+            .then(a.0.cmp(b.0))
+    });
+    for k in 0..raw.len() {
+        let m = &raw[k];
+        let name = text(m);
+        let chars: Vec<char> = sentences[m.sentence].text.chars().collect();
+        let next_start = raw
+            .get(k + 1)
+            .filter(|n| n.sentence == m.sentence)
+            .map_or(chars.len(), |n| n.start);
+        let grown = longer.iter().find_map(|(full, ty)| {
+            let rest = full.strip_prefix(name.as_str())?.strip_prefix(' ')?;
+            let end = m.end + 1 + rest.chars().count();
+            let fits = end <= next_start
+                && chars.get(m.end) == Some(&' ')
+                && chars[m.end + 1..end].iter().copied().eq(rest.chars())
+                && chars.get(end).is_none_or(|c| !c.is_alphanumeric());
+            fits.then_some((end, *ty))
+        });
+        if let Some((end, ty)) = grown {
+            raw[k].end = end;
+            raw[k].entity_type = ty;
+        }
+    }
     let mut out: Vec<RawMention> = Vec::with_capacity(raw.len());
     for m in raw.drain(..) {
         if let Some(prev) = out.last_mut() {

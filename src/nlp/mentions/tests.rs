@@ -283,3 +283,37 @@ fn names_cut_in_two_are_joined_where_the_document_names_them_whole() {
         ]
     );
 }
+
+#[test]
+fn a_name_cut_short_goes_on_into_the_whole_name_the_document_uses() {
+    let s = vec![
+        sentence(0, 0, "Helena Varga works for Nordwind Energy Systems."),
+        sentence(0, 48, "Nordwind Energy Systems is based in Hamburg."),
+        sentence(0, 93, "Nordwind Energy and Nordwind met."),
+    ];
+    let mut mentions = vec![
+        raw(0, 0, 12, EntityType::PER),
+        raw(0, 23, 31, EntityType::ORG), // "Nordwind", cut short
+        raw(1, 0, 23, EntityType::ORG),
+        raw(1, 36, 43, EntityType::LOC),
+        // "Nordwind" before " Energy and": "Nordwind Energy" is no whole name here.
+        raw(2, 0, 8, EntityType::ORG),
+        raw(2, 20, 28, EntityType::ORG),
+    ];
+    join_split_names(&mut mentions, &s);
+    let got: Vec<(usize, usize, usize)> = mentions
+        .iter()
+        .map(|m| (m.sentence, m.start, m.end))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (0, 0, 12),
+            (0, 23, 46),
+            (1, 0, 23),
+            (1, 36, 43),
+            (2, 0, 8),
+            (2, 20, 28)
+        ]
+    );
+}
