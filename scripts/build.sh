@@ -1,11 +1,53 @@
 #!/usr/bin/env bash
-# The build both README commands run: the faster libtesseract docgraph loads when present
-# (scripts/build_tesseract.sh: about three minutes on two cores, once), then docgraph (cargo, the
-# release profile). If the libtesseract build fails, this says so and docgraph uses Debian's
-# library (same text, slower OCR). (Run beside the cargo build instead, the two took longer
-# together on two cores: 1106 s against 958 s for the whole test command.)
+# What both README commands run before their job: the system packages (scripts/setup.sh), the
+# faster libtesseract docgraph loads when present (scripts/build_tesseract.sh: about two
+# minutes on two cores, once) and docgraph (cargo, the release profile).
+#
+#   bash scripts/build.sh [--tests] [--all]
+#
+# --tests: also the packages only the tests need (passed on to setup.sh) and the whole
+# workspace; --all: the whole workspace (docgraph-train, the Python extension); otherwise only
+# the docgraph executable and its model runtime, what `docgraph ingest` needs.
+#
+# In this order, so that the machine's two cores are not idle while apt works: first the few
+# packages libtesseract's build needs, then that build in the background while apt installs
+# the rest (libtorch, clang: mostly unpacking) and cargo fetches the crates; then the cargo
+# build, beside the end of libtesseract's. (Run wholly beside the cargo build, the two took
+# longer together than one after the other: both use both cores.) If the libtesseract build
+# fails, this says so and docgraph uses Debian's library (same text, slower OCR).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/build_tesseract.sh ||
+
+setup_args=()
+cargo_args=(-p docgraph -p docgraph-torch --lib --bin docgraph)
+for arg in "$@"; do
+  case "$arg" in
+    --tests) setup_args+=(--tests); cargo_args=() ;;
+    --all) cargo_args=() ;;
+    *) echo "build: unknown option $arg (--tests, --all)" >&2; exit 2 ;;
+  esac
+done
+
+target="${CARGO_TARGET_DIR:-target}"
+mkdir -p "$target"
+bash scripts/setup.sh --tesseract-build
+# In a process group of its own, so that it can be stopped whole: if anything below fails or
+# the build is interrupted, the background build does not outlive this script.
+setsid bash scripts/build_tesseract.sh 2>"$target/tesseract-build.log" &
+tesseract=$!
+trap 'kill -- -"$tesseract" 2>/dev/null || true' EXIT
+trap 'exit 130' INT TERM
+cargo fetch --locked >/dev/null 2>&1 &
+fetch=$!
+bash scripts/setup.sh "${setup_args[@]}"
+wait "$fetch" || true # the build fetches what is still missing, and says why if it cannot
+cargo build --release --locked "${cargo_args[@]}"
+status=0
+wait "$tesseract" || status=$?
+trap - EXIT
+if [ "$status" -eq 0 ]; then
+  cat "$target/tesseract-build.log" >&2
+else
+  cat "$target/tesseract-build.log" >&2
   echo "setup: building libtesseract failed; docgraph will use Debian's (same text, slower OCR)" >&2
-cargo build --release --locked "$@"
+fi

@@ -9,8 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 prefix="${1:-$HOME/.local}"
-bash scripts/setup.sh
-bash scripts/build.sh
+bash scripts/build.sh --all
 # The executable and its model runtime (loaded from ../lib/docgraph beside bin/).
 install -D -m 755 target/release/docgraph "$prefix/bin/docgraph"
 install -D -m 755 target/release/docgraph-train "$prefix/bin/docgraph-train"

@@ -3,7 +3,6 @@
 # fixtures, writing the graph and report to ./out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
 bash scripts/build.sh
 set +e
 ./target/release/docgraph ingest fixtures/corpus -o out "$@"

@@ -1,23 +1,26 @@
 #!/usr/bin/env bash
 # Installs the system packages docgraph builds and runs against (Debian 12), once; with
 # --tests also what only the tests need (Chromium, for the test of the HTML explorer); with
-# --slurm a one-node Slurm (scripts/slurm-check.sh).
-# Idempotent: packages already present are not fetched again. The faster libtesseract
-# (scripts/build_tesseract.sh) is built by the callers, run.sh and test.sh, beside the cargo
-# build rather than before it.
+# --slurm a one-node Slurm (scripts/slurm-check.sh); with --tesseract-build only what building
+# libtesseract needs (scripts/build.sh installs that first, so the build runs while apt
+# installs the rest).
+# Idempotent: packages already present are not fetched again.
 set -euo pipefail
 
+# What scripts/build_tesseract.sh compiles libtesseract with (g++ and make are on the machine).
+TESSERACT_BUILD=(curl ca-certificates cmake make g++ patch libleptonica-dev)
 PKGS=(
   pkg-config libclang-dev            # bindgen for the tesseract/leptonica bindings
   libtesseract-dev libleptonica-dev tesseract-ocr-eng   # OCR
   libtorch-dev libopenblas0-pthread  # rust-bert's libtorch (1.13.1) and a fast BLAS
-  curl ca-certificates cmake make g++ patch # to build libtesseract (scripts/build_tesseract.sh)
+  "${TESSERACT_BUILD[@]}"
 )
 for arg in "$@"; do
   case "$arg" in
     --tests) PKGS+=(chromium) ;;     # headless, for the test of the HTML explorer
     --slurm) PKGS+=(slurm-wlm munge) ;; # a one-node Slurm for scripts/slurm-check.sh
-    *) echo "setup: unknown option $arg (--tests, --slurm)" >&2; exit 2 ;;
+    --tesseract-build) PKGS=("${TESSERACT_BUILD[@]}") ;;
+    *) echo "setup: unknown option $arg (--tests, --slurm, --tesseract-build)" >&2; exit 2 ;;
   esac
 done
 
@@ -36,4 +39,3 @@ if ((${#missing[@]})); then
 else
   echo "setup: system packages present" >&2
 fi
-

@@ -417,6 +417,9 @@ pub(crate) fn analyze(
             relations::across::across(windows, &all, &sentences, page_of, stop, &document)?;
         relations.mentions.extend(across);
     }
+    if let Some(models) = &engines.relations {
+        relations::types::keep_fitting(&mut relations.mentions, &named, models.schema());
+    }
     if engines.inference {
         document.time(|| {
             let chained = relations::infer::chains(&relations.mentions);

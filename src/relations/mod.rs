@@ -25,6 +25,7 @@
 //!   states where the model reads them), and their scoring in batches;
 //! - `across`: relations between entities that never share a sentence, read in windows;
 //! - `lists`: names that stand in one list of a sentence, never a pair;
+//! - `types`: relations whose ends the document seldom types as their predicate needs;
 //! - `infer`: relations that follow from others along `Located_In` chains, and the
 //!   document's priors (its one country, the place it is about);
 //! - [`eval`]: gold data and scores, for training and tests.
@@ -42,6 +43,7 @@ pub mod model;
 pub mod packed;
 pub mod schema;
 mod scoring;
+pub(crate) mod types;
 
 use lists::lists;
 use scoring::{reads_as, score_units, Unit};
