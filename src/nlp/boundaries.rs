@@ -173,6 +173,16 @@ const WORK_HEADS: &[&str] = &[
     "Treaty",
 ];
 
+/// Words a name ends in that are written with a full stop: "Jr.", "Inc.", and the postal
+/// abbreviations of US states newspapers write after a city ("Lubbock, Tex.", "Bethany,
+/// Conn."). The stop is the name's (compared without it, any case).
+const ABBREVIATED_ENDS: &[&str] = &[
+    "jr", "sr", "inc", "ltd", "co", "corp", "cos", "bros", "ala", "ariz", "ark", "calif", "colo",
+    "conn", "del", "fla", "ga", "ill", "ind", "kan", "kans", "ky", "la", "md", "mass", "mich",
+    "minn", "miss", "mo", "mont", "neb", "nev", "okla", "ore", "pa", "tenn", "tex", "va", "vt",
+    "wash", "wis", "wyo",
+];
+
 /// The words of one input with its text, and which span (if any) holds each word.
 struct Words<'a> {
     words: &'a [TaggedWord],
@@ -327,6 +337,11 @@ fn one_name(a: &EntitySpan, b: &EntitySpan, w: &Words) -> bool {
     if gap == "-" || gap == "‑" {
         return true; // "Rolls-Royce", "Baden-Württemberg"
     }
+    // Touching, the second opening on the hyphen or the stop: "Saint" + "-Gall",
+    // "Ms" + ". Calico".
+    if gap.is_empty() && matches!(w.chars.get(b.start), Some('-' | '‑' | '.')) {
+        return true;
+    }
     if a.entity_type != EntityType::PER || b.entity_type != EntityType::PER {
         return false;
     }
@@ -369,6 +384,16 @@ fn extend_right(mut span: EntitySpan, w: &Words, limit: usize) -> EntitySpan {
             return span;
         };
         let free = |i: usize| w.words[i].end <= limit && w.outside(i);
+        // "Jr" + ".", "Fla" + ".": the abbreviation's stop is the name's, and the name ends.
+        if let Some(stop) = w
+            .starting_at(span.end)
+            .filter(|&i| w.text(i) == "." && free(i))
+        {
+            if ABBREVIATED_ENDS.contains(&w.text(last).to_lowercase().as_str()) {
+                span.end = w.words[stop].end;
+                return span;
+            }
+        }
         // A name the text goes on without a space: "ASN" + ".1", "MY_" + "CONST" (not a lone
         // letter: "A" + ".1" is a section's number).
         let letters = w.chars[span.start..span.end]

@@ -249,3 +249,105 @@ fn extensions_never_swallow_a_neighbouring_name() {
         vec![("Berlin".into(), LOC), ("Museum".into(), ORG)]
     );
 }
+
+#[test]
+fn a_name_cut_where_a_word_goes_on_is_joined() {
+    // The model's second half opens on the hyphen or the stop, touching the first.
+    let text = "Saint-Gall lies east";
+    let ws = vec![
+        TaggedWord {
+            start: 0,
+            end: 5,
+            label: "B-LOC".into(),
+            score: 0.9,
+        },
+        TaggedWord {
+            start: 5,
+            end: 6,
+            label: "B-ORG".into(),
+            score: 0.9,
+        },
+        TaggedWord {
+            start: 6,
+            end: 10,
+            label: "I-ORG".into(),
+            score: 0.9,
+        },
+        TaggedWord {
+            start: 11,
+            end: 15,
+            label: "O".into(),
+            score: 0.9,
+        },
+        TaggedWord {
+            start: 16,
+            end: 20,
+            label: "O".into(),
+            score: 0.9,
+        },
+    ];
+    let spans = super::super::entities::merge_bio(&ws);
+    let got: Vec<(usize, usize)> = whole_names(spans, &ws, text)
+        .iter()
+        .map(|s| (s.start, s.end))
+        .collect();
+    assert_eq!(got, vec![(0, 10)]);
+    let text = "Ms. Calico said";
+    let ws = vec![
+        TaggedWord {
+            start: 0,
+            end: 2,
+            label: "B-PER".into(),
+            score: 0.9,
+        },
+        TaggedWord {
+            start: 2,
+            end: 3,
+            label: "B-PER".into(),
+            score: 0.9,
+        },
+        TaggedWord {
+            start: 4,
+            end: 10,
+            label: "I-PER".into(),
+            score: 0.9,
+        },
+        TaggedWord {
+            start: 11,
+            end: 15,
+            label: "O".into(),
+            score: 0.9,
+        },
+    ];
+    let spans = super::super::entities::merge_bio(&ws);
+    let got: Vec<(usize, usize)> = whole_names(spans, &ws, text)
+        .iter()
+        .map(|s| (s.start, s.end))
+        .collect();
+    assert_eq!(got, vec![(0, 10)]);
+}
+
+#[test]
+fn an_abbreviated_last_word_keeps_its_stop() {
+    let text = "Ferraro of Bethany, Conn. was shot";
+    let ws = words(text, &["B-PER", "O", "B-LOC", "O", "B-LOC", "O", "O", "O"]);
+    let spans = super::super::entities::merge_bio(&ws);
+    let chars: Vec<char> = text.chars().collect();
+    let got: Vec<String> = whole_names(spans, &ws, text)
+        .iter()
+        .map(|s| chars[s.start..s.end].iter().collect())
+        .collect();
+    assert_eq!(got, ["Ferraro", "Bethany", "Conn."]);
+    // Not any word before a stop: the end of a sentence is not the name's.
+    assert_eq!(
+        names("He lives in Texas .", &["O", "O", "O", "B-LOC", "O"]),
+        vec![("Texas".into(), LOC)]
+    );
+    assert_eq!(
+        names(
+            "Drexel Burnham Lambert Inc. said",
+            &["B-ORG", "I-ORG", "I-ORG", "I-ORG", "O", "O"]
+        ),
+        vec![("Drexel Burnham Lambert Inc.".into(), ORG)]
+    );
+}
