@@ -10,7 +10,10 @@
 //! it joins the two:
 //!
 //! - **joins**: two person spans with only white space, initials or name particles (`von der`,
-//!   `da`, `bin`) between them are one person; two spans joined by a bare hyphen are one name;
+//!   `da`, `bin`) between them are one person, as are a one-word person ("Yisrael", "Dr.") and
+//!   the person right after it; two spans joined by a bare hyphen, or the second opening on
+//!   the hyphen or stop that ends the first word ("Saint" + "-Gall"), are one name;
+//! - **stops**: an abbreviation that ends a name keeps its full stop ("Jr.", "Inc.", "Conn.");
 //! - **head words**: a capitalised designator after a span (`Museum`, `District`, `Station`,
 //!   `University`, …) is part of it, as is `of` and a capitalised name after a designator
 //!   ("Museum of Modern Art");
@@ -346,11 +349,12 @@ fn one_name(a: &EntitySpan, b: &EntitySpan, w: &Words) -> bool {
         return false;
     }
     if gap == " " {
-        // "Michael D." + "Higgins": a person ending in an initial, then a name.
+        // "Michael D." + "Higgins": a person ending in an initial, then a name; "Yisrael" +
+        // "Tal", "Dr." + "Lee DeForest": a person of one word (a title), then a name.
         let last = w.ending_at(a.end);
         return last.is_some_and(|i| {
             let first = if w.text(i) == "." && i > 0 { i - 1 } else { i };
-            w.initial(first).is_some()
+            w.initial(first).is_some() || w.words[first].start == a.start
         });
     }
     // Between them only initials or name particles, single spaces around each.

@@ -191,6 +191,18 @@ fn persons_cut_at_initials_and_particles_are_joined() {
         ),
         vec![("Leonardo da Vinci".into(), PER)]
     );
+    // A one-word person (a first name, a title) and the person right after it.
+    assert_eq!(
+        names("Yisrael Tal said", &["B-PER", "B-PER", "O"]),
+        vec![("Yisrael Tal".into(), PER)]
+    );
+    assert_eq!(
+        names(
+            "Dr. Lee DeForest said",
+            &["B-PER", "I-PER", "B-PER", "I-PER", "O"]
+        ),
+        vec![("Dr. Lee DeForest".into(), PER)]
+    );
     // Two people side by side with a word between stay two.
     assert_eq!(
         names("Smith and Jones met", &["B-PER", "O", "B-PER", "O"]),
