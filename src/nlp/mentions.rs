@@ -508,8 +508,16 @@ pub(crate) fn name(
             None => display_name(&surface),
         };
         let unsure_identifier = looks_like_identifier(&name) && m.score < IDENTIFIER_MIN_SCORE;
+        let address = in_address(
+            &page_chars[s.page_index],
+            s.start + m.start,
+            s.start + m.end,
+        );
         if m.listed.is_none()
-            && (!name.chars().any(char::is_alphabetic) || is_junk_name(&name) || unsure_identifier)
+            && (!name.chars().any(char::is_alphabetic)
+                || is_junk_name(&name)
+                || unsure_identifier
+                || address)
         {
             continue;
         }
@@ -545,6 +553,41 @@ pub(crate) fn name(
         }
     }
     mentions
+}
+
+/// Whether the characters `start..end` of `text` are part of a web or mail address or a path:
+/// the run of text without white space around them has `://`, `www.`, an `@`, or a `/` with a
+/// dot, or the name is only part of a run ending in a domain ("CRAN.R" of
+/// "CRAN.R-project.org"; not "Amazon.com" standing alone).
+fn in_address(text: &[char], start: usize, end: usize) -> bool {
+    let mut a = start;
+    while a > 0 && !text[a - 1].is_whitespace() {
+        a -= 1;
+    }
+    let mut b = end;
+    while b < text.len() && !text[b].is_whitespace() {
+        b += 1;
+    }
+    let trim = |c: char| !c.is_alphanumeric() && c != '/';
+    let word: String = text[a..b].iter().collect();
+    let word = word.trim_matches(trim);
+    if word.contains("://") || word.starts_with("www.") {
+        return true;
+    }
+    if word.contains('@') && word.rsplit('@').next().is_some_and(|d| d.contains('.')) {
+        return true;
+    }
+    if word.contains('/') && word.contains('.') {
+        return true;
+    }
+    let name: String = text[start..end].iter().collect();
+    let whole = word == name.trim_matches(trim);
+    let domain = word.rsplit_once('.').is_some_and(|(host, tld)| {
+        !host.is_empty()
+            && ["org", "com", "net", "edu", "gov", "io", "html", "htm"]
+                .contains(&tld.to_lowercase().as_str())
+    });
+    domain && !whole
 }
 
 #[cfg(test)]

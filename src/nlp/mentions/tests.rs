@@ -317,3 +317,22 @@ fn a_name_cut_short_goes_on_into_the_whole_name_the_document_uses() {
         ]
     );
 }
+
+#[test]
+fn names_inside_addresses_and_paths_are_not_names() {
+    let check = |text: &str, name: &str| {
+        let chars: Vec<char> = text.chars().collect();
+        let at = text.find(name).expect("name in text");
+        let start = text[..at].chars().count();
+        in_address(&chars, start, start + name.chars().count())
+    };
+    assert!(check("see https://CRAN.R-project.org/ for it", "CRAN.R"));
+    assert!(check("mirrored at CRAN.R-project.org daily", "CRAN.R"));
+    assert!(check("mail Jane.Doe@example.org now", "Jane.Doe"));
+    assert!(check("the file docs/Debian.pdf here", "Debian"));
+    assert!(check("at www.Acme.de today", "Acme"));
+    // A name standing alone, a domain that is the name, a name before a full stop.
+    assert!(!check("Amazon.com sells books", "Amazon.com"));
+    assert!(!check("He joined Debian. Then he left", "Debian"));
+    assert!(!check("Ross Ihaka (Auckland) wrote it", "Auckland"));
+}
