@@ -237,6 +237,40 @@ pub fn in_paragraph(own: &mut [TextKind], words: &[usize]) {
     }
 }
 
+/// Runs of one-line pieces a layout put each in a paragraph of its own (an OCR'd page spaces
+/// its lines apart): two or more fields in a row ("Name: Helena Varga", "Office: Hamburg"),
+/// each alone too little to call, are a form; three or more headings in a row are the rows of
+/// a table or a list, not headings (the last of the run, which the text after it follows,
+/// stays a heading: "Index"). `texts` are the sentences' texts, in page order.
+pub fn in_runs(kinds: &mut [TextKind], texts: &[&str]) {
+    let one_field = |t: &str| {
+        let line = t.trim();
+        !line.contains('\n') && is_form(&[line, line], false)
+    };
+    let mut i = 0;
+    while i < kinds.len() {
+        let mut j = i;
+        while j < kinds.len() && kinds[j] != TextKind::Prose && one_field(texts[j]) {
+            j += 1;
+        }
+        if j - i >= 2 {
+            kinds[i..j].fill(TextKind::Form);
+        }
+        i = j.max(i + 1);
+    }
+    let mut i = 0;
+    while i < kinds.len() {
+        let mut j = i;
+        while j < kinds.len() && kinds[j] == TextKind::Heading {
+            j += 1;
+        }
+        if j - i >= 3 {
+            kinds[i..j - 1].fill(TextKind::Table);
+        }
+        i = j.max(i + 1);
+    }
+}
+
 /// Headings that open a reference list.
 const REFERENCE_HEADINGS: &[&str] = &[
     "references",
@@ -436,6 +470,38 @@ mod tests {
         ] {
             assert_ne!(classify(s), Form, "{s}");
         }
+    }
+
+    #[test]
+    fn runs_of_one_line_fields_and_headings_are_a_form_and_a_table() {
+        let texts = [
+            "Employee Record",
+            "Name: Helena Varga",
+            "Office: Hamburg",
+            "Anna Berg Bergen Telenor",
+            "Ole Hansen Tromso Equinor",
+            "Kari Lund Oslo Statkraft",
+            "Index",
+            "Andersen, Henrik, 12, 45-47",
+        ];
+        let mut kinds: Vec<TextKind> = texts.iter().map(|t| classify(t)).collect();
+        assert_eq!(kinds[1], Heading, "alone, a field is too little to call");
+        in_runs(&mut kinds, &texts);
+        assert_eq!(
+            kinds,
+            [Heading, Form, Form, Table, Table, Table, Heading, Index]
+        );
+        // One field alone, two headings in a row: left as they are.
+        let texts = [
+            "Note: see below",
+            "Chapter One",
+            "The Harbour",
+            "It rained.",
+        ];
+        let mut kinds: Vec<TextKind> = texts.iter().map(|t| classify(t)).collect();
+        let before = kinds.clone();
+        in_runs(&mut kinds, &texts);
+        assert_eq!(kinds, before);
     }
 
     #[test]

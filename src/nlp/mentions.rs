@@ -66,6 +66,7 @@ pub(crate) fn sentences(pages: &[PageText]) -> Vec<Sentence> {
         }
         let texts: Vec<String> = spans.iter().map(raw).collect();
         let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+        kinds::in_runs(&mut kinds, &texts);
         kinds::after_headings(&mut kinds, &texts);
         for (span, kind) in spans.iter().zip(kinds.iter_mut()) {
             if running
