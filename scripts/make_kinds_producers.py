@@ -6,18 +6,24 @@ kinds of text are judged on layouts the fixtures' author did not lay out line by
 - fixtures/kinds/reportlab/: ReportLab's canvas, Times-Roman, the prose wrapped by ReportLab;
 - fixtures/kinds/chromium/: HTML (headings, paragraphs, a table, an ordered list of
   references) printed by headless Chromium, which typesets and wraps everything itself;
+- fixtures/kinds/fpdf/: fpdf2, Helvetica, the prose in a wrapped cell;
+- fixtures/kinds/latex/: pdflatex (article class, Computer Modern; a tabular, an enumerated
+  bibliography), which hyphenates and justifies;
+- fixtures/kinds/libreoffice/: the HTML above converted by LibreOffice Writer;
 - fixtures/kinds/scan/: each page drawn as a 200 dpi greyscale image (DejaVu Sans) with no
   text layer, so docgraph reads it through Tesseract.
 
 The expected relations and kinds are fixtures/kinds/expected.json's, by file name.
 
-    pip install reportlab==4.2.5 pillow==10.4.0   # versions used
-    apt-get install chromium fonts-dejavu-core
-    python3 scripts/make_kinds_producers.py
+    pip install reportlab==4.2.5 pillow==10.4.0 fpdf2==2.7.9   # versions used
+    apt-get install chromium fonts-dejavu-core texlive-latex-base texlive-latex-recommended \
+        libreoffice-writer-nogui
+    python3 scripts/make_kinds_producers.py [PRODUCER…]   # all, or only those named
 """
 import html
 import os
 import subprocess
+import sys
 import tempfile
 
 from PIL import Image, ImageDraw, ImageFont
@@ -63,7 +69,7 @@ def reportlab_pdf(lines, path):
     c.save()
 
 
-def html_of(name, lines):
+def html_of(name, lines, style=True):
     blocks = paragraphs(lines)
     e = html.escape
     body = []
@@ -76,16 +82,18 @@ def html_of(name, lines):
             rows = []
             for b in block:
                 w = b.split()
-                rows.append(f"<tr><td>{e(' '.join(w[:2]))}</td><td>{e(w[2])}</td><td>{e(w[3])}</td></tr>")
-            body.append("<table>" + "".join(rows) + "</table>")
+                rows.append(f'<tr><td width="40%">{e(" ".join(w[:2]))}</td>'
+                            f'<td width="30%">{e(w[2])}</td><td width="30%">{e(w[3])}</td></tr>')
+            body.append('<table width="80%">' + "".join(rows) + "</table>")
         elif is_prose(block):
             body.append(f"<p>{e(' '.join(block))}</p>")
         elif block is blocks[0] and len(block) == 1:
             body.append(f"<h1>{e(block[0])}</h1>")
         else:
             body.append("<p>" + "<br>".join(e(b) for b in block) + "</p>")
-    return ("<!doctype html><meta charset=utf-8><style>body{font:11pt serif;margin:1in}"
-            "h1{font-size:16pt}h2{font-size:13pt}td{padding:2px 18px 2px 0}</style>" + "".join(body))
+    css = ("<style>body{font:11pt serif;margin:1in}h1{font-size:16pt}h2{font-size:13pt}"
+           "td{padding:2px 18px 2px 0}</style>") if style else ""
+    return "<!doctype html><meta charset=utf-8>" + css + "".join(body)
 
 
 def chromium_pdf(name, lines, path):
@@ -99,6 +107,78 @@ def chromium_pdf(name, lines, path):
              f"--user-data-dir={tmp}/profile", "--no-pdf-header-footer",
              f"--print-to-pdf={path}", "file://" + page],
             check=True, capture_output=True)
+
+
+def fpdf_pdf(lines, path):
+    from fpdf import FPDF
+
+    pdf = FPDF(format="letter")
+    pdf.set_creation_date(__import__("datetime").datetime(2026, 1, 1))
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    for block in paragraphs(lines):
+        if is_prose(block):
+            pdf.multi_cell(0, 6, " ".join(block))
+        else:
+            for line in block:
+                pdf.cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(4)
+    pdf.output(path)
+
+
+def latex_of(name, lines):
+    special = {"\\": "\\textbackslash{}", "&": "\\&", "%": "\\%", "$": "\\$", "#": "\\#",
+               "_": "\\_", "{": "\\{", "}": "\\}"}
+
+    def tex(t):
+        return "".join(special.get(c, c) for c in t)
+
+    blocks = paragraphs(lines)
+    body = []
+    for block in blocks:
+        if block[0] in ("References", "Index"):
+            body.append("\\section*{%s}" % block[0])
+        elif block[0].startswith("[1]"):
+            body.append("\\begin{enumerate}" + "".join(
+                "\\item " + tex(b.split("] ", 1)[1]) for b in block) + "\\end{enumerate}")
+        elif name == "book.pdf" and block[0].startswith("Anna Berg"):
+            rows = []
+            for b in block:
+                w = b.split()
+                rows.append(" & ".join([" ".join(w[:2]), w[2], w[3]]) + " \\\\")
+            body.append("\\begin{tabular}{lll}" + "\n".join(rows) + "\\end{tabular}")
+        elif is_prose(block):
+            body.append(tex(" ".join(block)))
+        elif block is blocks[0] and len(block) == 1:
+            body.append("{\\Large %s\\par}" % tex(block[0]))
+        else:
+            body.append("\\\\\n".join(tex(b) for b in block))
+    return ("\\documentclass[11pt]{article}\\pagestyle{empty}\\begin{document}\n"
+            + "\n\n".join(body) + "\n\\end{document}\n")
+
+
+def latex_pdf(name, lines, path):
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "page.tex"), "w") as f:
+            f.write(latex_of(name, lines))
+        env = dict(os.environ, SOURCE_DATE_EPOCH="0", FORCE_SOURCE_DATE="1")
+        subprocess.run(["pdflatex", "-interaction=nonstopmode", "page.tex"], cwd=tmp, env=env,
+                       check=True, capture_output=True)
+        os.replace(os.path.join(tmp, "page.pdf"), path)
+
+
+def libreoffice_pdf(name, lines, path):
+    with tempfile.TemporaryDirectory() as tmp:
+        page = os.path.join(tmp, "page.html")
+        with open(page, "w") as f:
+            # No style sheet: LibreOffice's HTML import makes each column of a styled table
+            # one letter wide.
+            f.write(html_of(name, lines, style=False))
+        subprocess.run(["libreoffice", f"-env:UserInstallation=file://{tmp}/profile", "--headless",
+                        "--infilter=HTML (StarWriter)", "--convert-to", "pdf:writer_pdf_Export",
+                        "--outdir", tmp, page],
+                       check=True, capture_output=True)
+        os.replace(os.path.join(tmp, "page.pdf"), path)
 
 
 def scan_pdf(lines, path):
@@ -125,8 +205,13 @@ def main():
     for producer, make in [
         ("reportlab", lambda name, lines, path: reportlab_pdf(lines, path)),
         ("chromium", chromium_pdf),
+        ("fpdf", lambda name, lines, path: fpdf_pdf(lines, path)),
+        ("latex", latex_pdf),
+        ("libreoffice", libreoffice_pdf),
         ("scan", lambda name, lines, path: scan_pdf(lines, path)),
     ]:
+        if sys.argv[1:] and producer not in sys.argv[1:]:
+            continue
         out = os.path.join(ROOT, producer)
         os.makedirs(out, exist_ok=True)
         for name, doc in texts.KINDS.items():

@@ -237,6 +237,50 @@ pub fn in_paragraph(own: &mut [TextKind], words: &[usize]) {
     }
 }
 
+/// Whether a line is one field of a form: it opens on a label (a capitalised word, a colon
+/// within its first three words, no comma before it) with a short value or a blank after it ("Name: Helena
+/// Varga", "Signature: ____"), and does not end a sentence unless it is a blank.
+pub fn is_field_line(line: &str) -> bool {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let Some(label) = words
+        .iter()
+        .take(3)
+        .position(|w| w.len() > 1 && w.ends_with(':'))
+    else {
+        return false;
+    };
+    if words[..label].iter().any(|w| w.ends_with(',')) {
+        return false;
+    }
+    let blank =
+        line.contains("____") || line.contains("....") || line.contains("……") || line.contains('☐');
+    words[0].chars().next().is_some_and(char::is_uppercase)
+        && words.len() <= 12
+        && (blank || (words.len() - label - 1 <= 6 && !line.trim_end().ends_with('.')))
+}
+
+/// Lines that are a block of their own whatever the layout joins them to: a form's field, and
+/// an e-mail line of an affiliation block. A layout that sets them without a
+/// gap (LaTeX's line breaks, a word processor's paragraphs) would otherwise run them into the
+/// sentence that follows ("Signature: ____ Helena Varga works for Nordwind Energy."), and the
+/// sentence would be neither prose nor form. Character ranges of `text`.
+pub fn standalone_lines(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for line in text.split('\n') {
+        let n = line.chars().count();
+        // An address line is cut only where it has an e-mail: a line of wrapped prose can name
+        // a university without a word of prose ("Harvard University, Cambridge,"), and cut
+        // there the sentence would lose its relations.
+        let mail = line.contains('@') && classify(line) == TextKind::Affiliation;
+        if is_field_line(line) || mail {
+            out.push(at..at + n);
+        }
+        at += n + 1;
+    }
+    out
+}
+
 /// Runs of one-line pieces a layout put each in a paragraph of its own (an OCR'd page spaces
 /// its lines apart): two or more fields in a row ("Name: Helena Varga", "Office: Hamburg"),
 /// each alone too little to call, are a form; three or more headings in a row are the rows of
@@ -470,6 +514,25 @@ mod tests {
         ] {
             assert_ne!(classify(s), Form, "{s}");
         }
+    }
+
+    #[test]
+    fn fields_and_address_lines_stand_alone_however_they_are_laid_out() {
+        let text = "Employee Record\nName: Helena Varga\nSignature: ____\nHelena Varga works for \
+                    Nordwind.\nTomas Berg\nDepartment of Economics, University of Gothenburg\n\
+                    maria@example.org\nThe answer, she said: Siemens works\nwith them.";
+        let lines: Vec<String> = standalone_lines(text)
+            .into_iter()
+            .map(|r| text.chars().skip(r.start).take(r.end - r.start).collect())
+            .collect();
+        assert_eq!(
+            lines,
+            ["Name: Helena Varga", "Signature: ____", "maria@example.org"]
+        );
+        assert!(!is_field_line(
+            "Note: Helena Varga works for Nordwind Energy in Hamburg."
+        ));
+        assert!(!is_field_line("and so: Siemens"));
     }
 
     #[test]

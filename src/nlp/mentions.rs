@@ -43,7 +43,10 @@ pub(crate) fn sentences(pages: &[PageText]) -> Vec<Sentence> {
     for (page_index, p) in pages.iter().enumerate() {
         let chars: Vec<char> = p.text.chars().collect();
         let running = &running[page_index];
-        let spans = cut_at(&chars, split_sentences(&p.text), running);
+        // Sentences end at running lines and at lines that stand alone (fields, addresses).
+        let mut cuts = running.to_vec();
+        cuts.extend(kinds::standalone_lines(&p.text));
+        let spans = cut_at(&chars, split_sentences(&p.text), &cuts);
         let raw = |s: &super::sentences::SentenceSpan| -> String {
             chars[s.start..s.end].iter().collect()
         };
