@@ -263,22 +263,31 @@ pub fn is_field_line(line: &str) -> bool {
 /// an e-mail line of an affiliation block. A layout that sets them without a
 /// gap (LaTeX's line breaks, a word processor's paragraphs) would otherwise run them into the
 /// sentence that follows ("Signature: ____ Helena Varga works for Nordwind Energy."), and the
-/// sentence would be neither prose nor form. Character ranges of `text`.
+/// sentence would be neither prose nor form. Fields count on a page with two or more.
+/// Character ranges of `text`.
 pub fn standalone_lines(text: &str) -> Vec<std::ops::Range<usize>> {
-    let mut out = Vec::new();
+    let mut fields = Vec::new();
+    let mut mails = Vec::new();
     let mut at = 0;
     for line in text.split('\n') {
         let n = line.chars().count();
-        // An address line is cut only where it has an e-mail: a line of wrapped prose can name
-        // a university without a word of prose ("Harvard University, Cambridge,"), and cut
-        // there the sentence would lose its relations.
-        let mail = line.contains('@') && classify(line) == TextKind::Affiliation;
-        if is_field_line(line) || mail {
-            out.push(at..at + n);
+        // An address line is cut only where it has an e-mail: a line of wrapped prose can
+        // name a university without a word of prose ("Harvard University, Cambridge,"), and
+        // cut there the sentence would lose its relations.
+        if is_field_line(line) {
+            fields.push(at..at + n);
+        } else if line.contains('@') && classify(line) == TextKind::Affiliation {
+            mails.push(at..at + n);
         }
         at += n + 1;
     }
-    out
+    // Fields only on a page with two or more: one "Note: see below" in a manual is not a form.
+    if fields.len() < 2 {
+        fields.clear();
+    }
+    fields.extend(mails);
+    fields.sort_by_key(|r| r.start);
+    fields
 }
 
 /// Runs of one-line pieces a layout put each in a paragraph of its own (an OCR'd page spaces
