@@ -262,81 +262,43 @@ fn extensions_never_swallow_a_neighbouring_name() {
     );
 }
 
+/// The character spans of the names in `text` whose model words are given by hand (where
+/// `words` would cut them otherwise: "Saint-Gall" as "Saint" + "-Gall").
+fn spans_of(text: &str, tagged: &[(usize, usize, &str)]) -> Vec<(usize, usize)> {
+    let ws: Vec<TaggedWord> = tagged
+        .iter()
+        .map(|&(start, end, label)| TaggedWord {
+            start,
+            end,
+            label: label.to_string(),
+            score: 0.9,
+        })
+        .collect();
+    let spans = super::super::entities::merge_bio(&ws);
+    whole_names(spans, &ws, text)
+        .iter()
+        .map(|s| (s.start, s.end))
+        .collect()
+}
+
 #[test]
 fn a_name_cut_where_a_word_goes_on_is_joined() {
     // The model's second half opens on the hyphen or the stop, touching the first.
-    let text = "Saint-Gall lies east";
-    let ws = vec![
-        TaggedWord {
-            start: 0,
-            end: 5,
-            label: "B-LOC".into(),
-            score: 0.9,
-        },
-        TaggedWord {
-            start: 5,
-            end: 6,
-            label: "B-ORG".into(),
-            score: 0.9,
-        },
-        TaggedWord {
-            start: 6,
-            end: 10,
-            label: "I-ORG".into(),
-            score: 0.9,
-        },
-        TaggedWord {
-            start: 11,
-            end: 15,
-            label: "O".into(),
-            score: 0.9,
-        },
-        TaggedWord {
-            start: 16,
-            end: 20,
-            label: "O".into(),
-            score: 0.9,
-        },
+    let saint = [
+        (0, 5, "B-LOC"),
+        (5, 6, "B-ORG"),
+        (6, 10, "I-ORG"),
+        (11, 15, "O"),
+        (16, 20, "O"),
     ];
-    let spans = super::super::entities::merge_bio(&ws);
-    let got: Vec<(usize, usize)> = whole_names(spans, &ws, text)
-        .iter()
-        .map(|s| (s.start, s.end))
-        .collect();
-    assert_eq!(got, vec![(0, 10)]);
-    let text = "Ms. Calico said";
-    let ws = vec![
-        TaggedWord {
-            start: 0,
-            end: 2,
-            label: "B-PER".into(),
-            score: 0.9,
-        },
-        TaggedWord {
-            start: 2,
-            end: 3,
-            label: "B-PER".into(),
-            score: 0.9,
-        },
-        TaggedWord {
-            start: 4,
-            end: 10,
-            label: "I-PER".into(),
-            score: 0.9,
-        },
-        TaggedWord {
-            start: 11,
-            end: 15,
-            label: "O".into(),
-            score: 0.9,
-        },
+    assert_eq!(spans_of("Saint-Gall lies east", &saint), vec![(0, 10)]);
+    let calico = [
+        (0, 2, "B-PER"),
+        (2, 3, "B-PER"),
+        (4, 10, "I-PER"),
+        (11, 15, "O"),
     ];
-    let spans = super::super::entities::merge_bio(&ws);
-    let got: Vec<(usize, usize)> = whole_names(spans, &ws, text)
-        .iter()
-        .map(|s| (s.start, s.end))
-        .collect();
-    assert_eq!(got, vec![(0, 10)]);
+    assert_eq!(spans_of("Ms. Calico said", &calico), vec![(0, 10)]);
 }
 
 #[test]
