@@ -30,7 +30,7 @@ pub struct EntitySpan {
 
 /// Merges BIO-labelled words into entity spans: `B-X` starts an entity, `I-X` continues one of
 /// the same type (or starts one, as models sometimes begin with `I-`), anything else ends it.
-/// Then names the tokenizer cut at punctuation are put back together (see [`join_punctuated`]).
+/// Then names the tokenizer cut at punctuation are put back together (see `join_punctuated`).
 pub fn merge_bio(words: &[TaggedWord]) -> Vec<EntitySpan> {
     join_punctuated(bio_spans(words), words)
 }

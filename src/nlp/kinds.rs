@@ -77,6 +77,11 @@ const REFERENCE_WORDS: &[&str] = &[
     "retrieved",
 ];
 
+/// Whether a line has a blank to fill in: "____", "....", "……", a box "☐".
+fn blank_to_fill(line: &str) -> bool {
+    line.contains("____") || line.contains("....") || line.contains("……") || line.contains('☐')
+}
+
 /// Whether the lines are fields of a form: two or more labels ("Name:", "Date of birth:", a
 /// label of one to four words, the first capitalised, then a colon) each with a short value or
 /// none, or blanks to fill ("____", "……", "☐"), on most lines; or, on one line that does not
@@ -102,9 +107,7 @@ fn is_form(lines: &[&str], closed: bool) -> bool {
         }
         count
     };
-    let blank = |line: &str| {
-        line.contains("____") || line.contains("....") || line.contains("……") || line.contains('☐')
-    };
+    let blank = blank_to_fill;
     let field = |line: &&str| {
         let n = labels(line);
         let value_words = line
@@ -252,8 +255,7 @@ pub fn is_field_line(line: &str) -> bool {
     if words[..label].iter().any(|w| w.ends_with(',')) {
         return false;
     }
-    let blank =
-        line.contains("____") || line.contains("....") || line.contains("……") || line.contains('☐');
+    let blank = blank_to_fill(line);
     words[0].chars().next().is_some_and(char::is_uppercase)
         && words.len() <= 12
         && (blank || (words.len() - label - 1 <= 6 && !line.trim_end().ends_with('.')))

@@ -16,8 +16,9 @@
 //! it 9, and on Wikipedia openings it keeps four fifths of what it found, at higher precision. Each pair is read once, in
 //! the first window that holds both, nearest pairs first, at most [`MAX_PAIRS_PER_WINDOW`] a
 //! window (one pass). Relations found are marked [`Basis::Across`]
-//! and carry the sentences from the one to the other as their evidence. A document of more
-//! than [`MAX_PROSE_SENTENCES`] sentences of prose (a manual, a book) is not read this way.
+//! and carry the sentences from the one to the other as their evidence. A document too long to be
+//! read as a whole (a manual, a book: [`super::WHOLE_DOCUMENT_MAX_SENTENCES`]) is not read
+//! this way.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::Instant;
@@ -37,13 +38,6 @@ pub const WINDOW: usize = 3;
 /// one sentence (a stride of 2) read 3% more of the development documents' relations across
 /// sentences for 50% more passes.
 pub const STRIDE: usize = 3;
-
-/// Prose sentences a document may have for the window model to read it. The model learned
-/// from Wikipedia article openings (Re-DocRED: at most 21 sentences); in a manual or a book its
-/// guesses across sentences are mostly wrong (Debian's project history and R's FAQ: 1 right of
-/// 4), and its passes over a long document cost time for little. News stories and article
-/// openings stay well under this.
-pub const MAX_PROSE_SENTENCES: usize = 60;
 
 /// Candidate pairs read in one window at most, nearest first. 16 (a full row) found 7% more of
 /// the development documents' relations across sentences, at lower precision (41% of what it
@@ -189,7 +183,7 @@ pub(crate) fn across<'a>(
     stop: &Stop,
     busy: &BusyTime,
 ) -> Result<(Vec<RelationMention>, usize)> {
-    if sentences.iter().filter(|s| s.kind.is_prose()).count() > MAX_PROSE_SENTENCES {
+    if !super::read_as_whole(sentences) {
         return Ok((Vec::new(), 0));
     }
     let serial = Instant::now();

@@ -9,7 +9,8 @@
 //!   nationality), and reads something as being in it, each other place it names lies in
 //!   that country, each organisation it names is based there and each person lives there.
 //!   Marked [`Basis::Country`], without a confidence: it is a prior, not a reading.
-//!   Like the topic's, only in a document of at most [`PRIOR_MAX_SENTENCES`] sentences of prose.
+//!   Like the topic's, only in a document short enough to be read as a whole
+//!   ([`super::WHOLE_DOCUMENT_MAX_SENTENCES`]).
 //! - [`topic`]: in a document about a place (its prose names a place first, as an article
 //!   about a village or a county opens), each place it names in another sentence lies where
 //!   the topic lies: in every place the topic is `Located_In`, read or inferred. Marked
@@ -37,18 +38,6 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use crate::record::{Basis, EntityType, Mention, Premise, RelationMention, Sentence};
 use crate::relations::schema::Predicate;
 use crate::resolve::rules::{is_country, nationality};
-
-/// The document's priors ([`country`], [`topic`]) hold for an article or a story, not for a
-/// manual or a book: in R's FAQ (about 2,000 sentences, one country named: Austria, where
-/// CRAN's main site is) the country prior made every person, organisation and place of the
-/// document Austrian, 163 relations, none right. Re-DocRED's documents have at most 21
-/// sentences; news stories a few dozen.
-pub const PRIOR_MAX_SENTENCES: usize = 60;
-
-/// Whether the document is short enough for its priors (see [`PRIOR_MAX_SENTENCES`]).
-fn priors_hold(sentences: &[Sentence]) -> bool {
-    sentences.iter().filter(|s| s.kind.is_prose()).count() <= PRIOR_MAX_SENTENCES
-}
 
 /// Located_In steps followed at most from a stated relation.
 pub const MAX_CHAIN: usize = 3;
@@ -158,7 +147,7 @@ pub(crate) fn country(
     page_of: impl Fn(&Sentence) -> u32,
     known: &[RelationMention],
 ) -> Vec<RelationMention> {
-    if !priors_hold(sentences) {
+    if !super::read_as_whole(sentences) {
         return Vec::new();
     }
     let prose = || named.iter().filter(|(s, _)| sentences[*s].kind.is_prose());
@@ -267,7 +256,7 @@ pub(crate) fn topic(
     page_of: impl Fn(&Sentence) -> u32,
     known: &[RelationMention],
 ) -> Vec<RelationMention> {
-    if !priors_hold(sentences) {
+    if !super::read_as_whole(sentences) {
         return Vec::new();
     }
     let prose = || named.iter().filter(|(s, _)| sentences[*s].kind.is_prose());
@@ -484,7 +473,7 @@ mod tests {
         assert_eq!(country(&n, &s, |_| 1, &about).len(), 1);
         assert_eq!(topic(&n, &s, |_| 1, &about).len(), 1);
         let prose = s[2].clone();
-        s.extend((0..PRIOR_MAX_SENTENCES).map(|_| prose.clone()));
+        s.extend((0..super::super::WHOLE_DOCUMENT_MAX_SENTENCES).map(|_| prose.clone()));
         assert!(country(&n, &s, |_| 1, &about).is_empty());
         assert!(topic(&n, &s, |_| 1, &about).is_empty());
     }

@@ -72,6 +72,22 @@ pub const MAX_PAIRS_PER_SENTENCE: usize = 48;
 /// Co-occurrence joins mentions at most this many mentions apart within a sentence.
 pub const COOCCURRENCE_WINDOW: usize = 4;
 
+/// Prose sentences a document may have to be read as a whole: by the window model
+/// (`across`) and for the document's priors (`infer`'s country and topic). Both were made
+/// for, and measured on, article openings (Re-DocRED: at most 21 sentences) and news stories
+/// (a few dozen). In a manual or a book they mostly guess wrong: in R's FAQ (about 2,000
+/// sentences, one country named, Austria, where CRAN's main site is) the country prior made
+/// every person, organisation and place Austrian, 163 relations, none right; in Debian's
+/// project history and R's FAQ the window model was right once in four; and its passes over a
+/// long document cost time for little.
+pub const WHOLE_DOCUMENT_MAX_SENTENCES: usize = 60;
+
+/// Whether a document is short enough to be read as a whole (see
+/// [`WHOLE_DOCUMENT_MAX_SENTENCES`]).
+pub(crate) fn read_as_whole(sentences: &[Sentence]) -> bool {
+    sentences.iter().filter(|s| s.kind.is_prose()).count() <= WHOLE_DOCUMENT_MAX_SENTENCES
+}
+
 /// A document's relations and how many candidate pairs the model scored.
 #[derive(Debug, Default)]
 pub(crate) struct Relations {
