@@ -78,8 +78,7 @@ pub const COOCCURRENCE_WINDOW: usize = 4;
 /// (a few dozen). In a manual or a book they mostly guess wrong: in R's FAQ (about 2,000
 /// sentences, one country named, Austria, where CRAN's main site is) the country prior made
 /// every person, organisation and place Austrian, 163 relations, none right; in Debian's
-/// project history and R's FAQ the window model was right once in four; and its passes over a
-/// long document cost time for little.
+/// project history and R's FAQ the window model was right once in four.
 pub const WHOLE_DOCUMENT_MAX_SENTENCES: usize = 60;
 
 /// Whether a document is short enough to be read as a whole (see
