@@ -23,6 +23,76 @@ fn clean(text: &str, out: &mut String) {
     }
 }
 
+/// Spacing accents TeX draws as a glyph of their own before the letter they sit on (in the
+/// PDF's text, "Wirtschaftsuniversit¨at", "Andr´e"), with the combining mark each stands for.
+/// The grave and the ASCII circumflex and tilde are left alone: they are code and quotes far
+/// more often.
+const SPACING_ACCENTS: &[(char, char)] = &[
+    ('\u{00A8}', '\u{0308}'), // diaeresis
+    ('\u{00B4}', '\u{0301}'), // acute
+    ('\u{02C6}', '\u{0302}'), // circumflex
+    ('\u{02DC}', '\u{0303}'), // tilde
+    ('\u{02C7}', '\u{030C}'), // caron
+    ('\u{02D8}', '\u{0306}'), // breve
+    ('\u{02DA}', '\u{030A}'), // ring
+    ('\u{00AF}', '\u{0304}'), // macron
+    ('\u{02DD}', '\u{030B}'), // double acute
+    ('\u{02D9}', '\u{0307}'), // dot above
+];
+
+/// Whether an accent is set on this letter: a vowel, or for a caron any letter ("Č", "ž"), for a
+/// tilde also an n. An acute before a consonant is an apostrophe typed as an accent
+/// ("Peter´s"), not an "ś".
+fn sits_on(mark: char, letter: char) -> bool {
+    let vowel = "aeiouyAEIOUY".contains(letter);
+    match mark {
+        '\u{030C}' => letter.is_alphabetic(),
+        '\u{0303}' => vowel || letter == 'n' || letter == 'N',
+        _ => vowel,
+    }
+}
+
+/// Sets each spacing accent on the letter after it (a space between allowed; see [`sits_on`]) where Unicode has
+/// the accented letter ("¨a" → "ä", "´ı" → "í"); any other accent is left as it stands.
+fn compose_accents(text: &str) -> std::borrow::Cow<'_, str> {
+    use unicode_normalization::UnicodeNormalization;
+    if !text
+        .chars()
+        .any(|c| SPACING_ACCENTS.iter().any(|a| a.0 == c))
+    {
+        return text.into();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let mark = SPACING_ACCENTS
+            .iter()
+            .find(|a| a.0 == chars[i])
+            .map(|a| a.1);
+        let next = if chars.get(i + 1) == Some(&' ') {
+            i + 2
+        } else {
+            i + 1
+        };
+        if let (Some(mark), Some(&letter)) = (mark, chars.get(next)) {
+            // TeX puts an accent on a dotless i.
+            let base = if letter == 'ı' { 'i' } else { letter };
+            let mut composed = [base, mark].into_iter().nfc();
+            if let (Some(c), None) = (composed.next(), composed.next()) {
+                if sits_on(mark, base) && c != base {
+                    out.push(c);
+                    i = next + 1;
+                    continue;
+                }
+            }
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out.into()
+}
+
 /// A gap wider than this fraction of the font size between two glyphs is a space.
 const SPACE_GAP: f32 = 0.18;
 
@@ -88,6 +158,7 @@ fn split_segments(members: &[&Glyph], y: f32, size: f32) -> Vec<Segment> {
     let mut prev: Option<&Glyph> = None;
     let finish = |text: &mut String, x0: f32, x1: f32, out: &mut Vec<Segment>| {
         let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let collapsed = compose_accents(&collapsed).into_owned();
         if !collapsed.is_empty() {
             out.push(Segment {
                 x0,
@@ -322,6 +393,21 @@ mod tests {
         glyphs.extend(word_glyphs(100.0, 100.0, "Value"));
         glyphs.extend(word_glyphs(0.0, 88.0, "Next line of prose"));
         assert_eq!(layout(&glyphs), "Name Value\nNext line of prose");
+    }
+
+    #[test]
+    fn spacing_accents_set_on_their_letter() {
+        assert_eq!(
+            compose_accents("Wirtschaftsuniversit\u{A8}at"),
+            "Wirtschaftsuniversität"
+        );
+        assert_eq!(compose_accents("Andr\u{B4}e G\u{B4} ımez"), "André Gímez");
+        assert_eq!(compose_accents("\u{2C7}Cesk\u{E1}"), "Česká");
+        // Nothing to set it on, or no such letter: left as it stands.
+        assert_eq!(compose_accents("x \u{A8}"), "x \u{A8}");
+        assert_eq!(compose_accents("\u{A8}5"), "\u{A8}5");
+        assert_eq!(compose_accents("plain text"), "plain text");
+        assert_eq!(compose_accents("Peter\u{B4}s"), "Peter\u{B4}s");
     }
 
     #[test]
