@@ -77,6 +77,63 @@ const REFERENCE_WORDS: &[&str] = &[
     "retrieved",
 ];
 
+/// Marks of a citation in a sentence, counted as reference signals: an ISBN (two: nothing else
+/// writes one); an author's year in brackets after a name ("Uwe Ligges (2003),"); a quoted title
+/// followed by a comma and a capitalised word ("“R Help Desk”, R News"); a year closing the
+/// sentence after a comma ("… by M. P. Wand and M. C. Jones, 1995.").
+fn citation_marks(raw: &str, bare: &[String]) -> usize {
+    let chars: Vec<char> = raw.chars().collect();
+    let year_at = |i: usize| -> bool {
+        i + 4 <= chars.len()
+            && chars[i..i + 4].iter().all(char::is_ascii_digit)
+            && matches!(chars[i], '1' | '2')
+            && chars.get(i + 4).is_none_or(|c| !c.is_ascii_digit())
+    };
+    let mut marks = 2 * usize::from(bare.iter().any(|w| w == "isbn"));
+    // "Name (2003)": a capitalised word, a space, a bracketed year.
+    marks += usize::from((2..chars.len()).any(|i| {
+        chars[i - 1] == '('
+            && chars[i - 2] == ' '
+            && year_at(i)
+            && chars.get(i + 4) == Some(&')')
+            && raw[..raw.char_indices().nth(i - 2).map_or(0, |(b, _)| b)]
+                .split_whitespace()
+                .last()
+                .and_then(|w| w.chars().next())
+                .is_some_and(char::is_uppercase)
+    }));
+    marks +=
+        usize::from(chars.windows(4).any(|w| {
+            matches!(w[0], '”' | '"') && w[1] == ',' && w[2] == ' ' && w[3].is_uppercase()
+        }));
+    let end = raw.trim_end().trim_end_matches('.');
+    let tail: Vec<char> = end.chars().rev().take(6).collect::<Vec<_>>();
+    marks += usize::from(
+        tail.len() == 6
+            && tail[..4].iter().all(char::is_ascii_digit)
+            && tail[4] == ' '
+            && tail[5] == ','
+            && matches!(tail[3], '1' | '2'),
+    );
+    marks
+}
+
+/// Phrases only a licence writes.
+const LICENCE_PHRASES: &[&str] = &[
+    "all rights reserved",
+    "permission is granted to",
+    "you can redistribute it",
+    "under the terms of the gnu",
+    "without any warranty",
+];
+
+/// Whether a sentence (`lower`: in lower case) is a copyright or licence notice: "copyright"
+/// with a year, a "©" or a "(c)", or a phrase only a licence writes.
+fn is_notice(lower: &str, years: usize) -> bool {
+    lower.contains("copyright") && (years >= 1 || lower.contains('©') || lower.contains("(c)"))
+        || LICENCE_PHRASES.iter().any(|p| lower.contains(p))
+}
+
 /// Whether a line has a blank to fill in: "____", "....", "……", a box "☐".
 fn blank_to_fill(line: &str) -> bool {
     line.contains("____") || line.contains("....") || line.contains("……") || line.contains('☐')
@@ -174,8 +231,12 @@ pub fn classify(raw: &str) -> TextKind {
                 .is_ok(),
     );
     reference += usize::from(lower.contains("http") || lower.contains("www."));
+    reference += citation_marks(raw, &bare);
     if reference >= 2 {
         return TextKind::Reference;
+    }
+    if is_notice(&lower, years) {
+        return TextKind::Notice;
     }
     let institution = bare.iter().any(|w| INSTITUTIONS.contains(&w.as_str()));
     if prose_words == 0 && (raw.contains('@') || institution) {
@@ -357,6 +418,19 @@ pub fn after_headings(kinds: &mut [TextKind], texts: &[&str]) {
     }
 }
 
+/// A sentence that closes a quotation the sentence before it opened (a title cut at its own
+/// stop: "… Chambers (1984), “S." then "An Interactive Environment …,” Monterey: Wadsworth.")
+/// is the rest of that one, and of its kind when that is a reference.
+pub fn in_quotations(kinds: &mut [TextKind], texts: &[&str]) {
+    let opens = |t: &str| t.rfind('“').is_some_and(|o| !t[o..].contains('”'));
+    let closes = |t: &str| t.find('”').is_some_and(|c| !t[..c].contains('“'));
+    for i in 1..kinds.len().min(texts.len()) {
+        if kinds[i - 1] == TextKind::Reference && opens(texts[i - 1]) && closes(texts[i]) {
+            kinds[i] = TextKind::Reference;
+        }
+    }
+}
+
 /// A line must open (or close) at least this many pages to be a running header (footer)…
 pub const MIN_RUNNING_PAGES: usize = 3;
 /// … and at least one page in this many of the document's.
@@ -486,9 +560,50 @@ mod tests {
             "[12] Smith, A. and Jones, B. Knowledge graphs. In Proceedings of the Web Conference, pp. 10-20, 2019.",
             "Devlin J, Chang M-W, Lee K et al. BERT: pre-training of deep transformers. 2019.",
             "Wiley, J., Sons, K., Hoboken, NJ, 2004.",
+            // Citations inside a manual's running text.
+            "Springer, New York, ISBN 978-0-387-75838-1.",
+            "See also Ada Lind (2003), “Package Help”, Data News, 3/3, 37–39.",
+            "Books on it include Ada Lind (2008), “Programming with Data”, at https://example.org.",
+            "It follows the book “Smoothing” by A. B. Lind and C. D. Berg, 1995.",
         ] {
             assert_eq!(classify(s), Reference, "{s}");
         }
+        for s in [
+            "“We will grow in 2024,” said Ada Lind, who leads Nordwind, on Monday.",
+            "This is also called the “White Book”, and it introduced version 3.",
+            "Ada Lind (1931–2004) worked for Nordwind in Oslo.",
+        ] {
+            assert_eq!(classify(s), Prose, "{s}");
+        }
+    }
+
+    #[test]
+    fn copyright_and_licence_text_is_a_notice() {
+        for s in [
+            "Copyright c 1998–2020 Ada Lind Copyright c 2021 Nordwind Team This document is free.",
+            "© Nordwind Energy. All rights reserved.",
+            "Permission is granted to copy this document under the terms of the licence.",
+            "You can redistribute it and/or modify it under the terms of the GNU General Public License.",
+        ] {
+            assert_eq!(classify(s), Notice, "{s}");
+        }
+        assert_eq!(
+            classify("Ada Lind wrote about copyright law in Oslo."),
+            Prose
+        );
+    }
+
+    #[test]
+    fn a_sentence_that_closes_a_reference_s_quotation_is_a_reference() {
+        let texts = [
+            "Ada B. Lind and Carl D. Berg (1984), “S.",
+            "An Environment for Data Analysis,” Monterey: Wadsworth.",
+            "Ada Lind works for Nordwind in Oslo.",
+        ];
+        let mut kinds: Vec<TextKind> = texts.iter().map(|t| classify(t)).collect();
+        assert_eq!(kinds[0], Reference);
+        in_quotations(&mut kinds, &texts);
+        assert_eq!(kinds, [Reference, Reference, Prose]);
     }
 
     #[test]

@@ -24,6 +24,9 @@ pub enum TextKind {
     Affiliation,
     /// Fields of a form: labels and their values ("Name: …", "Employer: …") or blanks to fill.
     Form,
+    /// A copyright or licence notice ("Copyright © 2021 …", "… under the terms of the GNU
+    /// General Public License …"): who holds a right, not who works where.
+    Notice,
     /// A running header or footer: a line that opens or closes many of the document's pages
     /// (a title, a chapter, a page number). Not read for names or relations.
     Running,
@@ -40,6 +43,7 @@ impl TextKind {
             TextKind::Table => "table",
             TextKind::Affiliation => "affiliation",
             TextKind::Form => "form",
+            TextKind::Notice => "notice",
             TextKind::Running => "running",
         }
     }
