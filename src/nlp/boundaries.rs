@@ -312,10 +312,60 @@ pub(crate) fn whole_names(
         {
             retype(&mut grown, &w);
         }
-        let span = grown;
-        out.push(span);
+        trim_lowercase_end(&mut grown, &w);
+        out.push(grown);
     }
     out
+}
+
+/// Whether a name ends on a company's legal form ("Inc.", "Ltd", "GmbH").
+fn legal_suffix(span: &EntitySpan, w: &Words) -> bool {
+    let text: String = w.chars[span.start..span.end].iter().collect();
+    text.split_whitespace().count() >= 2
+        && text.split_whitespace().last().is_some_and(|last| {
+            let last = last.trim_matches(['.', ',']).to_lowercase();
+            [
+                "inc",
+                "incorporated",
+                "ltd",
+                "limited",
+                "llc",
+                "corp",
+                "gmbh",
+                "plc",
+            ]
+            .contains(&last.as_str())
+        })
+}
+
+/// A person's name never ends on a word in lower case: the model ran on into the sentence
+/// ("Bruce first became interested …" gave "Bruce first"). Such words are cut off (a place may
+/// end on one: "the Western hemisphere", "the Hudson valley"); a
+/// function word is left, as it may lead on into the rest of the name ("United States of" +
+/// "America", joined later).
+fn trim_lowercase_end(span: &mut EntitySpan, w: &Words) {
+    if span.entity_type != EntityType::PER {
+        return;
+    }
+    loop {
+        let text = &w.chars[span.start..span.end];
+        let Some(space) = text.iter().rposition(|c| c.is_whitespace()) else {
+            return;
+        };
+        let last = &text[space + 1..];
+        let word: String = last.iter().collect();
+        if last.is_empty() || !last.iter().all(|c| c.is_lowercase()) || is_function_word(&word) {
+            return;
+        }
+        let kept = text[..space]
+            .iter()
+            .rposition(|c| !c.is_whitespace())
+            .map_or(0, |i| i + 1);
+        if kept == 0 {
+            return;
+        }
+        span.end = span.start + kept;
+    }
 }
 
 /// Joins neighbouring spans that are one name (see the module docs).
@@ -508,6 +558,27 @@ fn extend_left(mut span: EntitySpan, w: &Words, limit: usize) -> EntitySpan {
             return span;
         }
         let prev_text = w.text(prev);
+        // A company's legal name ("Software in the Public Interest, Inc."): capitalised words
+        // before it, and a capitalised word with "in the", "for the" or "of the" after it.
+        if span.entity_type == EntityType::ORG && legal_suffix(&span, w) {
+            let takes =
+                |j: usize| j > 0 && free(j) && w.capitalised(j) && !is_function_word(&w.text(j));
+            if takes(prev) {
+                span.start = w.words[prev].start;
+                continue;
+            }
+            let link = (prev_text == "the")
+                .then(|| w.prev_before_space(prev))
+                .flatten()
+                .filter(|&j| free(j) && matches!(w.text(j).as_str(), "in" | "for" | "of"));
+            if let Some(head) = link
+                .and_then(|j| w.prev_before_space(j))
+                .filter(|&h| takes(h))
+            {
+                span.start = w.words[head].start;
+                continue;
+            }
+        }
         // "University of" before "Oslo", with the capitalised words before the head word.
         if prev_text == "of" {
             let Some(head) = w.prev_before_space(prev).filter(|&h| free(h)) else {

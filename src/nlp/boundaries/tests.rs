@@ -325,3 +325,47 @@ fn an_abbreviated_last_word_keeps_its_stop() {
         vec![("Drexel Burnham Lambert Inc.".into(), ORG)]
     );
 }
+
+#[test]
+fn a_persons_name_never_ends_on_a_word_in_lower_case() {
+    assert_eq!(
+        names(
+            "Bruce first became interested",
+            &["B-PER", "I-PER", "O", "O"]
+        ),
+        vec![("Bruce".into(), PER)]
+    );
+    assert_eq!(
+        names(
+            "Gerd van der Berg came",
+            &["B-PER", "I-PER", "I-PER", "I-PER", "O"]
+        ),
+        vec![("Gerd van der Berg".into(), PER)]
+    );
+    assert_eq!(
+        names("in the Western hemisphere", &["O", "O", "B-LOC", "I-LOC"]),
+        vec![("Western hemisphere".into(), LOC)]
+    );
+}
+
+#[test]
+fn a_companys_legal_name_takes_its_words_before() {
+    assert_eq!(
+        names(
+            "to create Software in the Public Interest , Inc today",
+            &["O", "O", "O", "O", "O", "O", "B-ORG", "I-ORG", "I-ORG", "O"]
+        ),
+        vec![("Software in the Public Interest , Inc".into(), ORG)]
+    );
+    assert_eq!(
+        names(
+            "Acme met Nordwind in the Gulf , Inc . today",
+            &["B-ORG", "O", "B-ORG", "O", "O", "B-ORG", "I-ORG", "I-ORG", "I-ORG", "O"]
+        ),
+        vec![
+            ("Acme".into(), ORG),
+            ("Nordwind".into(), ORG),
+            ("Gulf , Inc .".into(), ORG)
+        ]
+    );
+}
