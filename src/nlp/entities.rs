@@ -99,7 +99,7 @@ pub fn is_junk_name(name: &str) -> bool {
     {
         return true;
     }
-    if !name.chars().any(char::is_uppercase) {
+    if !name.chars().any(char::is_uppercase) || DEGREES.contains(&name) {
         return true;
     }
     let all_caps = name
@@ -110,6 +110,32 @@ pub fn is_junk_name(name: &str) -> bool {
         && !name.contains(' ')
         && crate::extract::FUNCTION_WORDS.contains(&name.to_lowercase().as_str())
 }
+
+/// Whether `short` (two to six capitals) can be the initials of `long`: its first letter is
+/// the long name's, and each of its letters is in the long name ("RMS" of Richard Matthew
+/// Stallman written "Richard Stallman"; "WU" of "Wirtschaftsuniversität Wien").
+pub fn acronym_of(short: &str, long: &str) -> bool {
+    let letters: Vec<char> = short.chars().filter(|c| *c != '.').collect();
+    if !(2..=6).contains(&letters.len())
+        || !letters.iter().all(|c| c.is_uppercase())
+        || !long.contains(' ') && long.chars().filter(|c| c.is_uppercase()).count() < 2
+    {
+        return false;
+    }
+    let long_lower = long.to_lowercase();
+    long_lower.chars().next() == letters[0].to_lowercase().next()
+        && letters
+            .iter()
+            .all(|c| c.to_lowercase().all(|l| long_lower.contains(l)))
+}
+
+/// Academic degrees as a name's suffix writes them ("Michael Vrhel, Ph.D."), which the model
+/// reads as a place or an organisation; only the spellings no state or company shares ("MD",
+/// "MA" and "BA" are not here).
+const DEGREES: &[&str] = &[
+    "Ph.D.", "Ph.D", "PhD", "Ph. D.", "M.Sc.", "MSc", "B.Sc.", "BSc", "D.Phil.", "DPhil", "M.D.",
+    "LL.B.", "LL.M.", "M.Phil.", "MPhil",
+];
 
 /// A code identifier rather than a name: one word in lowerCamelCase with a lowercase run of
 /// two or more before its first capital ("namespaceURI", "asn1Coding", "tbsCertificate"; not
@@ -382,7 +408,7 @@ mod tests {
 
     #[test]
     fn junk_names_are_recognised() {
-        for junk in ["The", "A", "G", "and", "cup", "subs", "And", "U"] {
+        for junk in ["The", "A", "G", "and", "cup", "subs", "And", "U", "Ph.D."] {
             assert!(is_junk_name(junk), "{junk}");
         }
         for name in [

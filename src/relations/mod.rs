@@ -31,6 +31,7 @@
 //! - [`eval`]: gold data and scores, for training and tests.
 
 pub(crate) mod across;
+mod aliases;
 // Not part of the public API: the scorers, packing and model plumbing docgraph-torch's
 // training and the tests share.
 #[doc(hidden)]
@@ -45,6 +46,7 @@ pub mod schema;
 mod scoring;
 pub(crate) mod types;
 
+use aliases::aliases;
 use lists::lists;
 use scoring::{reads_as, score_units, Unit};
 pub(crate) use scoring::{NerText, RelationModels};
@@ -363,7 +365,9 @@ fn sentence_groups(mentions: &[(usize, Mention)]) -> Vec<std::ops::Range<usize>>
 /// Ordered pairs of one sentence's mentions whose types fit the schema, nearest first, at most
 /// [`MAX_PAIRS_PER_SENTENCE`]. A name the document typed in more than one way is read under
 /// each of its types (the mention's own first), so the relation model can settle what NER
-/// could not; a pair no reading of which fits the schema is not scored.
+/// could not; a pair no reading of which fits the schema is not scored, nor two names of one
+/// list ([`lists`]) or two names of one thing ([`aliases`]), nor a name that is no end of one
+/// ([`types::relatable`], [`types::names_a_release`]).
 fn candidate_pairs(
     schema: &Schema,
     mentions: &[(usize, Mention)],
@@ -389,6 +393,11 @@ fn candidate_pairs(
             if h == t
                 || mentions[h].1.key == mentions[t].1.key
                 || list[h - range.start].is_some_and(|l| list[t - range.start] == Some(l))
+                || aliases(&mentions[h].1, &mentions[t].1, sentence)
+                || [h, t].iter().any(|&i| {
+                    !types::relatable(&mentions[i].1.name)
+                        || types::names_a_release(&mentions[i].1, sentence)
+                })
             {
                 continue;
             }
@@ -604,7 +613,16 @@ mod tests {
 
     #[test]
     fn a_table_of_names_is_bounded_to_the_nearest_pairs() {
-        let names: Vec<String> = (0..30).map(|i| format!("Person{i:02}")).collect();
+        // Eight letters each (a word ending in digits is no end of a relation).
+        let names: Vec<String> = (0..30u8)
+            .map(|i| {
+                format!(
+                    "Person{}{}",
+                    (b'a' + i / 26) as char,
+                    (b'a' + i % 26) as char
+                )
+            })
+            .collect();
         let text = names.join(" ");
         let s = vec![sentence(&text)];
         let m: Vec<_> = names

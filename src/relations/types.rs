@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 
 use super::schema::Schema;
-use crate::record::{EntityType, Mention, RelationMention};
+use crate::record::{EntityType, Mention, RelationMention, Sentence};
 
 /// The share of an entity's mentions in the document that must carry the type a predicate
 /// joins.
@@ -62,6 +62,48 @@ pub(crate) fn keep_fitting(
             .iter()
             .any(|&h| tails.iter().any(|&t| schema.joins(predicate, h, t)))
     });
+}
+
+/// Whether a name can be an end of a typed relation: not one word of letters then digits
+/// ("Debconf7", "Python3", "Win10"), which names an event, a release or a version, typed as
+/// an organisation or a person by the model ("Debconf7 OrgBased_In Edinburgh"); "3M" or
+/// "A380 Airbus" are not of that shape.
+pub(crate) fn relatable(name: &str) -> bool {
+    let letters = name.chars().take_while(|c| c.is_alphabetic()).count();
+    let digits = name
+        .chars()
+        .skip(letters)
+        .take_while(char::is_ascii_digit)
+        .count();
+    name.contains(char::is_whitespace)
+        || letters == 0
+        || digits == 0
+        || letters + digits != name.chars().count()
+}
+
+/// Whether a mention names a release: it comes right after a name and a version number
+/// ("Debian 3.0 Woody", "Debian 10 Buster"), which the model types as a person or an
+/// organisation ("Woody Work_For Debian"). A year is no version ("In 2001 Ben Collins").
+pub(crate) fn names_a_release(m: &Mention, sentence: &Sentence) -> bool {
+    let Some(at) = m.start.checked_sub(sentence.start) else {
+        return false;
+    };
+    let before: String = sentence.text.chars().take(at).collect();
+    let mut words = before.split_whitespace().rev();
+    let (Some(number), Some(name)) = (words.next(), words.next()) else {
+        return false;
+    };
+    // A year (four digits, no dot) is no version.
+    let year = number.len() == 4 && !number.contains('.');
+    let version = !year
+        && number
+            .split('.')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+    version
+        && before.ends_with(' ')
+        && name.chars().next().is_some_and(char::is_uppercase)
+        && name.chars().all(char::is_alphanumeric)
+        && !crate::extract::FUNCTION_WORDS.contains(&name.to_lowercase().as_str())
 }
 
 #[cfg(test)]
@@ -139,6 +181,48 @@ mod tests {
                 ("nobody", Some(Predicate::LiveIn), "lyon"),
             ]
         );
+    }
+
+    #[test]
+    fn a_word_ending_in_a_number_is_no_end_of_a_relation() {
+        for name in ["Debconf7", "Debconf12", "Python3", "Win10"] {
+            assert!(!relatable(name), "{name}");
+        }
+        for name in [
+            "3M",
+            "Airbus A380",
+            "B2B",
+            "Debian",
+            "Windows 10",
+            "Debian-7",
+        ] {
+            assert!(relatable(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_name_after_a_version_names_a_release() {
+        let at = |text: &str, name: &str| {
+            let sentence = Sentence {
+                page_index: 0,
+                start: 5,
+                end: 5 + text.chars().count(),
+                text: text.to_string(),
+                kind: TextKind::Prose,
+            };
+            let mut m = mention(name, EntityType::PER).1;
+            m.start = 5 + text[..text.find(name).expect("name")].chars().count();
+            names_a_release(&m, &sentence)
+        };
+        assert!(at(
+            "Debian 3.0 Woody (19 July 2002): named for a cowboy.",
+            "Woody"
+        ));
+        assert!(at("Then Debian 10 Buster came.", "Buster"));
+        assert!(!at("In 2001 Ben Collins led Debian.", "Ben Collins"));
+        assert!(!at("Summer 2001 Ben Collins led Debian.", "Ben Collins"));
+        assert!(!at("Ben Collins led Debian.", "Ben Collins"));
+        assert!(!at("Debian 3.0, Woody came.", "Woody"));
     }
 
     #[test]

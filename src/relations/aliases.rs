@@ -1,0 +1,120 @@
+//! Two names of one thing in one sentence ("Joel Klecker, who was also known as Espy", "WU
+//! (Wirtschaftsuniversität Wien)", "RMS (Richard Stallman, …)"): what the sentence says is that
+//! they are the same, not that one works for or lies in the other, so they are never a
+//! candidate pair for the relation model (see [`aliases`]).
+
+use crate::nlp::entities::acronym_of;
+use crate::record::{EntityType, Mention, Sentence};
+
+/// Words that, standing alone between two names, say the second is another name of the first.
+const ALIAS_WORDS: &[&str] = &[
+    "also known as",
+    "known as",
+    "aka",
+    "a.k.a.",
+    "alias",
+    "nicknamed",
+    "better known as",
+    "formerly",
+    "formerly known as",
+    "who was also known as",
+    "who is also known as",
+    "who was known as",
+    "who is known as",
+];
+
+/// Whether the sentence gives `b` (after `a`) as another name of `a`: nothing but an alias word
+/// between them ("Joel Klecker, who was also known as Espy"), or `b` opening a bracket right
+/// after `a` when the two are of one type but places ("Manuel Estrada Sainz (ranty)" with both
+/// typed persons; "Toronto (Canada)" says where Toronto is) or one is an acronym of the other ("WU (Wirtschaftsuniversität Wien)", "RMS
+/// (Richard Stallman, …)"). A bracket alone is not enough: "John Smith (Microsoft)" and
+/// "Acme (Boston)" state where someone works and where a company is.
+pub(super) fn aliases(a: &Mention, b: &Mention, sentence: &Sentence) -> bool {
+    let (a, b) = if a.start <= b.start { (a, b) } else { (b, a) };
+    let chars: Vec<char> = sentence.text.chars().collect();
+    let (Some(from), Some(to)) = (
+        a.end.checked_sub(sentence.start),
+        b.start.checked_sub(sentence.start),
+    ) else {
+        return false;
+    };
+    let Some(between) = chars.get(from..to) else {
+        return false;
+    };
+    let between: String = between.iter().collect();
+    let words = between
+        .trim_matches(|c: char| c.is_whitespace() || c == ',' || c == '(')
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+    if ALIAS_WORDS.contains(&words.as_str()) {
+        return true;
+    }
+    between.trim() == "("
+        && (a.entity_type == b.entity_type && a.entity_type != EntityType::LOC
+            || acronym_of(&a.name, &b.name)
+            || acronym_of(&b.name, &a.name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::TextKind;
+
+    /// One sentence and its two mentions, found by their text.
+    fn pair(text: &str, a: (&str, EntityType), b: (&str, EntityType)) -> bool {
+        let sentence = Sentence {
+            page_index: 0,
+            start: 10,
+            end: 10 + text.chars().count(),
+            text: text.to_string(),
+            kind: TextKind::Prose,
+        };
+        let mention = |(name, entity_type): (&str, EntityType)| {
+            let at = text.find(name).expect("name in text");
+            let start = 10 + text[..at].chars().count();
+            Mention {
+                text: name.to_string(),
+                entity_type,
+                key: name.to_lowercase(),
+                name: name.to_string(),
+                page: 1,
+                start,
+                end: start + name.chars().count(),
+                score: 0.9,
+                inferred: false,
+                listed: false,
+            }
+        };
+        aliases(&mention(a), &mention(b), &sentence)
+    }
+
+    #[test]
+    fn another_name_of_the_same_is_an_alias() {
+        use EntityType::*;
+        let s = "On that day Joel Klecker, who was also known as Espy, passed away.";
+        assert!(pair(s, ("Joel Klecker", PER), ("Espy", ORG)));
+        let s = "The main site at WU (Wirtschaftsuniversität Wien) in Austria.";
+        assert!(pair(s, ("WU", ORG), ("Wirtschaftsuniversität Wien", ORG)));
+        assert!(pair(s, ("Wirtschaftsuniversität Wien", LOC), ("WU", ORG)));
+        let s = "It works on behalf of RMS (Richard Stallman, the founder).";
+        assert!(pair(s, ("RMS", ORG), ("Richard Stallman", PER)));
+        let s = "Manuel Sainz (ranty) and others came.";
+        assert!(pair(s, ("Manuel Sainz", PER), ("ranty", PER)));
+    }
+
+    #[test]
+    fn a_bracket_that_says_where_is_no_alias() {
+        use EntityType::*;
+        let s = "We asked John Smith (Microsoft) and Acme (Boston) about it.";
+        assert!(!pair(s, ("John Smith", PER), ("Microsoft", ORG)));
+        assert!(!pair(s, ("Acme", ORG), ("Boston", LOC)));
+        let s = "Mary Jones works for MJ Holdings in Leeds.";
+        assert!(!pair(s, ("Mary Jones", PER), ("MJ Holdings", ORG)));
+        let s = "It met in Toronto (Canada) in July.";
+        assert!(!pair(s, ("Toronto", LOC), ("Canada", LOC)));
+        let s = "Paul Allen (IBM) spoke.";
+        assert!(!pair(s, ("Paul Allen", PER), ("IBM", ORG)));
+    }
+}
