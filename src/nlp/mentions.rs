@@ -70,6 +70,7 @@ pub(crate) fn sentences(pages: &[PageText]) -> Vec<Sentence> {
         let texts: Vec<String> = spans.iter().map(raw).collect();
         let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
         kinds::in_runs(&mut kinds, &texts);
+        kinds::in_quotations(&mut kinds, &texts);
         kinds::after_headings(&mut kinds, &texts);
         for (span, kind) in spans.iter().zip(kinds.iter_mut()) {
             if running
@@ -221,6 +222,10 @@ pub(crate) fn find(
         }
     }
     busy.time(|| join_split_names(&mut mentions, sentences));
+    busy.time(|| {
+        common::drop_common_words(&mut mentions, sentences);
+        common::drop_code_variables(&mut mentions, sentences);
+    });
     busy.time(|| propagate(&mut mentions, sentences));
     if let Some(list) = gazetteer {
         busy.time(|| add_listed(list, &mut mentions, sentences));
@@ -542,12 +547,29 @@ pub(crate) fn name(
             },
         ));
     }
+    acronyms::type_as_defined(&mut mentions, sentences);
     // "Merkel" after "Angela Merkel" in the same document is the same person, also when the
-    // model typed the lone surname as something else.
+    // model typed the lone surname as something else now and then; not a word the document
+    // mostly types otherwise ("Debian", 6 times not a person, is no surname of a "Michael
+    // Rutter Debian" that a table's line break made).
+    let mut lone_types: HashMap<&str, (usize, usize)> = HashMap::new();
+    for (_, m) in mentions.iter().filter(|(_, m)| !m.key.contains(' ')) {
+        let e = lone_types.entry(m.key.as_str()).or_default();
+        if m.entity_type == EntityType::PER {
+            e.0 += 1;
+        } else {
+            e.1 += 1;
+        }
+    }
     let links: HashMap<String, String> = surname_links(
         mentions
             .iter()
-            .filter(|(_, m)| m.entity_type == EntityType::PER || !m.key.contains(' '))
+            .filter(|(_, m)| {
+                m.entity_type == EntityType::PER && m.key.contains(' ')
+                    || lone_types
+                        .get(m.key.as_str())
+                        .is_some_and(|&(person, other)| other < 3 || person >= other)
+            })
             .map(|(_, m)| m.key.as_str()),
     );
     for (_, m) in mentions.iter_mut() {
@@ -594,5 +616,7 @@ fn in_address(text: &[char], start: usize, end: usize) -> bool {
     domain && !whole
 }
 
+mod acronyms;
+mod common;
 #[cfg(test)]
 pub(crate) mod tests;
