@@ -304,6 +304,8 @@ pub(crate) fn whole_names(
     for (k, span) in joined.iter().enumerate() {
         let limit_left = out.last().map_or(0, |s| s.end);
         let limit_right = joined.get(k + 1).map_or(w.chars.len(), |s| s.start);
+        let mut span = span.clone();
+        trim_edges(&mut span, &w, limit_left);
         let mut grown = extend_right(span.clone(), &w, limit_right);
         grown = extend_left(grown, &w, limit_left);
         // The model's own whole person name is trusted ("David Park"); a name it saw only
@@ -316,6 +318,76 @@ pub(crate) fn whole_names(
         out.push(grown);
     }
     out
+}
+
+/// Words a name does not start or end on, which the model's labels let in: a lower-case
+/// function word ("of Connecticut", "for Fears", "Jones Act of 1920", "Peter or Paul"; a
+/// particle starts a person's name, "van Gogh", and "of" or a particle before a capitalised
+/// word may lead on into the rest of the name) and stray punctuation (". Hutchinson",
+/// "Louisville ("). A possessive the model started a name on is its first word's: "People" +
+/// "'s Republic of China". Not over `limit`.
+fn trim_edges(span: &mut EntitySpan, w: &Words, limit: usize) {
+    let inside: Vec<usize> = (0..w.words.len())
+        .filter(|&i| w.words[i].start >= span.start && w.words[i].end <= span.end)
+        .collect();
+    if inside.len() < 2 {
+        return;
+    }
+    let first = inside[0];
+    if matches!(w.text(first).as_str(), "'" | "’")
+        && w.text(inside[1]) == "s"
+        && first > 0
+        && w.words[first - 1].end == w.words[first].start
+        && w.words[first - 1].start >= limit
+        && w.capitalised(first - 1)
+    {
+        span.start = w.words[first - 1].start;
+        return;
+    }
+    let lower_function = |i: usize| {
+        let t = w.text(i);
+        t.chars().next().is_some_and(char::is_lowercase) && is_function_word(&t)
+    };
+    let stray = |i: usize, at_end: bool| {
+        let t = w.text(i);
+        let marks: &[char] = if at_end {
+            &[',', ';', ':', '(', '-', '–']
+        } else {
+            &['.', ',', ';', ':', ')', '-', '–']
+        };
+        t.chars().all(|c| marks.contains(&c))
+    };
+    // "of Connecticut" after "University": the head word is the name's.
+    let head_before = (w.text(first) == "of")
+        .then(|| w.prev_before_space(first))
+        .flatten()
+        .filter(|&h| {
+            w.words[h].start >= limit && w.capitalised(h) && head_type(&w.text(h)).is_some()
+        });
+    if let Some(h) = head_before {
+        span.start = w.words[h].start;
+        return;
+    }
+    let (mut a, mut b) = (0, inside.len());
+    while a + 1 < b
+        && (stray(inside[a], false)
+            || lower_function(inside[a])
+                && !(span.entity_type == EntityType::PER
+                    && PARTICLES.contains(&w.text(inside[a]).as_str())))
+    {
+        a += 1;
+    }
+    let leads_on = |i: usize| {
+        w.next_after_space(i).is_some_and(|j| w.capitalised(j))
+            && (w.text(i) == "of" || PARTICLES.contains(&w.text(i).as_str()))
+    };
+    while b > a + 1
+        && (stray(inside[b - 1], true) || lower_function(inside[b - 1]) && !leads_on(inside[b - 1]))
+    {
+        b -= 1;
+    }
+    span.start = w.words[inside[a]].start;
+    span.end = w.words[inside[b - 1]].end;
 }
 
 /// Whether a name ends on a company's legal form ("Inc.", "Ltd", "GmbH").
@@ -393,6 +465,14 @@ fn one_name(a: &EntitySpan, b: &EntitySpan, w: &Words) -> bool {
     // Touching, the second opening on the hyphen or the stop: "Saint" + "-Gall",
     // "Ms" + ". Calico".
     if gap.is_empty() && matches!(w.chars.get(b.start), Some('-' | '‑' | '.')) {
+        return true;
+    }
+    // A name the model ended on "of", then the rest of it: "United States of" + "America".
+    if gap == " "
+        && a.entity_type == b.entity_type
+        && w.ending_at(a.end)
+            .is_some_and(|i| w.text(i) == "of" && w.words[i].start > a.start)
+    {
         return true;
     }
     if a.entity_type != EntityType::PER || b.entity_type != EntityType::PER {

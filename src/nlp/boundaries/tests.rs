@@ -369,3 +369,48 @@ fn a_companys_legal_name_takes_its_words_before() {
         ]
     );
 }
+
+#[test]
+fn a_name_does_not_start_or_end_on_a_function_word_or_stray_punctuation() {
+    assert_eq!(
+        names(
+            "at the University of Connecticut today",
+            &["O", "O", "O", "I-LOC", "I-LOC", "O"]
+        ),
+        vec![("University of Connecticut".into(), ORG)]
+    );
+    assert_eq!(
+        names(
+            "the Jones Act of 1920 said",
+            &["O", "B-MISC", "I-MISC", "I-MISC", "O", "O"]
+        ),
+        vec![("Jones Act".into(), MISC)]
+    );
+    assert_eq!(
+        names("Peter or Paul came", &["B-PER", "I-PER", "B-PER", "O"]),
+        vec![("Peter".into(), PER), ("Paul".into(), PER)]
+    );
+    assert_eq!(
+        names("said . Hutchinson today", &["O", "B-PER", "I-PER", "O"]),
+        vec![("Hutchinson".into(), PER)]
+    );
+    assert_eq!(
+        names(
+            "the People's Republic of China",
+            &["O", "O", "B-LOC", "I-LOC", "I-LOC", "I-LOC", "I-LOC"]
+        ),
+        vec![("People's Republic of China".into(), LOC)]
+    );
+    // A particle starts a person's name; "of" before a capital leads on.
+    assert_eq!(
+        names("painted by van Gogh in", &["O", "O", "B-PER", "I-PER", "O"]),
+        vec![("van Gogh".into(), PER)]
+    );
+    assert_eq!(
+        names(
+            "the United States of America",
+            &["O", "B-LOC", "I-LOC", "I-LOC", "B-LOC"]
+        ),
+        vec![("United States of America".into(), LOC)]
+    );
+}
