@@ -40,6 +40,7 @@ const PLACE_HEADS: &[&str] = &[
     "Beach",
     "Borough",
     "Bridge",
+    "Camp",
     "Canal",
     "Canton",
     "Canyon",
@@ -47,15 +48,18 @@ const PLACE_HEADS: &[&str] = &[
     "Coast",
     "County",
     "Creek",
+    "Dam",
     "Desert",
     "District",
     "Falls",
+    "Fjord",
     "Forest",
     "Glacier",
     "Gulf",
     "Harbor",
     "Harbour",
     "Heights",
+    "Hemisphere",
     "Highway",
     "Hill",
     "Hills",
@@ -163,16 +167,27 @@ fn head_type(word: &str) -> Option<EntityType> {
 }
 
 /// Head words of the names of laws, licences and agreements ("GNU General Public License",
-/// "Kyoto Protocol"): such a name is miscellaneous.
+/// "Kyoto Protocol"), prizes and events ("Ramon Magsaysay Award", "French Revolution"): such
+/// a name is miscellaneous.
 const WORK_HEADS: &[&str] = &[
     "Accord",
     "Act",
     "Agreement",
+    "Award",
+    "Awards",
+    "Championship",
+    "Championships",
     "Convention",
     "Declaration",
+    "Earthquake",
+    "Festival",
     "Licence",
     "License",
+    "Olympics",
+    "Pact",
+    "Prize",
     "Protocol",
+    "Revolution",
     "Treaty",
 ];
 
@@ -450,10 +465,27 @@ fn join(spans: Vec<EntitySpan>, w: &Words) -> Vec<EntitySpan> {
                 prev.score = prev.score.min(span.score);
                 continue;
             }
+            if modifies(prev, &span, w) {
+                prev.end = span.end;
+                prev.score = prev.score.min(span.score);
+                prev.entity_type = span.entity_type;
+                continue;
+            }
         }
         out.push(span);
     }
     out
+}
+
+/// Whether `a`, one capitalised word the model typed miscellaneous, leads the name `b` right
+/// after it (one space between) that is no person: "Latin" + "America", "Western" +
+/// "Hemisphere", "First" + "Nations". The name is `b`'s type.
+fn modifies(a: &EntitySpan, b: &EntitySpan, w: &Words) -> bool {
+    a.entity_type == EntityType::MISC
+        && b.entity_type != EntityType::PER
+        && w.between(a.end, b.start) == " "
+        && w.starting_at(a.start)
+            .is_some_and(|i| w.words[i].end == a.end && w.capitalised(i))
 }
 
 /// Whether `a` and the span `b` after it are one name cut in two.
@@ -465,6 +497,12 @@ fn one_name(a: &EntitySpan, b: &EntitySpan, w: &Words) -> bool {
     // Touching, the second opening on the hyphen or the stop: "Saint" + "-Gall",
     // "Ms" + ". Calico".
     if gap.is_empty() && matches!(w.chars.get(b.start), Some('-' | '‑' | '.')) {
+        return true;
+    }
+    // Two names of one type other than persons, one space apart: one name the model
+    // started again ("Hong Kong Film" + "Awards", "Old" + "Whigs"); persons have rules of
+    // their own below.
+    if gap == " " && a.entity_type == b.entity_type && a.entity_type != EntityType::PER {
         return true;
     }
     // A name the model ended on "of", then the rest of it: "United States of" + "America".

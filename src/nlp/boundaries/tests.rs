@@ -62,10 +62,8 @@ fn a_licence_or_a_law_keeps_its_head_word() {
             "Read the GNU General Public License too",
             &["O", "O", "B-MISC", "B-MISC", "I-MISC", "O", "O"]
         ),
-        vec![
-            ("GNU".into(), MISC),
-            ("General Public License".into(), MISC)
-        ]
+        // The model started the name again at "General": one name all the same.
+        vec![("GNU General Public License".into(), MISC)]
     );
     // Not over a word another name holds, nor more than two words to the head.
     assert_eq!(
@@ -412,5 +410,25 @@ fn a_name_does_not_start_or_end_on_a_function_word_or_stray_punctuation() {
             &["O", "B-LOC", "I-LOC", "I-LOC", "B-LOC"]
         ),
         vec![("United States of America".into(), LOC)]
+    );
+}
+
+#[test]
+fn a_name_the_model_started_again_is_one_name() {
+    assert_eq!(
+        names("in Latin America and", &["O", "B-MISC", "B-LOC", "O"]),
+        vec![("Latin America".into(), LOC)]
+    );
+    assert_eq!(
+        names("the Old Whigs said", &["O", "B-MISC", "B-MISC", "O"]),
+        vec![("Old Whigs".into(), MISC)]
+    );
+    // Persons and a nationality before a person stay apart.
+    assert_eq!(
+        names(
+            "the Brazilian Ronaldo scored",
+            &["O", "B-MISC", "B-PER", "O"]
+        ),
+        vec![("Brazilian".into(), MISC), ("Ronaldo".into(), PER)]
     );
 }
