@@ -1,7 +1,8 @@
 //! Two names of one thing in one sentence ("Joel Klecker, who was also known as Espy", "WU
 //! (Wirtschaftsuniversität Wien)", "RMS (Richard Stallman, …)"): what the sentence says is that
 //! they are the same, not that one works for or lies in the other, so they are never a
-//! candidate pair for the relation model (see [`aliases`]).
+//! candidate pair for the relation model (see [`aliases`]); nor is a name and a longer name
+//! with every word of it ([`head_named_in_tail`]).
 
 use crate::nlp::entities::acronym_of;
 use crate::record::{EntityType, Mention, Sentence};
@@ -57,6 +58,16 @@ pub(super) fn aliases(a: &Mention, b: &Mention, sentence: &Sentence) -> bool {
             || acronym_of(&b.name, &a.name))
 }
 
+/// Whether every word of the head's name is in the tail's, which names more: "Guile" and "GNU
+/// Guile", "Helen" and "Helen of Troy" are one thing or its namesake, never one working for or
+/// killing the other. The other way round a relation may hold: "Michael Dell Work_For Dell",
+/// "Washington Post OrgBased_In Washington".
+pub(super) fn head_named_in_tail(head: &Mention, tail: &Mention) -> bool {
+    let tail_words: Vec<&str> = tail.key.split_whitespace().collect();
+    let head_words: Vec<&str> = head.key.split_whitespace().collect();
+    head_words.len() < tail_words.len() && head_words.iter().all(|w| tail_words.contains(w))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,6 +113,27 @@ mod tests {
         assert!(pair(s, ("RMS", ORG), ("Richard Stallman", PER)));
         let s = "Manuel Sainz (ranty) and others came.";
         assert!(pair(s, ("Manuel Sainz", PER), ("ranty", PER)));
+    }
+
+    #[test]
+    fn a_name_within_the_tails_name_is_no_head() {
+        let m = |key: &str| Mention {
+            text: key.to_string(),
+            entity_type: EntityType::ORG,
+            key: key.to_string(),
+            name: key.to_string(),
+            page: 1,
+            start: 0,
+            end: 1,
+            score: 0.9,
+            inferred: false,
+            listed: false,
+        };
+        assert!(head_named_in_tail(&m("guile"), &m("gnu guile")));
+        assert!(head_named_in_tail(&m("helen"), &m("helen of troy")));
+        assert!(!head_named_in_tail(&m("michael dell"), &m("dell")));
+        assert!(!head_named_in_tail(&m("washington post"), &m("washington")));
+        assert!(!head_named_in_tail(&m("ada lind"), &m("nordwind")));
     }
 
     #[test]

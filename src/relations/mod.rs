@@ -366,7 +366,8 @@ fn sentence_groups(mentions: &[(usize, Mention)]) -> Vec<std::ops::Range<usize>>
 /// [`MAX_PAIRS_PER_SENTENCE`]. A name the document typed in more than one way is read under
 /// each of its types (the mention's own first), so the relation model can settle what NER
 /// could not; a pair no reading of which fits the schema is not scored, nor two names of one
-/// list ([`lists`]) or two names of one thing ([`aliases`]), nor a name that is no end of one
+/// list ([`lists`]) or two names of one thing ([`aliases`], [`aliases::head_named_in_tail`]),
+/// nor a name that is no end of one
 /// ([`types::relatable`], [`types::names_a_release`]).
 fn candidate_pairs(
     schema: &Schema,
@@ -394,6 +395,7 @@ fn candidate_pairs(
                 || mentions[h].1.key == mentions[t].1.key
                 || list[h - range.start].is_some_and(|l| list[t - range.start] == Some(l))
                 || aliases(&mentions[h].1, &mentions[t].1, sentence)
+                || aliases::head_named_in_tail(&mentions[h].1, &mentions[t].1)
                 || [h, t].iter().any(|&i| {
                     !types::relatable(&mentions[i].1.name)
                         || types::names_a_release(&mentions[i].1, sentence)
