@@ -103,6 +103,7 @@ const ORG_HEADS: &[&str] = &[
     "Authority",
     "Bank",
     "Board",
+    "Brigade",
     "Bureau",
     "Club",
     "College",
@@ -110,22 +111,27 @@ const ORG_HEADS: &[&str] = &[
     "Committee",
     "Company",
     "Corporation",
+    "Corps",
     "Council",
     "Court",
     "Department",
     "Federation",
+    "Force",
     "Foundation",
     "Gallery",
     "Hospital",
     "Institute",
     "Laboratory",
     "Library",
+    "Media",
     "Ministry",
     "Museum",
+    "Network",
     "Orchestra",
     "Parliament",
     "Party",
     "School",
+    "Service",
     "Society",
     "Symphony",
     "Trust",
@@ -676,6 +682,21 @@ fn extend_left(mut span: EntitySpan, w: &Words, limit: usize) -> EntitySpan {
             return span;
         }
         let prev_text = w.text(prev);
+        // A head word alone is no whole name: "Defense" + "Ministry", "Air" + "Force" (up to
+        // two capitalised words before it, not the sentence's first).
+        let lone_head = w.ending_at(span.end) == Some(first)
+            && head_type(&w.text(first)).is_some_and(|t| t != EntityType::MISC);
+        if lone_head && span.entity_type != EntityType::PER {
+            let takes =
+                |j: usize| j > 0 && free(j) && w.capitalised(j) && !is_function_word(&w.text(j));
+            if takes(prev) {
+                span.start = w.words[prev].start;
+                if let Some(before) = w.prev_before_space(prev).filter(|&j| takes(j)) {
+                    span.start = w.words[before].start;
+                }
+                continue;
+            }
+        }
         // A company's legal name ("Software in the Public Interest, Inc."): capitalised words
         // before it, and a capitalised word with "in the", "for the" or "of the" after it.
         if span.entity_type == EntityType::ORG && legal_suffix(&span, w) {

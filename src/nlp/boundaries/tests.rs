@@ -432,3 +432,23 @@ fn a_name_the_model_started_again_is_one_name() {
         vec![("Brazilian".into(), MISC), ("Ronaldo".into(), PER)]
     );
 }
+
+#[test]
+fn a_head_word_alone_takes_the_capitalised_words_before_it() {
+    assert_eq!(
+        names("a Defense Ministry spokesman", &["O", "O", "B-ORG", "O"]),
+        vec![("Defense Ministry".into(), ORG)]
+    );
+    assert_eq!(
+        names(
+            "the Israeli Air Force said",
+            &["O", "B-MISC", "O", "B-ORG", "O"]
+        ),
+        vec![("Israeli".into(), MISC), ("Air Force".into(), ORG)]
+    );
+    // Not the sentence's first word, not a function word.
+    assert_eq!(
+        names("Yesterday Ministry officials", &["O", "B-ORG", "O"]),
+        vec![("Ministry".into(), ORG)]
+    );
+}
