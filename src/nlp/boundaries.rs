@@ -51,6 +51,7 @@ const PLACE_HEADS: &[&str] = &[
     "Dam",
     "Desert",
     "District",
+    "Empire",
     "Falls",
     "Fjord",
     "Forest",
@@ -65,6 +66,7 @@ const PLACE_HEADS: &[&str] = &[
     "Hills",
     "Island",
     "Islands",
+    "Kingdom",
     "Lake",
     "Mountain",
     "Mountains",
@@ -79,6 +81,7 @@ const PLACE_HEADS: &[&str] = &[
     "Prefecture",
     "Province",
     "Region",
+    "Republic",
     "Reservoir",
     "River",
     "Road",
@@ -562,6 +565,21 @@ fn extend_right(mut span: EntitySpan, w: &Words, limit: usize) -> EntitySpan {
             return span;
         };
         let free = |i: usize| w.words[i].end <= limit && w.outside(i);
+        // "Fort St" + ". John": a saint's or a mountain's abbreviation inside a name goes on.
+        if let Some(stop) = w
+            .starting_at(span.end)
+            .filter(|&i| w.text(i) == "." && free(i))
+        {
+            if ["St", "Ste", "Mt", "Ft"].contains(&w.text(last).as_str()) {
+                if let Some(next) = w
+                    .next_after_space(stop)
+                    .filter(|&j| free(j) && w.capitalised(j))
+                {
+                    span.end = w.words[next].end;
+                    continue;
+                }
+            }
+        }
         // "Jr" + ".", "Fla" + ".": the abbreviation's stop is the name's, and the name ends.
         if let Some(stop) = w
             .starting_at(span.end)

@@ -452,3 +452,21 @@ fn a_head_word_alone_takes_the_capitalised_words_before_it() {
         vec![("Ministry".into(), ORG)]
     );
 }
+
+#[test]
+fn a_saints_abbreviation_inside_a_place_goes_on() {
+    assert_eq!(
+        names(
+            "in Fort St. John today",
+            &["O", "B-LOC", "I-LOC", "O", "O", "O"]
+        ),
+        vec![("Fort St. John".into(), LOC)]
+    );
+    assert_eq!(
+        names(
+            "the Republic of Kazakhstan said",
+            &["O", "B-LOC", "O", "O", "O"]
+        ),
+        vec![("Republic of Kazakhstan".into(), LOC)]
+    );
+}
