@@ -304,7 +304,14 @@ fn typed_relations(
     }
     let mut decided: Decided = decided
         .into_iter()
-        .map(|(k, (_, p, c))| (k, (p, c)))
+        .map(|((h, t), (_, p, c))| {
+            let keys = (&mentions[h].1.key, &mentions[t].1.key);
+            if country_before_place(keys.0, p, keys.1) {
+                ((t, h), (p, c))
+            } else {
+                ((h, t), (p, c))
+            }
+        })
         .collect();
     keep_one_direction(&mut decided);
     busy.add(serial.elapsed());
@@ -321,6 +328,70 @@ pub(crate) fn country_in_country(head: &str, predicate: Predicate, tail: &str) -
         && is_country(head)
         && is_country(tail)
         && short_form(tail).unwrap_or(tail) != "united kingdom"
+}
+
+/// Regions and former states a country lies in ("Sweden Located_In Scandinavia", "Serbia
+/// Located_In Yugoslavia" are the right way round); seas and oceans are recognised by name.
+const WIDER: &[&str] = &[
+    "yugoslavia",
+    "czechoslovakia",
+    "soviet union",
+    "ussr",
+    "west germany",
+    "east germany",
+    "ottoman empire",
+    "austria hungary",
+    "roman empire",
+    "africa",
+    "america",
+    "americas",
+    "antarctica",
+    "arctic",
+    "asia",
+    "balkans",
+    "baltics",
+    "benelux",
+    "caribbean",
+    "central america",
+    "central asia",
+    "central europe",
+    "east africa",
+    "east asia",
+    "eastern europe",
+    "europe",
+    "iberia",
+    "iberian peninsula",
+    "latin america",
+    "mediterranean",
+    "middle east",
+    "north africa",
+    "north america",
+    "northern europe",
+    "oceania",
+    "pacific",
+    "scandinavia",
+    "south america",
+    "south asia",
+    "southeast asia",
+    "southern africa",
+    "southern europe",
+    "sub saharan africa",
+    "west africa",
+    "western europe",
+];
+
+/// `Located_In` from a country to a place that is not a country, nor a region, sea or former
+/// state it lies in ([`WIDER`]) ("United
+/// States Located_In Texas", "Philippines Located_In Mindanao"): read the wrong way round by
+/// the model; the place lies in the country.
+fn country_before_place(head: &str, predicate: Predicate, tail: &str) -> bool {
+    use crate::resolve::rules::is_country;
+    predicate == Predicate::LocatedIn
+        && is_country(head)
+        && !is_country(tail)
+        && !WIDER.contains(&tail)
+        && !tail.ends_with(" ocean")
+        && !tail.ends_with(" sea")
 }
 
 /// Every predicate is asymmetric: where a pair was given the same predicate both ways, only

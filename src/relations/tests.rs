@@ -236,3 +236,32 @@ fn cooccurrence_pairs_neighbours_within_the_window() {
     assert!(pairs.contains(&(0, 4)) && !pairs.contains(&(0, 5)));
     assert_eq!(pairs.len(), 4 + 4 + 4 + 3 + 2 + 1);
 }
+
+#[test]
+fn a_country_is_located_in_no_place_but_a_region() {
+    assert!(country_before_place(
+        "united states",
+        Predicate::LocatedIn,
+        "texas"
+    ));
+    assert!(country_before_place(
+        "philippines",
+        Predicate::LocatedIn,
+        "mindanao"
+    ));
+    assert!(!country_before_place(
+        "sweden",
+        Predicate::LocatedIn,
+        "scandinavia"
+    ));
+    assert!(!country_before_place(
+        "texas",
+        Predicate::LocatedIn,
+        "united states"
+    ));
+    assert!(!country_before_place(
+        "united states",
+        Predicate::OrgBasedIn,
+        "texas"
+    ));
+}

@@ -123,8 +123,8 @@ fn wikipedia_openings_relations_within_and_across_sentences() {
         across >= ACROSS_RECALL,
         "across-sentence recall {across:.3}"
     );
-    assert!(within >= 0.33, "within-sentence recall {within:.3}");
-    assert!(p >= 0.29 && f >= 0.29, "P {p:.3} F1 {f:.3}");
+    assert!(within >= 0.37, "within-sentence recall {within:.3}");
+    assert!(p >= 0.33 && f >= 0.33, "P {p:.3} F1 {f:.3}");
     // Reading across sentences finds what one sentence between names does not.
     let (_, stated_across) = stated.recall_within_across();
     assert!(
