@@ -17,8 +17,9 @@ use docgraph::relations::schema::Predicate;
 use docgraph::runtime::Precision;
 use docgraph::{Config, Pipeline};
 
-/// Micro F1 the model must reach on the development split with gold entities.
-const MIN_GOLD_ENTITY_F1: f64 = 0.65;
+/// Micro F1 the model must reach on the development split with gold entities (the issue's
+/// floor; 0.796 to 0.797 at every precision here).
+const MIN_GOLD_ENTITY_F1: f64 = 0.79;
 /// Micro F1 end to end from text (entities found by docgraph's NER, spans must match exactly).
 /// (A regression floor: CoNLL04 draws entity boundaries its own way, and the NER model was
 /// trained on CoNLL-2003's; the figure and a looser one are printed.)
