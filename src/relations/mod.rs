@@ -459,18 +459,23 @@ fn candidate_pairs(
     };
     let sentence = &sentences[mentions[range.start].0];
     let list = lists(mentions, range.clone(), sentence);
+    let no_end: Vec<bool> = range
+        .clone()
+        .map(|i| {
+            !types::relatable(&mentions[i].1.name)
+                || types::names_a_release(&mentions[i].1, sentence)
+        })
+        .collect();
     let mut pairs: Vec<(usize, usize, EntityType, EntityType)> = Vec::new();
     for h in range.clone() {
         for t in range.clone() {
             if h == t
                 || mentions[h].1.key == mentions[t].1.key
                 || list[h - range.start].is_some_and(|l| list[t - range.start] == Some(l))
-                || aliases(&mentions[h].1, &mentions[t].1, sentence)
+                || no_end[h - range.start]
+                || no_end[t - range.start]
                 || aliases::head_named_in_tail(&mentions[h].1, &mentions[t].1)
-                || [h, t].iter().any(|&i| {
-                    !types::relatable(&mentions[i].1.name)
-                        || types::names_a_release(&mentions[i].1, sentence)
-                })
+                || aliases(&mentions[h].1, &mentions[t].1, sentence)
             {
                 continue;
             }
