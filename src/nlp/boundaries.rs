@@ -420,17 +420,7 @@ fn legal_suffix(span: &EntitySpan, w: &Words) -> bool {
     text.split_whitespace().count() >= 2
         && text.split_whitespace().last().is_some_and(|last| {
             let last = last.trim_matches(['.', ',']).to_lowercase();
-            [
-                "inc",
-                "incorporated",
-                "ltd",
-                "limited",
-                "llc",
-                "corp",
-                "gmbh",
-                "plc",
-            ]
-            .contains(&last.as_str())
+            super::entities::LEGAL_FORMS.contains(&last.as_str())
         })
 }
 

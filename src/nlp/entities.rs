@@ -224,20 +224,25 @@ fn finish(mut span: EntitySpan, count: usize) -> EntitySpan {
     span
 }
 
-/// Corporate suffixes left out of an organisation's key, so "Siemens AG" and "Siemens" merge.
-const ORG_SUFFIXES: &[&str] = &[
+/// Legal forms of companies: a name ending on one is a company's ("Acme Holdings Ltd").
+pub(crate) const LEGAL_FORMS: &[&str] = &[
     "inc",
     "incorporated",
     "ltd",
     "limited",
     "llc",
     "corp",
+    "gmbh",
+    "plc",
+];
+
+/// Corporate suffixes left out of an organisation's key, so "Siemens AG" and "Siemens" merge:
+/// the legal forms and these.
+const ORG_SUFFIXES: &[&str] = &[
     "corporation",
     "co",
     "company",
     "ag",
-    "gmbh",
-    "plc",
     "sa",
     "nv",
     "bv",
@@ -283,7 +288,12 @@ pub fn entity_key(display: &str, ty: EntityType) -> String {
     if words.len() > 1 && words[0] == "the" {
         words.remove(0);
     }
-    if ty == EntityType::ORG && words.len() > 1 && ORG_SUFFIXES.contains(words.last().unwrap()) {
+    if ty == EntityType::ORG
+        && words.len() > 1
+        && words
+            .last()
+            .is_some_and(|w| LEGAL_FORMS.contains(w) || ORG_SUFFIXES.contains(w))
+    {
         words.pop();
     }
     words.join(" ")

@@ -34,6 +34,17 @@ pub(crate) struct RawMention {
     listed: Option<String>,
 }
 
+impl RawMention {
+    /// The mention's words, from its sentence.
+    fn text(&self, sentences: &[Sentence]) -> String {
+        let s = &sentences[self.sentence].text;
+        s.chars()
+            .skip(self.start)
+            .take(self.end - self.start)
+            .collect()
+    }
+}
+
 /// The document's sentences, long ones cut into chunks the model can read whole, each with
 /// its kind of text ([`super::kinds`]: judged alone, then within its paragraph).
 pub(crate) fn sentences(pages: &[PageText]) -> Vec<Sentence> {
@@ -313,10 +324,7 @@ fn looks_like_identifier(name: &str) -> bool {
 /// (one space between) that make one are joined ("Free" + "Software Foundation, Inc" where
 /// "Free Software Foundation, Inc" stands whole). The mention takes the whole name's type.
 fn join_split_names(raw: &mut Vec<RawMention>, sentences: &[Sentence]) {
-    let text = |m: &RawMention| -> String {
-        let s = &sentences[m.sentence].text;
-        s.chars().skip(m.start).take(m.end - m.start).collect()
-    };
+    let text = |m: &RawMention| m.text(sentences);
     let whole: HashMap<String, EntityType> = raw
         .iter()
         .filter(|m| !m.inferred && m.listed.is_none())
@@ -413,12 +421,7 @@ fn propagate(raw: &mut Vec<RawMention>, sentences: &[Sentence]) {
     let mut taken: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
     for m in raw.iter() {
         taken.entry(m.sentence).or_default().push((m.start, m.end));
-        let name: String = sentences[m.sentence]
-            .text
-            .chars()
-            .skip(m.start)
-            .take(m.end - m.start)
-            .collect();
+        let name = m.text(sentences);
         if name.chars().count() < MIN_PROPAGATED_LEN
             || is_junk_name(&name)
             || looks_like_identifier(&name)

@@ -14,10 +14,7 @@ use crate::record::Sentence;
 /// lower case too, and no longer name of the document has the word in it ("Brown" of "Gordon
 /// Brown" stays). Acronyms and names of the list of entities are kept.
 pub(super) fn drop_common_words(raw: &mut Vec<RawMention>, sentences: &[Sentence]) {
-    let text = |m: &RawMention| -> String {
-        let s = &sentences[m.sentence].text;
-        s.chars().skip(m.start).take(m.end - m.start).collect()
-    };
+    let text = |m: &RawMention| m.text(sentences);
     // Per candidate word: whether every mention of it stands capitalised by position.
     let mut by_position: HashMap<String, bool> = HashMap::new();
     let mut in_longer: HashSet<String> = HashSet::new();
@@ -78,15 +75,7 @@ pub(super) fn drop_code_variables(raw: &mut Vec<RawMention>, sentences: &[Senten
     if variables.is_empty() {
         return;
     }
-    raw.retain(|m| {
-        let name: String = sentences[m.sentence]
-            .text
-            .chars()
-            .skip(m.start)
-            .take(m.end - m.start)
-            .collect();
-        m.listed.is_some() || !variables.contains(&name)
-    });
+    raw.retain(|m| m.listed.is_some() || !variables.contains(&m.text(sentences)));
 }
 
 /// The word after a list marker ("G. Preserve" → "Preserve", "IV. Keep" → "Keep").
