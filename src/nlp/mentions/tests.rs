@@ -169,6 +169,29 @@ fn mentions_are_named_with_offsets_into_the_page_and_surnames_merged() {
 }
 
 #[test]
+fn a_word_the_document_mostly_types_otherwise_is_no_surname() {
+    // A table's line break made the person "Ann Lee Debian"; "Debian" alone is software.
+    let text = "Ann Lee Debian. Debian runs. Debian grows. Debian ships.";
+    let pages = one_page(1, text);
+    let sentences = vec![
+        sentence(0, 0, "Ann Lee Debian."),
+        sentence(0, 16, "Debian runs."),
+        sentence(0, 29, "Debian grows."),
+        sentence(0, 43, "Debian ships."),
+    ];
+    let raw = vec![
+        raw(0, 0, 14, EntityType::PER),
+        raw(1, 0, 6, EntityType::MISC),
+        raw(2, 0, 6, EntityType::MISC),
+        raw(3, 0, 6, EntityType::ORG),
+    ];
+    let mentions = name(raw, &sentences, &pages);
+    assert!(mentions[1..]
+        .iter()
+        .all(|(_, m)| m.key == "debian" && m.entity_type != EntityType::PER));
+}
+
+#[test]
 fn a_listed_name_wins_over_an_overlapping_model_name_and_is_named_as_listed() {
     let page = "Patients took ASA daily. Nordwind Energy sells aspirin.";
     let pages = one_page(1, page);
