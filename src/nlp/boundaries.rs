@@ -23,144 +23,26 @@
 //! - **types**: a name that ends in a designator takes the designator's type (a station, a
 //!   district and a river are places; a university, a museum and a bank organisations),
 //!   which mends the places the model typed as organisations or persons once it saw only
-//!   half the name.
+//!   half the name;
+//! - **restarts**: two names of one type other than persons one space apart, a one-word
+//!   miscellaneous adjective and the name after it ("Latin" + "America"), a name ended on "of"
+//!   and the rest ("United States of" + "America") are one; a head word alone takes the
+//!   capitalised words before it ("Defense Ministry"), a company's legal name its words before
+//!   ("Software in the Public Interest, Inc.");
+//! - **edges**: no name starts or ends on a lower-case function word or stray punctuation ("of
+//!   Connecticut", "Jones Act of"), and no person ends on a lower-case word ("Bruce first").
 //!
-//! Each rule is unit-tested below on hand-labelled words; `tests/it/fixtures_pipeline.rs` measures them
-//! with the real model on fixture sentences.
+//! The words these rules know are in [`words`]. Each rule is unit-tested in `boundaries/tests.rs`
+//! on hand-labelled words; `tests/it/fixtures_pipeline.rs` measures them with the real model on
+//! fixture sentences.
 
 use super::entities::{EntitySpan, TaggedWord};
 use crate::record::EntityType;
 
-/// Head words that make the name before them a place.
-const PLACE_HEADS: &[&str] = &[
-    "Airport",
-    "Avenue",
-    "Basin",
-    "Bay",
-    "Beach",
-    "Borough",
-    "Bridge",
-    "Camp",
-    "Canal",
-    "Canton",
-    "Canyon",
-    "Cape",
-    "Coast",
-    "County",
-    "Creek",
-    "Dam",
-    "Desert",
-    "District",
-    "Empire",
-    "Falls",
-    "Fjord",
-    "Forest",
-    "Glacier",
-    "Gulf",
-    "Harbor",
-    "Harbour",
-    "Heights",
-    "Hemisphere",
-    "Highway",
-    "Hill",
-    "Hills",
-    "Island",
-    "Islands",
-    "Kingdom",
-    "Lake",
-    "Mountain",
-    "Mountains",
-    "Municipality",
-    "Oblast",
-    "Ocean",
-    "Parish",
-    "Park",
-    "Peninsula",
-    "Plain",
-    "Plateau",
-    "Prefecture",
-    "Province",
-    "Region",
-    "Republic",
-    "Reservoir",
-    "River",
-    "Road",
-    "Sea",
-    "Square",
-    "Station",
-    "Strait",
-    "Street",
-    "Territory",
-    "Township",
-    "Valley",
-    "Village",
-];
-
-/// Head words that make the name before them an organisation.
-const ORG_HEADS: &[&str] = &[
-    "Academy",
-    "Agency",
-    "Airlines",
-    "Airways",
-    "Association",
-    "Authority",
-    "Bank",
-    "Board",
-    "Brigade",
-    "Bureau",
-    "Club",
-    "College",
-    "Commission",
-    "Committee",
-    "Company",
-    "Corporation",
-    "Corps",
-    "Council",
-    "Court",
-    "Department",
-    "Federation",
-    "Force",
-    "Foundation",
-    "Gallery",
-    "Hospital",
-    "Institute",
-    "Laboratory",
-    "Library",
-    "Media",
-    "Ministry",
-    "Museum",
-    "Network",
-    "Orchestra",
-    "Parliament",
-    "Party",
-    "School",
-    "Service",
-    "Society",
-    "Symphony",
-    "Trust",
-    "Union",
-    "University",
-];
-
-/// Head words that are also common surnames: after a person's name they are taken to be the
-/// surname ("Susan Park", "Benny Hill"), not a place's head word.
-const SURNAME_HEADS: &[&str] = &[
-    "Bay", "Beach", "Bridge", "Coast", "Court", "Forest", "Hill", "Hills", "Lake", "Park", "Road",
-    "Street",
-];
-
-/// Words before a place that belong to its name.
-const PLACE_PREFIXES: &[&str] = &[
-    "Bad", "Cape", "Central", "East", "Eastern", "Fort", "Great", "Greater", "Isle", "Lake",
-    "Little", "Lower", "Mount", "Mt", "North", "Northern", "Port", "Saint", "San", "Sankt",
-    "Santa", "South", "Southern", "St", "São", "Upper", "West", "Western",
-];
-
-/// Lowercase particles inside personal names.
-const PARTICLES: &[&str] = &[
-    "al", "bin", "bint", "da", "das", "de", "del", "della", "den", "der", "di", "do", "dos", "du",
-    "ibn", "la", "le", "ten", "ter", "van", "von", "y", "zu",
-];
+mod words;
+use words::{
+    ABBREVIATED_ENDS, ORG_HEADS, PARTICLES, PLACE_HEADS, PLACE_PREFIXES, SURNAME_HEADS, WORK_HEADS,
+};
 
 /// The type a head word gives a name, if it is one.
 fn head_type(word: &str) -> Option<EntityType> {
@@ -174,41 +56,6 @@ fn head_type(word: &str) -> Option<EntityType> {
         None
     }
 }
-
-/// Head words of the names of laws, licences and agreements ("GNU General Public License",
-/// "Kyoto Protocol"), prizes and events ("Ramon Magsaysay Award", "French Revolution"): such
-/// a name is miscellaneous.
-const WORK_HEADS: &[&str] = &[
-    "Accord",
-    "Act",
-    "Agreement",
-    "Award",
-    "Awards",
-    "Championship",
-    "Championships",
-    "Convention",
-    "Declaration",
-    "Earthquake",
-    "Festival",
-    "Licence",
-    "License",
-    "Olympics",
-    "Pact",
-    "Prize",
-    "Protocol",
-    "Revolution",
-    "Treaty",
-];
-
-/// Words a name ends in that are written with a full stop: "Jr.", "Inc.", and the postal
-/// abbreviations of US states newspapers write after a city ("Lubbock, Tex.", "Bethany,
-/// Conn."). The stop is the name's (compared without it, any case).
-const ABBREVIATED_ENDS: &[&str] = &[
-    "jr", "sr", "inc", "ltd", "co", "corp", "cos", "bros", "ala", "ariz", "ark", "calif", "colo",
-    "conn", "del", "fla", "ga", "ill", "ind", "kan", "kans", "ky", "la", "md", "mass", "mich",
-    "minn", "miss", "mo", "mont", "neb", "nev", "okla", "ore", "pa", "tenn", "tex", "va", "vt",
-    "wash", "wis", "wyo",
-];
 
 /// The words of one input with its text, and which span (if any) holds each word.
 struct Words<'a> {
