@@ -72,34 +72,13 @@ pub(super) fn head_named_in_tail(head: &Mention, tail: &Mention) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::TextKind;
+    use crate::record::testing::document;
 
-    /// One sentence and its two mentions, found by their text.
+    /// One sentence (after another, so offsets are the page's) and its two mentions, found by
+    /// their text.
     fn pair(text: &str, a: (&str, EntityType), b: (&str, EntityType)) -> bool {
-        let sentence = Sentence {
-            page_index: 0,
-            start: 10,
-            end: 10 + text.chars().count(),
-            text: text.to_string(),
-            kind: TextKind::Prose,
-        };
-        let mention = |(name, entity_type): (&str, EntityType)| {
-            let at = text.find(name).expect("name in text");
-            let start = 10 + text[..at].chars().count();
-            Mention {
-                text: name.to_string(),
-                entity_type,
-                key: name.to_lowercase(),
-                name: name.to_string(),
-                page: 1,
-                start,
-                end: start + name.chars().count(),
-                score: 0.9,
-                inferred: false,
-                listed: false,
-            }
-        };
-        aliases(&mention(a), &mention(b), &sentence)
+        let (sentences, named) = document(&["Before it.", text], &[(1, a.0, a.1), (1, b.0, b.1)]);
+        aliases(&named[0].1, &named[1].1, &sentences[1])
     }
 
     #[test]
@@ -118,17 +97,9 @@ mod tests {
 
     #[test]
     fn a_name_within_the_tails_name_is_no_head() {
-        let m = |key: &str| Mention {
-            text: key.to_string(),
-            entity_type: EntityType::ORG,
-            key: key.to_string(),
-            name: key.to_string(),
-            page: 1,
-            start: 0,
-            end: 1,
-            score: 0.9,
-            inferred: false,
-            listed: false,
+        let m = |name: &str| {
+            let (_, named) = document(&[name], &[(0, name, EntityType::ORG)]);
+            named[0].1.clone()
         };
         assert!(head_named_in_tail(&m("guile"), &m("gnu guile")));
         assert!(head_named_in_tail(&m("helen"), &m("helen of troy")));

@@ -203,16 +203,11 @@ mod tests {
     #[test]
     fn a_name_after_a_version_names_a_release() {
         let at = |text: &str, name: &str| {
-            let sentence = Sentence {
-                page_index: 0,
-                start: 5,
-                end: 5 + text.chars().count(),
-                text: text.to_string(),
-                kind: TextKind::Prose,
-            };
-            let mut m = mention(name, EntityType::PER).1;
-            m.start = 5 + text[..text.find(name).expect("name")].chars().count();
-            names_a_release(&m, &sentence)
+            let (sentences, named) = crate::record::testing::document(
+                &["Before it.", text],
+                &[(1, name, EntityType::PER)],
+            );
+            names_a_release(&named[0].1, &sentences[1])
         };
         assert!(at(
             "Debian 3.0 Woody (19 July 2002): named for a cowboy.",
