@@ -13,7 +13,9 @@
 //! ```
 //! Both channels are bounded, so a slow collector slows the lanes and the lanes slow discovery:
 //! memory holds at most `lanes` documents in flight whatever the folder size, of which at
-//! most `readers` hold a PDF and its page images; the others hold text. Every task is
+//! most `readers` hold a PDF and its page images and at most `finishers` are between NER and
+//! their relations (each holding NER's text states for the relation model); the others hold
+//! text. Every task is
 //! awaited before `run` returns (also on cancellation), and a document past its time limit is
 //! recorded as timed out and told to stop; its lane waits for the work to end, so nothing
 //! outlives the run. Documents are fed largest first ([`largest_first`]); results come back in
@@ -59,6 +61,20 @@ fn readers(config: &Config) -> usize {
         1
     } else {
         config.effective_workers() + 1
+    }
+}
+
+/// Documents between NER and relations at once under `config`: one per worker. Each holds
+/// NER's text states for the relation model (up to [`crate::nlp::mentions::KEPT_STATE_CHARS`]
+/// characters' worth, about 80 MB); more at once would add no speed, only memory: a worker
+/// waiting inside one document's batches takes up another's queued work, so without this
+/// bound every document in flight could be holding its states (16 documents of 40 pages:
+/// peak 1.53 GB without it, 1.01 GB with it, the same graph; news corpus time within noise).
+fn finishers(config: &Config) -> usize {
+    if config.sequential {
+        1
+    } else {
+        config.effective_workers()
     }
 }
 
@@ -391,8 +407,11 @@ impl Pipeline {
                 });
             }
         };
-        let readers = Arc::new(smol::lock::Semaphore::new(readers(&self.config)));
-        let readers = &readers;
+        let permits = Permits {
+            readers: Arc::new(smol::lock::Semaphore::new(readers(&self.config))),
+            finishers: Arc::new(smol::lock::Semaphore::new(finishers(&self.config))),
+        };
+        let permits = &permits;
         stages::drive(
             largest_first(files),
             self.lanes(),
@@ -402,7 +421,7 @@ impl Pipeline {
                 let r = if cancel.is_cancelled() {
                     DocumentResult::failed(&file.rel, file.size, &Error::Cancelled, 0.0)
                 } else {
-                    self.one_document(file, cancel, readers).await
+                    self.one_document(file, cancel, permits).await
                 };
                 (i, r)
             },
@@ -505,7 +524,7 @@ impl Pipeline {
         &self,
         file: &Discovered,
         cancel: &CancelFlag,
-        readers: &Arc<smol::lock::Semaphore>,
+        permits: &Permits,
     ) -> DocumentResult {
         let flags = Flags {
             run: cancel.as_arc(),
@@ -514,7 +533,7 @@ impl Pipeline {
         let clock = Arc::new(WorkClock::default());
         // Few documents are read at once (each holds its PDF and page images); a read one
         // waiting below holds only its text.
-        let permit = readers.acquire_arc().await;
+        let permit = permits.readers.acquire_arc().await;
         let work = async {
             let opened = self
                 .on_pool(&clock, {
@@ -569,8 +588,11 @@ impl Pipeline {
             if flags.doc.load(Ordering::Relaxed) {
                 return None; // out of time meanwhile: its result is the time-out
             }
+            // Few documents are between NER and relations at once (each holds NER's states).
+            let permit = permits.finishers.acquire_arc().await;
             let (file, flags) = (file.clone(), flags.clone());
             self.on_pool(&clock, move |engines| {
+                let _permit = permit;
                 guarded(
                     &file,
                     || document::finish(engines, &file, *texts, &flags.stop()),
@@ -614,6 +636,12 @@ impl Pipeline {
         });
         async move { rx.recv_async().await.ok() }
     }
+}
+
+/// What bounds the documents at each part of their work (see [`readers`], [`finishers`]).
+struct Permits {
+    readers: Arc<smol::lock::Semaphore>,
+    finishers: Arc<smol::lock::Semaphore>,
 }
 
 /// The files with their index, largest first (ties in their order): in a parallel run the
