@@ -30,7 +30,9 @@
 //!   capitalised words before it ("Defense Ministry"), a company's legal name its words before
 //!   ("Software in the Public Interest, Inc.");
 //! - **edges**: no name starts or ends on a lower-case function word or stray punctuation ("of
-//!   Connecticut", "Jones Act of"), and no person ends on a lower-case word ("Bruce first").
+//!   Connecticut", "Jones Act of"), and no person ends on a lower-case word ("Bruce first");
+//! - **titles**: an abbreviated title the model took for a person of its own ("Sen" of "Sen.
+//!   Jake Garn") is no name.
 //!
 //! The words these rules know are in [`words`]. Each rule is unit-tested in `boundaries/tests.rs`
 //! on hand-labelled words; `tests/it/fixtures_pipeline.rs` measures them with the real model on
@@ -41,7 +43,8 @@ use crate::record::EntityType;
 
 mod words;
 use words::{
-    ABBREVIATED_ENDS, ORG_HEADS, PARTICLES, PLACE_HEADS, PLACE_PREFIXES, SURNAME_HEADS, WORK_HEADS,
+    ABBREVIATED_ENDS, ABBREVIATED_TITLES, ORG_HEADS, PARTICLES, PLACE_HEADS, PLACE_PREFIXES,
+    SURNAME_HEADS, WORK_HEADS,
 };
 
 /// The type a head word gives a name, if it is one.
@@ -170,7 +173,8 @@ pub(crate) fn whole_names(
         words,
         chars: text.chars().collect(),
     };
-    let joined = join(spans, &w);
+    let mut joined = join(spans, &w);
+    joined.retain(|s| !lone_title(s, &w));
     let mut out: Vec<EntitySpan> = Vec::with_capacity(joined.len());
     for (k, span) in joined.iter().enumerate() {
         let limit_left = out.last().map_or(0, |s| s.end);
@@ -189,6 +193,20 @@ pub(crate) fn whole_names(
         out.push(grown);
     }
     out
+}
+
+/// Whether `span` is a person of one abbreviated title and its stop ("Sen" of "Sen. Jake
+/// Garn", "Rep."); a title joined to its name ("Dr. Lee DeForest") is not alone.
+fn lone_title(span: &EntitySpan, w: &Words) -> bool {
+    if span.entity_type != EntityType::PER {
+        return false;
+    }
+    let text: String = w.chars[span.start..span.end].iter().collect();
+    let (bare, stop) = match text.strip_suffix('.') {
+        Some(bare) => (bare, true),
+        None => (text.as_str(), w.chars.get(span.end) == Some(&'.')),
+    };
+    stop && ABBREVIATED_TITLES.contains(&bare)
 }
 
 /// Words a name does not start or end on, which the model's labels let in: a lower-case

@@ -114,6 +114,7 @@ fn development_split_end_to_end_from_text() {
         .collect();
     let mut scores = Scores::default();
     let mut loose = Scores::default();
+    let mut stopless = Scores::default();
     for (s, found) in dev.iter().zip(&found) {
         let gold: Vec<_> = s
             .relations
@@ -137,10 +138,40 @@ fn development_split_end_to_end_from_text() {
             .map(|&(h, t, p)| (snap(h), snap(t), p))
             .collect();
         loose.add(&gold, &snapped);
+        // CoNLL04 glues a sentence's stop to the last word of a name ("Ethiopia.", "Minn ."):
+        // the same name found without it counts as the gold one.
+        let chars: Vec<char> = s.text.chars().collect();
+        let unstop = |g: (usize, usize)| {
+            let mut end = g.1;
+            if end > g.0 + 1 && chars[end - 1] == '.' {
+                end -= 1;
+                while end > g.0 && chars[end - 1] == ' ' {
+                    end -= 1;
+                }
+            }
+            (g.0, end)
+        };
+        let gold_ends: Vec<(usize, usize)> = gold.iter().flat_map(|g| [g.0, g.1]).collect();
+        let snap = |x: (usize, usize)| {
+            gold_ends
+                .iter()
+                .copied()
+                .find(|&g| g != x && unstop(g) == x)
+                .unwrap_or(x)
+        };
+        let unstopped: Vec<_> = found
+            .iter()
+            .map(|&(h, t, p)| (snap(h), snap(t), p))
+            .collect();
+        stopless.add(&gold, &unstopped);
     }
     println!(
         "same, counting overlapping spans as the same entity: micro F1 {:.3}",
         loose.micro().f1()
+    );
+    println!(
+        "same, a gold name's final stop aside: micro F1 {:.3}",
+        stopless.micro().f1()
     );
     let f1 = scores.micro().f1();
     println!(

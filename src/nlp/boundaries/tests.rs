@@ -470,3 +470,24 @@ fn a_saints_abbreviation_inside_a_place_goes_on() {
         vec![("Republic of Kazakhstan".into(), LOC)]
     );
 }
+
+#[test]
+fn an_abbreviated_title_alone_is_no_one() {
+    assert_eq!(
+        names(
+            "Sen. Jake Garn flew",
+            &["B-PER", "O", "B-PER", "I-PER", "O"]
+        ),
+        vec![("Jake Garn".into(), PER)]
+    );
+    // Joined to the name right after it, it stays.
+    assert_eq!(
+        names("Dr. Lee DeForest", &["B-PER", "I-PER", "B-PER", "I-PER"]),
+        vec![("Dr. Lee DeForest".into(), PER)]
+    );
+    // Without a stop it can be a surname ("Amartya Sen", "Sen said").
+    assert_eq!(
+        names("Sen said", &["B-PER", "O"]),
+        vec![("Sen".into(), PER)]
+    );
+}

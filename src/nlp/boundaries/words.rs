@@ -167,3 +167,10 @@ pub(super) const ABBREVIATED_ENDS: &[&str] = &[
     "minn", "miss", "mo", "mont", "neb", "nev", "okla", "ore", "pa", "tenn", "tex", "va", "vt",
     "wash", "wis", "wyo",
 ];
+
+/// Titles written abbreviated before a name ("Sen. Jake Garn", "Rep. Bill Nelson"): alone, with
+/// their stop, they are no one (compared without the stop, as written).
+pub(super) const ABBREVIATED_TITLES: &[&str] = &[
+    "Mr", "Mrs", "Ms", "Dr", "Prof", "Sen", "Rep", "Gov", "Gen", "Lt", "Col", "Maj", "Capt", "Sgt",
+    "Adm", "Cmdr", "Rev", "Fr", "Hon", "Pres", "Supt", "Insp", "Cpl", "Pvt",
+];
