@@ -126,18 +126,8 @@ fn development_split_end_to_end_from_text() {
             .collect();
         scores.add(&gold, found);
         // Loose: a found end counts as a gold one when their spans overlap.
-        let overlap = |a: (usize, usize), b: (usize, usize)| a.0 < b.1 && b.0 < a.1;
-        let snap = |x: (usize, usize)| {
-            gold.iter()
-                .flat_map(|g| [g.0, g.1])
-                .find(|&g| overlap(g, x))
-                .unwrap_or(x)
-        };
-        let snapped: Vec<_> = found
-            .iter()
-            .map(|&(h, t, p)| (snap(h), snap(t), p))
-            .collect();
-        loose.add(&gold, &snapped);
+        let overlap = |g: (usize, usize), x: (usize, usize)| g.0 < x.1 && x.0 < g.1;
+        loose.add(&gold, &snapped(&gold, found, overlap));
         // CoNLL04 glues a sentence's stop to the last word of a name ("Ethiopia.", "Minn ."):
         // the same name found without it counts as the gold one.
         let chars: Vec<char> = s.text.chars().collect();
@@ -151,19 +141,8 @@ fn development_split_end_to_end_from_text() {
             }
             (g.0, end)
         };
-        let gold_ends: Vec<(usize, usize)> = gold.iter().flat_map(|g| [g.0, g.1]).collect();
-        let snap = |x: (usize, usize)| {
-            gold_ends
-                .iter()
-                .copied()
-                .find(|&g| g != x && unstop(g) == x)
-                .unwrap_or(x)
-        };
-        let unstopped: Vec<_> = found
-            .iter()
-            .map(|&(h, t, p)| (snap(h), snap(t), p))
-            .collect();
-        stopless.add(&gold, &unstopped);
+        let stop_aside = |g: (usize, usize), x: (usize, usize)| g != x && unstop(g) == x;
+        stopless.add(&gold, &snapped(&gold, found, stop_aside));
     }
     println!(
         "same, counting overlapping spans as the same entity: micro F1 {:.3}",
@@ -182,6 +161,23 @@ fn development_split_end_to_end_from_text() {
         f1 >= MIN_END_TO_END_F1,
         "micro F1 {f1:.3} < {MIN_END_TO_END_F1}"
     );
+}
+
+type Span = (usize, usize);
+type Triple = (Span, Span, Predicate);
+
+/// `found` with each end that `same(gold end, found end)` pairs with a gold end put on it.
+fn snapped(gold: &[Triple], found: &[Triple], same: impl Fn(Span, Span) -> bool) -> Vec<Triple> {
+    let snap = |x: Span| {
+        gold.iter()
+            .flat_map(|g| [g.0, g.1])
+            .find(|&g| same(g, x))
+            .unwrap_or(x)
+    };
+    found
+        .iter()
+        .map(|&(h, t, p)| (snap(h), snap(t), p))
+        .collect()
 }
 
 /// How far a faster precision's F1 may fall below float32's (the brief's bar: within 0.005).
