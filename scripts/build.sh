@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What both README commands run before their job: the system packages (scripts/setup.sh), the
-# faster libtesseract docgraph loads when present (scripts/build_tesseract.sh: about two
-# minutes on two cores, once) and docgraph (cargo, the release profile).
+# faster libtesseract docgraph loads when present (scripts/build_tesseract.sh: a minute and a
+# half on two cores, once) and docgraph (cargo, the release profile).
 #
 #   bash scripts/build.sh [--tests] [--all]
 #
