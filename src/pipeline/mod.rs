@@ -15,10 +15,9 @@
 //! memory holds at most `lanes` documents in flight whatever the folder size, of which at
 //! most `readers` hold a PDF and its page images and at most `finishers` are between NER and
 //! their relations (each holding NER's text states for the relation model); the others hold
-//! text. Every task is
-//! awaited before `run` returns (also on cancellation), and a document past its time limit is
-//! recorded as timed out and told to stop; its lane waits for the work to end, so nothing
-//! outlives the run. Documents are fed largest first ([`largest_first`]); results come back in
+//! text. Every task is awaited before `run` returns (also on cancellation), and a document
+//! past its time limit is recorded as timed out and told to stop; its lane waits for the work
+//! to end, so nothing outlives the run. Documents are fed largest first ([`largest_first`]); results come back in
 //! path order.
 
 mod config;
