@@ -12,7 +12,9 @@
 //! - **joins**: two person spans with only white space, initials or name particles (`von der`,
 //!   `da`, `bin`) between them are one person, as are a one-word person ("Yisrael", "Dr.") and
 //!   the person right after it; two spans joined by a bare hyphen, or the second opening on
-//!   the hyphen or stop that ends the first word ("Saint" + "-Gall"), are one name;
+//!   the hyphen or stop that ends the first word ("Saint" + "-Gall"), are one name; so are a
+//!   name and a head word the model typed apart ("Air" + "Force"), and a one-word name and a
+//!   person the model went on with ("Yisrael" + "Tal");
 //! - **stops**: an abbreviation that ends a name keeps its full stop ("Jr.", "Inc.", "Conn.");
 //! - **head words**: a capitalised designator after a span (`Museum`, `District`, `Station`,
 //!   `University`, …) is part of it, as is `of` and a capitalised name after a designator
@@ -33,6 +35,9 @@
 //!   Connecticut", "Jones Act of"), and no person ends on a lower-case word ("Bruce first");
 //! - **titles**: an abbreviated title the model took for a person of its own ("Sen" of "Sen.
 //!   Jake Garn") is no name.
+//! - **news copy** ([`context`]): a wire code is no name, a wire dateline's place and source
+//!   are two, a state's postal abbreviation after a city makes both places, and a wire service
+//!   in parentheses is an organisation.
 //!
 //! The words these rules know are in [`words`]. Each rule is unit-tested in `boundaries/tests.rs`
 //! on hand-labelled words; `tests/it/fixtures_pipeline.rs` measures them with the real model on
@@ -41,10 +46,12 @@
 use super::entities::{EntitySpan, TaggedWord};
 use crate::record::EntityType;
 
+mod context;
+mod joins;
 mod words;
 use words::{
     ABBREVIATED_ENDS, ABBREVIATED_TITLES, ORG_HEADS, PARTICLES, PLACE_HEADS, PLACE_PREFIXES,
-    SURNAME_HEADS, WORK_HEADS,
+    STATE_ABBREVIATIONS, SURNAME_HEADS, WORK_HEADS,
 };
 
 /// The type a head word gives a name, if it is one.
@@ -70,6 +77,13 @@ impl Words<'_> {
     fn text(&self, i: usize) -> String {
         self.chars[self.words[i].start..self.words[i].end]
             .iter()
+            .collect()
+    }
+
+    /// The words inside `span`, in order.
+    fn inside(&self, span: &EntitySpan) -> Vec<usize> {
+        (0..self.words.len())
+            .filter(|&i| self.words[i].start >= span.start && self.words[i].end <= span.end)
             .collect()
     }
 
@@ -173,7 +187,7 @@ pub(crate) fn whole_names(
         words,
         chars: text.chars().collect(),
     };
-    let mut joined = join(spans, &w);
+    let mut joined = joins::join(context::without_codes(spans, &w), &w);
     joined.retain(|s| !lone_title(s, &w));
     let mut out: Vec<EntitySpan> = Vec::with_capacity(joined.len());
     for (k, span) in joined.iter().enumerate() {
@@ -192,6 +206,7 @@ pub(crate) fn whole_names(
         trim_lowercase_end(&mut grown, &w);
         out.push(grown);
     }
+    context::settle_types(&mut out, &w);
     out
 }
 
@@ -216,9 +231,7 @@ fn lone_title(span: &EntitySpan, w: &Words) -> bool {
 /// "Louisville ("). A possessive the model started a name on is its first word's: "People" +
 /// "'s Republic of China". Not over `limit`.
 fn trim_edges(span: &mut EntitySpan, w: &Words, limit: usize) {
-    let inside: Vec<usize> = (0..w.words.len())
-        .filter(|&i| w.words[i].start >= span.start && w.words[i].end <= span.end)
-        .collect();
+    let inside = w.inside(span);
     if inside.len() < 2 {
         return;
     }
@@ -240,9 +253,9 @@ fn trim_edges(span: &mut EntitySpan, w: &Words, limit: usize) {
     let stray = |i: usize, at_end: bool| {
         let t = w.text(i);
         let marks: &[char] = if at_end {
-            &[',', ';', ':', '(', '-', '–']
+            &[',', ';', ':', '(', '-', '–', '`', '"', '“', '”']
         } else {
-            &['.', ',', ';', ':', ')', '-', '–']
+            &['.', ',', ';', ':', ')', '-', '–', '`', '"', '“', '”']
         };
         t.chars().all(|c| marks.contains(&c))
     };
@@ -319,100 +332,6 @@ fn trim_lowercase_end(span: &mut EntitySpan, w: &Words) {
     }
 }
 
-/// Joins neighbouring spans that are one name (see the module docs).
-fn join(spans: Vec<EntitySpan>, w: &Words) -> Vec<EntitySpan> {
-    let mut out: Vec<EntitySpan> = Vec::with_capacity(spans.len());
-    for span in spans {
-        if let Some(prev) = out.last_mut() {
-            if one_name(prev, &span, w) {
-                prev.end = span.end;
-                prev.score = prev.score.min(span.score);
-                continue;
-            }
-            if modifies(prev, &span, w) {
-                prev.end = span.end;
-                prev.score = prev.score.min(span.score);
-                prev.entity_type = span.entity_type;
-                continue;
-            }
-        }
-        out.push(span);
-    }
-    out
-}
-
-/// Whether `a`, one capitalised word the model typed miscellaneous, leads the name `b` right
-/// after it (one space between) that is no person: "Latin" + "America", "Western" +
-/// "Hemisphere", "First" + "Nations". The name is `b`'s type.
-fn modifies(a: &EntitySpan, b: &EntitySpan, w: &Words) -> bool {
-    a.entity_type == EntityType::MISC
-        && b.entity_type != EntityType::PER
-        && w.between(a.end, b.start) == " "
-        && w.starting_at(a.start)
-            .is_some_and(|i| w.words[i].end == a.end && w.capitalised(i))
-}
-
-/// Whether `a` and the span `b` after it are one name cut in two.
-fn one_name(a: &EntitySpan, b: &EntitySpan, w: &Words) -> bool {
-    let gap = w.between(a.end, b.start);
-    if gap == "-" || gap == "‑" {
-        return true; // "Rolls-Royce", "Baden-Württemberg"
-    }
-    // Touching, the second opening on the hyphen or the stop: "Saint" + "-Gall",
-    // "Ms" + ". Calico".
-    if gap.is_empty() && matches!(w.chars.get(b.start), Some('-' | '‑' | '.')) {
-        return true;
-    }
-    // Two names of one type other than persons, one space apart: one name the model
-    // started again ("Hong Kong Film" + "Awards", "Old" + "Whigs"); persons have rules of
-    // their own below.
-    if gap == " " && a.entity_type == b.entity_type && a.entity_type != EntityType::PER {
-        return true;
-    }
-    // A name the model ended on "of", then the rest of it: "United States of" + "America".
-    if gap == " "
-        && a.entity_type == b.entity_type
-        && w.ending_at(a.end)
-            .is_some_and(|i| w.text(i) == "of" && w.words[i].start > a.start)
-    {
-        return true;
-    }
-    if a.entity_type != EntityType::PER || b.entity_type != EntityType::PER {
-        return false;
-    }
-    if gap == " " {
-        // "Michael D." + "Higgins": a person ending in an initial, then a name; "Yisrael" +
-        // "Tal", "Dr." + "Lee DeForest": a person of one word (a title), then a name.
-        let last = w.ending_at(a.end);
-        return last.is_some_and(|i| {
-            let first = if w.text(i) == "." && i > 0 { i - 1 } else { i };
-            w.initial(first).is_some() || w.words[first].start == a.start
-        });
-    }
-    // Between them only initials or name particles, single spaces around each.
-    let (Some(mut i), Some(stop)) = (w.ending_at(a.end), w.starting_at(b.start)) else {
-        return false;
-    };
-    let mut crossed = 0;
-    while let Some(j) = w.next_after_space(i) {
-        if j == stop {
-            return crossed > 0;
-        }
-        if let Some(end) = w.initial(j) {
-            i = end;
-        } else if PARTICLES.contains(&w.text(j).as_str()) {
-            i = j;
-        } else {
-            return false;
-        }
-        crossed += 1;
-        if crossed > 3 {
-            return false;
-        }
-    }
-    false
-}
-
 /// Extends a span over what follows it and belongs to the name, not past `limit`.
 fn extend_right(mut span: EntitySpan, w: &Words, limit: usize) -> EntitySpan {
     loop {
@@ -440,7 +359,10 @@ fn extend_right(mut span: EntitySpan, w: &Words, limit: usize) -> EntitySpan {
             .starting_at(span.end)
             .filter(|&i| w.text(i) == "." && free(i))
         {
-            if ABBREVIATED_ENDS.contains(&w.text(last).to_lowercase().as_str()) {
+            let abbreviation = w.text(last).to_lowercase();
+            if ABBREVIATED_ENDS.contains(&abbreviation.as_str())
+                || STATE_ABBREVIATIONS.contains(&abbreviation.as_str())
+            {
                 span.end = w.words[stop].end;
                 return span;
             }

@@ -253,10 +253,15 @@ fn a_persons_surname_is_not_a_head_word() {
 
 #[test]
 fn extensions_never_swallow_a_neighbouring_name() {
-    // "Museum" belongs to another span here: left alone.
+    // "Louvre Museum" is a name of its own here: left alone. (A head word alone is no
+    // name, and goes on the name before it: "Berlin" + "Museum" is one.)
+    assert_eq!(
+        names("Paris Louvre Museum", &["B-LOC", "B-ORG", "I-ORG"]),
+        vec![("Paris".into(), LOC), ("Louvre Museum".into(), ORG)]
+    );
     assert_eq!(
         names("Berlin Museum", &["B-LOC", "B-ORG"]),
-        vec![("Berlin".into(), LOC), ("Museum".into(), ORG)]
+        vec![("Berlin Museum".into(), ORG)]
     );
 }
 
@@ -489,5 +494,127 @@ fn an_abbreviated_title_alone_is_no_one() {
     assert_eq!(
         names("Sen said", &["B-PER", "O"]),
         vec![("Sen".into(), PER)]
+    );
+}
+
+#[test]
+fn a_wire_code_is_no_name_and_a_dateline_parts_place_and_source() {
+    assert_eq!(
+        names(
+            "PA2904034294 Guatemala City Teleonce Television in Spanish",
+            &["B-MISC", "B-LOC", "I-LOC", "B-ORG", "O", "O", "B-MISC"]
+        ),
+        vec![
+            ("Guatemala City".into(), LOC),
+            ("Teleonce Television".into(), ORG),
+            ("Spanish".into(), MISC)
+        ]
+    );
+    assert_eq!(
+        names(
+            "LD2804174994 Moscow INTERFAX in English",
+            &["O", "B-ORG", "I-ORG", "O", "B-MISC"]
+        ),
+        vec![
+            ("Moscow".into(), LOC),
+            ("INTERFAX".into(), ORG),
+            ("English".into(), MISC)
+        ]
+    );
+    assert_eq!(
+        names(
+            "FL2706231194 Havana Radio Reloj Network in Spanish",
+            &["O", "B-LOC", "I-LOC", "I-LOC", "I-LOC", "O", "B-MISC"]
+        ),
+        vec![
+            ("Havana".into(), LOC),
+            ("Radio Reloj Network".into(), ORG),
+            ("Spanish".into(), MISC)
+        ]
+    );
+    // No code before it: a name in capitals stays whole.
+    assert_eq!(
+        names(
+            "at Deutsche Bank AG today",
+            &["O", "B-ORG", "I-ORG", "I-ORG", "O"]
+        ),
+        vec![("Deutsche Bank AG".into(), ORG)]
+    );
+}
+
+#[test]
+fn a_head_word_or_a_persons_continuation_goes_on_the_name_before() {
+    assert_eq!(
+        names(
+            "says former Air Force commander",
+            &["O", "O", "B-ORG", "B-MISC", "O"]
+        ),
+        vec![("Air Force".into(), ORG)]
+    );
+    assert_eq!(
+        names(
+            "all at the Savannah River Plant , in Aiken",
+            &["O", "O", "O", "B-LOC", "I-LOC", "O", "O", "O", "B-LOC"]
+        ),
+        vec![("Savannah River Plant".into(), LOC), ("Aiken".into(), LOC)]
+    );
+    assert_eq!(
+        names("Yisrael Tal , one of", &["B-LOC", "I-PER", "O", "O", "O"]),
+        vec![("Yisrael Tal".into(), PER)]
+    );
+    // A person the model started anew after a place is another name.
+    assert_eq!(
+        names("In Israel Rabin said", &["O", "B-LOC", "B-PER", "O"]),
+        vec![("Israel".into(), LOC), ("Rabin".into(), PER)]
+    );
+}
+
+#[test]
+fn a_city_and_its_states_abbreviation_are_places() {
+    assert_eq!(
+        names(
+            "a native of Chisholm, Minn., said",
+            &["O", "O", "O", "B-PER", "O", "B-PER", "O", "O", "O"]
+        ),
+        vec![("Chisholm".into(), LOC), ("Minn.".into(), LOC)]
+    );
+    // A person's whole name before it stays a person.
+    assert_eq!(
+        names(
+            "by John Smith, Tex., who",
+            &["O", "B-PER", "I-PER", "O", "B-PER", "O", "O", "O"]
+        ),
+        vec![("John Smith".into(), PER), ("Tex.".into(), LOC)]
+    );
+}
+
+#[test]
+fn a_wire_service_in_a_datelines_parentheses_is_an_organisation() {
+    assert_eq!(
+        names(
+            "DAYTON, Ohio (AP)",
+            &["B-LOC", "O", "B-LOC", "O", "B-LOC", "O"]
+        ),
+        vec![
+            ("DAYTON".into(), LOC),
+            ("Ohio".into(), LOC),
+            ("AP".into(), ORG)
+        ]
+    );
+    // Another name in parentheses keeps its type.
+    assert_eq!(
+        names("in Paris (France)", &["O", "B-LOC", "O", "B-LOC", "O"]),
+        vec![("Paris".into(), LOC), ("France".into(), LOC)]
+    );
+}
+
+#[test]
+fn quotes_and_backticks_are_no_part_of_a_name() {
+    assert_eq!(
+        names(
+            "assassin James Earl Ray `` would",
+            &["O", "B-PER", "I-PER", "I-PER", "I-PER", "O", "O"]
+        ),
+        vec![("James Earl Ray".into(), PER)]
     );
 }

@@ -6,6 +6,7 @@
 pub(super) const PLACE_HEADS: &[&str] = &[
     "Airport",
     "Avenue",
+    "Base",
     "Basin",
     "Bay",
     "Beach",
@@ -17,6 +18,7 @@ pub(super) const PLACE_HEADS: &[&str] = &[
     "Canyon",
     "Cape",
     "Coast",
+    "Counties",
     "County",
     "Creek",
     "Dam",
@@ -48,9 +50,11 @@ pub(super) const PLACE_HEADS: &[&str] = &[
     "Park",
     "Peninsula",
     "Plain",
+    "Plant",
     "Plateau",
     "Prefecture",
     "Province",
+    "Range",
     "Region",
     "Republic",
     "Reservoir",
@@ -70,6 +74,7 @@ pub(super) const PLACE_HEADS: &[&str] = &[
 /// Head words that make the name before them an organisation.
 pub(super) const ORG_HEADS: &[&str] = &[
     "Academy",
+    "Administration",
     "Agency",
     "Airlines",
     "Airways",
@@ -90,24 +95,30 @@ pub(super) const ORG_HEADS: &[&str] = &[
     "Court",
     "Department",
     "Federation",
+    "Fleet",
     "Force",
     "Foundation",
+    "Front",
     "Gallery",
+    "Government",
     "Hospital",
     "Institute",
     "Laboratory",
     "Library",
     "Media",
     "Ministry",
+    "Movement",
     "Museum",
     "Network",
     "Orchestra",
     "Parliament",
     "Party",
+    "Police",
     "School",
     "Service",
     "Society",
     "Symphony",
+    "Television",
     "Trust",
     "Union",
     "University",
@@ -158,14 +169,18 @@ pub(super) const WORK_HEADS: &[&str] = &[
     "Treaty",
 ];
 
-/// Words a name ends in that are written with a full stop: "Jr.", "Inc.", and the postal
-/// abbreviations of US states newspapers write after a city ("Lubbock, Tex.", "Bethany,
-/// Conn."). The stop is the name's (compared without it, any case).
-pub(super) const ABBREVIATED_ENDS: &[&str] = &[
-    "jr", "sr", "inc", "ltd", "co", "corp", "cos", "bros", "ala", "ariz", "ark", "calif", "colo",
-    "conn", "del", "fla", "ga", "ill", "ind", "kan", "kans", "ky", "la", "md", "mass", "mich",
-    "minn", "miss", "mo", "mont", "neb", "nev", "okla", "ore", "pa", "tenn", "tex", "va", "vt",
-    "wash", "wis", "wyo",
+/// Words a name ends in that are written with a full stop: "Jr.", "Inc." (and the
+/// [`STATE_ABBREVIATIONS`]). The stop is the name's (compared without it, any case).
+pub(super) const ABBREVIATED_ENDS: &[&str] =
+    &["jr", "sr", "inc", "ltd", "co", "corp", "cos", "bros"];
+
+/// Postal abbreviations of US states newspapers write after a city ("Lubbock, Tex.", "Bethany,
+/// Conn."), compared without their final stop, any case.
+pub(super) const STATE_ABBREVIATIONS: &[&str] = &[
+    "ala", "ariz", "ark", "calif", "colo", "conn", "del", "fla", "ga", "ill", "ind", "kan", "kans",
+    "ky", "la", "md", "mass", "mich", "minn", "miss", "mo", "mont", "neb", "nev", "okla", "ore",
+    "pa", "tenn", "tex", "va", "vt", "wash", "wis", "wyo", "n.c", "n.d", "n.h", "n.j", "n.m",
+    "n.y", "r.i", "s.c", "s.d", "w.va",
 ];
 
 /// Titles written abbreviated before a name ("Sen. Jake Garn", "Rep. Bill Nelson"): alone, with

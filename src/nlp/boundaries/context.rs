@@ -1,0 +1,144 @@
+//! Names the words around them settle, in news copy: a wire code is no name, a state's
+//! postal abbreviation after a city makes both places, and a wire service in a dateline's
+//! parentheses is an organisation.
+//!
+//! - **codes**: a word of six or more digits and no lower-case letter (a wire service's story
+//!   code, "PA2904034294"; a number) is never part of a name: the model opens a dateline's
+//!   place on it ("PA2904034294 Guatemala City");
+//! - **city and state**: "Chisholm, Minn.", "Bethany, Conn.": a state's postal abbreviation
+//!   right after a name and a comma is a place, and so is that name unless it is a person of
+//!   two or more words (the uncased model reads "Minn" and "Chisholm" as persons);
+//! - **wire datelines**: after a code, a place and the source run together ("FL2706231194
+//!   Havana Radio Reloj Network", "Moscow INTERFAX"): the name is cut before the source's
+//!   first word written in capitals or naming a broadcaster, the place before it;
+//! - **wire services**: "DAYTON, Ohio (AP)": a wire service's name alone in parentheses is the
+//!   organisation, not a place.
+
+use super::words::STATE_ABBREVIATIONS;
+use super::Words;
+use crate::nlp::entities::EntitySpan;
+use crate::record::EntityType;
+
+/// News agencies whose name stands in parentheses in a dateline ("KIEL, Germany (Reuters)"),
+/// as written.
+const WIRE_SERVICES: &[&str] = &[
+    "AAP",
+    "AFP",
+    "ANSA",
+    "AP",
+    "APA",
+    "BTA",
+    "CTK",
+    "DPA",
+    "EFE",
+    "INTERFAX",
+    "ITAR-TASS",
+    "Interfax",
+    "KYODO",
+    "Kyodo",
+    "MENA",
+    "MTI",
+    "PAP",
+    "PTI",
+    "Reuters",
+    "REUTERS",
+    "TASS",
+    "TANJUG",
+    "Tanjug",
+    "UPI",
+    "XINHUA",
+    "Xinhua",
+    "YONHAP",
+    "Yonhap",
+    "dpa",
+];
+
+/// Whether `word` is a code or a number of six digits or more, with no lower-case letter.
+pub(super) fn code_word(word: &str) -> bool {
+    word.chars().filter(char::is_ascii_digit).count() >= 6 && !word.chars().any(char::is_lowercase)
+}
+
+/// Words that open a broadcaster's name in a wire dateline.
+const BROADCASTERS: &[&str] = &["Radio", "Television", "TV", "Kanal"];
+
+/// `spans` without code words at their edges (a span that is only code words is dropped), and
+/// a wire dateline's place and source cut apart (see the module docs).
+pub(super) fn without_codes(spans: Vec<EntitySpan>, w: &Words) -> Vec<EntitySpan> {
+    let mut out = Vec::with_capacity(spans.len());
+    for span in spans.into_iter().filter_map(|span| trimmed(span, w)) {
+        out.extend(dateline(span, w));
+    }
+    out
+}
+
+/// A span after a code word cut into place and source, if it holds both.
+fn dateline(span: EntitySpan, w: &Words) -> Vec<EntitySpan> {
+    let inside = w.inside(&span);
+    let after_code = inside
+        .first()
+        .and_then(|&i| i.checked_sub(1))
+        .is_some_and(|p| code_word(&w.text(p)));
+    let capitals = |i: usize| {
+        let t = w.text(i);
+        t.chars().filter(|c| c.is_alphabetic()).count() >= 2 && !t.chars().any(char::is_lowercase)
+    };
+    let cut = inside.iter().skip(1).position(|&i| {
+        w.prev_before_space(i).is_some()
+            && (capitals(i) || BROADCASTERS.contains(&w.text(i).as_str()))
+    });
+    let (true, Some(cut)) = (after_code && !capitals(inside[0]), cut) else {
+        return vec![span];
+    };
+    let source = inside[cut + 1];
+    let place = EntitySpan {
+        end: w.words[source - 1].end,
+        entity_type: EntityType::LOC,
+        ..span.clone()
+    };
+    let source = EntitySpan {
+        start: w.words[source].start,
+        entity_type: EntityType::ORG,
+        ..span
+    };
+    vec![place, source]
+}
+
+/// `span` without code words at its edges; `None` when it is only code words.
+fn trimmed(mut span: EntitySpan, w: &Words) -> Option<EntitySpan> {
+    let inside = w.inside(&span);
+    if inside.is_empty() {
+        return Some(span);
+    }
+    let code = |i: &usize| code_word(&w.text(*i));
+    let first = inside.iter().position(|i| !code(i))?;
+    let last = inside.iter().rposition(|i| !code(i))?;
+    span.start = span.start.max(w.words[inside[first]].start);
+    span.end = span.end.min(w.words[inside[last]].end);
+    Some(span)
+}
+
+/// Sets the types the context settles (see the module docs) on finished `spans`, in order.
+pub(super) fn settle_types(spans: &mut [EntitySpan], w: &Words) {
+    for k in 0..spans.len() {
+        let text: String = w.chars[spans[k].start..spans[k].end].iter().collect();
+        let bare = text.trim_end_matches('.').to_lowercase();
+        if STATE_ABBREVIATIONS.contains(&bare.as_str()) {
+            let after_comma = k > 0 && w.between(spans[k - 1].end, spans[k].start).trim() == ",";
+            if after_comma {
+                spans[k].entity_type = EntityType::LOC;
+                let city = &mut spans[k - 1];
+                let words = w.between(city.start, city.end).split_whitespace().count();
+                if !(city.entity_type == EntityType::PER && words >= 2) {
+                    city.entity_type = EntityType::LOC;
+                }
+            }
+        }
+        if WIRE_SERVICES.contains(&text.as_str()) {
+            let before = w.between(0, spans[k].start);
+            let after: String = w.chars[spans[k].end..].iter().collect();
+            if before.trim_end().ends_with('(') && after.trim_start().starts_with(')') {
+                spans[k].entity_type = EntityType::ORG;
+            }
+        }
+    }
+}
