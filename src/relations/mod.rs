@@ -436,7 +436,10 @@ fn sentence_groups(mentions: &[(usize, Mention)]) -> Vec<std::ops::Range<usize>>
 /// Ordered pairs of one sentence's mentions whose types fit the schema, nearest first, at most
 /// [`MAX_PAIRS_PER_SENTENCE`]. A name the document typed in more than one way is read under
 /// each of its types (the mention's own first), so the relation model can settle what NER
-/// could not; a pair no reading of which fits the schema is not scored, nor two names of one
+/// could not, and a nationality adjective also as the country it names, at the tail of a
+/// relation of the person or organisation it describes ("the Soviet pianist Vladimir
+/// Ashkenazy", "the French carmaker Renault": [`types::names_a_country`],
+/// [`types::describes`]); a pair no reading of which fits the schema is not scored, nor two names of one
 /// list ([`lists`]) or two names of one thing ([`aliases`], [`aliases::head_named_in_tail`]),
 /// nor a name that is no end of one
 /// ([`types::relatable`], [`types::names_a_release`]).
@@ -455,6 +458,9 @@ fn candidate_pairs(
                 .iter()
                 .filter(|t| **t != m.entity_type),
         );
+        if types::names_a_country(m) && !t.contains(&EntityType::LOC) {
+            t.push(EntityType::LOC);
+        }
         t
     };
     let sentence = &sentences[mentions[range.start].0];
@@ -481,6 +487,18 @@ fn candidate_pairs(
             }
             for th in readings(h) {
                 for tt in readings(t) {
+                    // A nationality read as its country ends only a relation of the person
+                    // or organisation it describes: "the Turkish border" places nothing.
+                    let country = |i: usize, ty| {
+                        ty == EntityType::LOC && types::names_a_country(&mentions[i].1)
+                    };
+                    if country(h, th)
+                        || country(t, tt)
+                            && (!matches!(th, EntityType::PER | EntityType::ORG)
+                                || !types::describes(&mentions[t].1, &mentions[h].1, sentence))
+                    {
+                        continue;
+                    }
                     if schema.fits(th, tt) {
                         pairs.push((h, t, th, tt));
                     }

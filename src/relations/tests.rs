@@ -265,3 +265,61 @@ fn a_country_is_located_in_no_place_but_a_region() {
         "texas"
     ));
 }
+
+#[test]
+fn a_nationality_is_read_as_its_country_for_whom_it_describes() {
+    use EntityType::{LOC, MISC, PER};
+    let text = "The French engineer Luc Berg met the Swiss unions in Lyon.";
+    let at = |name: &str| text.find(name).unwrap();
+    let mut m = vec![
+        mention(0, "French", MISC, at("French")),
+        mention(0, "Luc Berg", PER, at("Luc Berg")),
+        mention(0, "Swiss", MISC, at("Swiss")),
+        mention(0, "Lyon", LOC, at("Lyon")),
+    ];
+    // Keys as the pipeline makes them (lower case).
+    for (_, x) in &mut m {
+        x.key = x.key.to_lowercase();
+    }
+    let s = vec![sentence(text)];
+    let c = candidate_pairs(&Schema::conll04(), &m, &types_by_key(&m), 0..m.len(), &s);
+    let read: Vec<(&str, &str, EntityType)> = c
+        .iter()
+        .map(|c| {
+            (
+                m[c.head].1.text.as_str(),
+                m[c.tail].1.text.as_str(),
+                c.marks.1.entity_type,
+            )
+        })
+        .collect();
+    assert!(read.contains(&("Luc Berg", "French", LOC)), "{read:?}");
+    assert!(read.contains(&("Luc Berg", "Lyon", LOC)), "{read:?}");
+    // Not the unions' nationality, nor a nationality as the place a place lies in or as a head.
+    assert!(
+        !read
+            .iter()
+            .any(|r| r.1 == "Swiss" || r.0 == "French" || r == &("Lyon", "French", LOC)),
+        "{read:?}"
+    );
+
+    let text = "Ann Lee (born 1950) is an American actor, and Bo Sun, a Jordanian.";
+    let at = |name: &str| text.find(name).unwrap();
+    let s = sentence(text);
+    let m = |n: &str, t| mention(0, n, t, at(n)).1;
+    assert!(types::describes(
+        &m("American", MISC),
+        &m("Ann Lee", PER),
+        &s
+    ));
+    assert!(types::describes(
+        &m("Jordanian", MISC),
+        &m("Bo Sun", PER),
+        &s
+    ));
+    assert!(!types::describes(
+        &m("Jordanian", MISC),
+        &m("Ann Lee", PER),
+        &s
+    ));
+}

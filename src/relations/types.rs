@@ -19,17 +19,72 @@ use crate::record::{EntityType, Mention, RelationMention, Sentence};
 /// joins.
 pub const MIN_TYPE_SHARE: f32 = 0.2;
 
-/// Per entity key, how many of its mentions carry each type.
+/// Per entity key, how many of its mentions carry each type (a nationality adjective's also
+/// count as the place it names).
 fn type_counts(named: &[(usize, Mention)]) -> HashMap<&str, HashMap<EntityType, usize>> {
     let mut counts: HashMap<&str, HashMap<EntityType, usize>> = HashMap::new();
     for (_, m) in named {
-        *counts
-            .entry(m.key.as_str())
-            .or_default()
-            .entry(m.entity_type)
-            .or_default() += 1;
+        let of_key = counts.entry(m.key.as_str()).or_default();
+        *of_key.entry(m.entity_type).or_default() += 1;
+        if names_a_country(m) {
+            *of_key.entry(EntityType::LOC).or_default() += 1;
+        }
     }
     counts
+}
+
+/// Whether a mention is a nationality adjective typed miscellaneous ("French", "Soviet"): at
+/// the tail of a relation it may be read as the country it names, as in "X, a Soviet pianist"
+/// (`Live_In`) or "the French carmaker Renault" (`OrgBased_In`); entity resolution joins it
+/// to that country where the corpus names it.
+pub(crate) fn names_a_country(m: &Mention) -> bool {
+    m.entity_type == EntityType::MISC && crate::resolve::rules::nationality(&m.key).is_some()
+}
+
+/// Whether the nationality adjective `country` describes `head` in `sentence`, so that the
+/// relation model may read the pair: it stands right before the head's name with at most
+/// three lower-case words between ("the French engineer Luc van der Berg", "Soviet pianist
+/// Vladimir Ashkenazy"), or after it with a copula or an apposition and an article between
+/// ("X (born 1950) is an American actor", "Sirhan Sirhan, a Jordanian"). In "talks with the
+/// Swiss unions" it describes no one named.
+pub(crate) fn describes(country: &Mention, head: &Mention, sentence: &Sentence) -> bool {
+    let chars: Vec<char> = sentence.text.chars().collect();
+    let between = |from: usize, to: usize| -> Option<String> {
+        let (a, b) = (
+            from.checked_sub(sentence.start)?,
+            to.checked_sub(sentence.start)?,
+        );
+        (a <= b && b <= chars.len()).then(|| chars[a..b].iter().collect())
+    };
+    if country.end <= head.start {
+        let Some(gap) = between(country.end, head.start) else {
+            return false;
+        };
+        let words: Vec<&str> = gap.split_whitespace().collect();
+        return words.len() <= 3
+            && words
+                .iter()
+                .all(|w| w.chars().all(|c| c.is_lowercase() || c == '-'));
+    }
+    let Some(gap) = between(head.end, country.start) else {
+        return false;
+    };
+    let mut plain = String::new();
+    let mut depth = 0usize;
+    for c in gap.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => plain.push_str(" , "),
+            _ if depth == 0 => plain.push(c),
+            _ => {}
+        }
+    }
+    let words: Vec<String> = plain.split_whitespace().map(str::to_lowercase).collect();
+    let link = [",", "is", "was", "became", "a", "an"];
+    words.len() <= 4
+        && words.last().is_some_and(|w| w == "a" || w == "an")
+        && words.iter().all(|w| link.contains(&w.as_str()))
 }
 
 /// Drops the typed relations of `relations` whose ends the document's mentions (`named`)
