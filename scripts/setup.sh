@@ -34,7 +34,13 @@ if ((${#missing[@]})); then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
+  # Package lists this script refreshed within the hour are used as they are: scripts/build.sh
+  # calls it twice within a minute, and a second update costs seconds for nothing.
+  stamp="${TMPDIR:-/tmp}/docgraph-apt-updated"
+  if [ -z "$(find "$stamp" -mmin -60 2>/dev/null)" ]; then
+    $SUDO apt-get update -qq
+    touch "$stamp"
+  fi
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
   echo "setup: system packages present" >&2
