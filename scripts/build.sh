@@ -13,7 +13,7 @@
 # packages libtesseract's build needs, then that build in the background while apt installs
 # the rest (libtorch, clang: mostly unpacking) and cargo fetches the crates; then the cargo
 # build, beside what is left of libtesseract's (both use both cores, so that part gains
-# nothing, but none is lost: a clean clone with the packages present, 346 s for run.sh). If
+# nothing, but none is lost: a clean clone with the packages present, 393 s for run.sh). If
 # the libtesseract build fails, this says so and docgraph uses Debian's library (same text,
 # slower OCR).
 set -euo pipefail
