@@ -21,7 +21,9 @@
 //!   ("Museum of Modern Art");
 //! - **lead words**: a designator and `of` before a span ("University of Oslo", "Bank of
 //!   England", with the capitalised words before the designator: "Technical University of
-//!   Munich"), and a place prefix before a place ("Lower", "North", "Saint", "Lake", …);
+//!   Munich"), a place prefix before a place ("Lower", "North", "Saint", "Lake", …), a
+//!   unit's ordinal before its head word ("12th Brigade"), and up to two capitalised words
+//!   before a name that ends in a head word ("Global" + "Greenhouse Network");
 //! - **types**: a name that ends in a designator takes the designator's type (a station, a
 //!   district and a river are places; a university, a museum and a bank organisations),
 //!   which mends the places the model typed as organisations or persons once it saw only
@@ -457,6 +459,7 @@ fn extend_right(mut span: EntitySpan, w: &Words, limit: usize) -> EntitySpan {
 
 /// Extends a span over what precedes it and belongs to the name, not before `limit`.
 fn extend_left(mut span: EntitySpan, w: &Words, limit: usize) -> EntitySpan {
+    let mut before_head = true;
     loop {
         let Some(first) = w.starting_at(span.start) else {
             return span;
@@ -477,14 +480,21 @@ fn extend_left(mut span: EntitySpan, w: &Words, limit: usize) -> EntitySpan {
             return span;
         }
         let prev_text = w.text(prev);
-        // A head word alone is no whole name: "Defense" + "Ministry", "Air" + "Force" (up to
-        // two capitalised words before it, not the sentence's first).
-        let lone_head = w.ending_at(span.end) == Some(first)
-            && head_type(&w.text(first)).is_some_and(|t| t != EntityType::MISC);
-        if lone_head && span.entity_type != EntityType::PER {
+        // A unit's ordinal before its head word: "12th" + "Brigade", "6th" + "Fleet".
+        let place_or_org = |i: usize| head_type(&w.text(i)).is_some_and(|t| t != EntityType::MISC);
+        if place_or_org(first) && ordinal(&prev_text) {
+            span.start = w.words[prev].start;
+            continue;
+        }
+        // A head word alone is no whole name: "Defense" + "Ministry", "Air" + "Force"; nor
+        // is a name ending in one that the model started late ("Global" + "Greenhouse
+        // Network"). Up to two capitalised words before it, not the sentence's first.
+        let ends_in_head = w.ending_at(span.end).is_some_and(place_or_org);
+        if before_head && ends_in_head && span.entity_type != EntityType::PER {
             let takes =
                 |j: usize| j > 0 && free(j) && w.capitalised(j) && !is_function_word(&w.text(j));
             if takes(prev) {
+                before_head = false;
                 span.start = w.words[prev].start;
                 if let Some(before) = w.prev_before_space(prev).filter(|&j| takes(j)) {
                     span.start = w.words[before].start;
@@ -565,6 +575,12 @@ fn retype(span: &mut EntitySpan, w: &Words) {
     if let Some(ty) = head {
         span.entity_type = ty;
     }
+}
+
+/// Whether a word is an ordinal written in digits ("1st", "12th", "103rd").
+fn ordinal(word: &str) -> bool {
+    let digits = word.chars().take_while(char::is_ascii_digit).count();
+    digits > 0 && ["st", "nd", "rd", "th"].contains(&&word[digits..])
 }
 
 fn is_function_word(word: &str) -> bool {

@@ -618,3 +618,29 @@ fn quotes_and_backticks_are_no_part_of_a_name() {
         vec![("James Earl Ray".into(), PER)]
     );
 }
+
+#[test]
+fn a_units_ordinal_and_the_first_words_of_a_name_ending_in_a_head_word_are_taken() {
+    assert_eq!(
+        names(
+            "troops of the 12th Brigade in Botoa",
+            &["O", "O", "O", "O", "B-ORG", "O", "B-LOC"]
+        ),
+        vec![("12th Brigade".into(), ORG), ("Botoa".into(), LOC)]
+    );
+    assert_eq!(
+        names(
+            "said the Global Greenhouse Network today",
+            &["O", "O", "O", "B-ORG", "I-ORG", "O"]
+        ),
+        vec![("Global Greenhouse Network".into(), ORG)]
+    );
+    // Two words at most, once, and never the sentence's first.
+    assert_eq!(
+        names(
+            "Yesterday Big Red Blue Green Network won",
+            &["O", "O", "O", "O", "B-ORG", "I-ORG", "O"]
+        ),
+        vec![("Red Blue Green Network".into(), ORG)]
+    );
+}
