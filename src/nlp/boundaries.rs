@@ -69,6 +69,12 @@ fn head_type(word: &str) -> Option<EntityType> {
     }
 }
 
+/// The type a head word gives a name when it names a place or an organisation ("Force",
+/// "Plant"), not a work or an event.
+fn place_or_org_head(word: &str) -> Option<EntityType> {
+    head_type(word).filter(|&t| t != EntityType::MISC)
+}
+
 /// The words of one input with its text, and which span (if any) holds each word.
 struct Words<'a> {
     words: &'a [TaggedWord],
@@ -481,7 +487,7 @@ fn extend_left(mut span: EntitySpan, w: &Words, limit: usize) -> EntitySpan {
         }
         let prev_text = w.text(prev);
         // A unit's ordinal before its head word: "12th" + "Brigade", "6th" + "Fleet".
-        let place_or_org = |i: usize| head_type(&w.text(i)).is_some_and(|t| t != EntityType::MISC);
+        let place_or_org = |i: usize| place_or_org_head(&w.text(i)).is_some();
         if place_or_org(first) && ordinal(&prev_text) {
             span.start = w.words[prev].start;
             continue;

@@ -1,7 +1,7 @@
 //! Neighbouring spans that are one name, joined (the module docs' "joins" and "restarts").
 
 use super::words::{PARTICLES, SURNAME_HEADS};
-use super::{head_type, Words};
+use super::{place_or_org_head, Words};
 use crate::nlp::entities::EntitySpan;
 use crate::record::EntityType;
 
@@ -54,7 +54,7 @@ fn continues(a: &EntitySpan, b: &EntitySpan, w: &Words) -> Option<EntityType> {
     }
     let first = w.starting_at(b.start)?;
     if w.words[first].end == b.end && w.capitalised(first) {
-        let head = head_type(&w.text(first)).filter(|&t| t != EntityType::MISC);
+        let head = place_or_org_head(&w.text(first));
         let surname =
             a.entity_type == EntityType::PER && SURNAME_HEADS.contains(&w.text(first).as_str());
         if head.is_some() && !surname {
