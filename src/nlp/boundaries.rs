@@ -35,8 +35,10 @@
 //!   ("Software in the Public Interest, Inc.");
 //! - **edges**: no name starts or ends on a lower-case function word or stray punctuation ("of
 //!   Connecticut", "Jones Act of"), and no person ends on a lower-case word ("Bruce first");
-//! - **titles**: an abbreviated title the model took for a person of its own ("Sen" of "Sen.
-//!   Jake Garn") is no name.
+//! - **titles** ([`titles`]): a courtesy title and, where the sentence runs on into it, a
+//!   president's or a doctor's are part of the name ("Mrs. Higgins", "who killed President
+//!   Kennedy"), as news copy writes them; an abbreviated title the model took for a person of
+//!   its own ("Sen" of "Sen. Jake Garn") is no name.
 //! - **news copy** ([`context`]): a wire code is no name, a wire dateline's place and source
 //!   are two, a state's postal abbreviation after a city makes both places, and a wire service
 //!   in parentheses is an organisation.
@@ -50,6 +52,7 @@ use crate::record::EntityType;
 
 mod context;
 mod joins;
+mod titles;
 mod words;
 use words::{
     ABBREVIATED_ENDS, ABBREVIATED_TITLES, ORG_HEADS, PARTICLES, PLACE_HEADS, PLACE_PREFIXES,
@@ -196,7 +199,7 @@ pub(crate) fn whole_names(
         chars: text.chars().collect(),
     };
     let mut joined = joins::join(context::without_codes(spans, &w), &w);
-    joined.retain(|s| !lone_title(s, &w));
+    joined.retain(|s| !titles::lone_title(s, &w));
     let mut out: Vec<EntitySpan> = Vec::with_capacity(joined.len());
     for (k, span) in joined.iter().enumerate() {
         let limit_left = out.last().map_or(0, |s| s.end);
@@ -212,24 +215,10 @@ pub(crate) fn whole_names(
             retype(&mut grown, &w);
         }
         trim_lowercase_end(&mut grown, &w);
-        out.push(grown);
+        out.push(titles::with_title(grown, &w, limit_left));
     }
     context::settle_types(&mut out, &w);
     out
-}
-
-/// Whether `span` is a person of one abbreviated title and its stop ("Sen" of "Sen. Jake
-/// Garn", "Rep."); a title joined to its name ("Dr. Lee DeForest") is not alone.
-fn lone_title(span: &EntitySpan, w: &Words) -> bool {
-    if span.entity_type != EntityType::PER {
-        return false;
-    }
-    let text: String = w.chars[span.start..span.end].iter().collect();
-    let (bare, stop) = match text.strip_suffix('.') {
-        Some(bare) => (bare, true),
-        None => (text.as_str(), w.chars.get(span.end) == Some(&'.')),
-    };
-    stop && ABBREVIATED_TITLES.contains(&bare)
 }
 
 /// Words a name does not start or end on, which the model's labels let in: a lower-case

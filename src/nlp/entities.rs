@@ -277,8 +277,38 @@ pub fn display_name(surface: &str) -> String {
         .to_string()
 }
 
+/// Titles a person's name may open on ("President Kennedy", "Mrs. Higgins"), keyed.
+const PERSON_TITLES: &[&str] = &[
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "rev",
+    "gen",
+    "dr",
+    "president",
+    "king",
+    "queen",
+    "prince",
+    "princess",
+    "sultan",
+];
+
+/// The words of a person's name without the title it opens on ("President John F. Kennedy":
+/// 3), for choosing the fullest name of an entity.
+pub fn name_words(display: &str, ty: EntityType) -> usize {
+    let n = display.split_whitespace().count();
+    let titled = ty == EntityType::PER
+        && n > 1
+        && display.split_whitespace().next().is_some_and(|w| {
+            PERSON_TITLES.contains(&w.trim_end_matches('.').to_lowercase().as_str())
+        });
+    n - usize::from(titled)
+}
+
 /// The key under which mentions of one entity merge: lowercased display name without dots,
-/// hyphens as spaces, a leading "the", and for organisations a trailing corporate suffix.
+/// hyphens as spaces, a leading "the", for persons a leading title, and for organisations a
+/// trailing corporate suffix.
 pub fn entity_key(display: &str, ty: EntityType) -> String {
     let lowered = display
         .to_lowercase()
@@ -286,6 +316,9 @@ pub fn entity_key(display: &str, ty: EntityType) -> String {
         .replace(['-', '–'], " ");
     let mut words: Vec<&str> = lowered.split_whitespace().collect();
     if words.len() > 1 && words[0] == "the" {
+        words.remove(0);
+    }
+    if ty == EntityType::PER && words.len() > 1 && PERSON_TITLES.contains(&words[0]) {
         words.remove(0);
     }
     if ty == EntityType::ORG
@@ -475,6 +508,14 @@ mod tests {
         );
         // A suffix alone is a name, not a suffix.
         assert_eq!(entity_key("Group", EntityType::ORG), "group");
+        // A person's title is no part of the key; a title alone stays a name.
+        assert_eq!(entity_key("Mrs. Higgins", EntityType::PER), "higgins");
+        assert_eq!(
+            entity_key("President John F. Kennedy", EntityType::PER),
+            "john f kennedy"
+        );
+        assert_eq!(entity_key("King", EntityType::PER), "king");
+        assert_eq!(entity_key("King Center", EntityType::ORG), "king center");
     }
 
     #[test]

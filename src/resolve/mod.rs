@@ -29,7 +29,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
-use crate::nlp::entities::{display_name, entity_key};
+use crate::nlp::entities::{display_name, entity_key, name_words};
 use crate::record::{EntityType, Mention};
 pub use rules::Rule;
 
@@ -481,7 +481,7 @@ fn entities(locals: &[Local], groups: &[Group], forest: &mut Forest) -> Resoluti
         let entity_type = majority(&naming_types);
         let most_words = naming
             .keys()
-            .map(|n| n.split_whitespace().count())
+            .map(|n| name_words(n, entity_type))
             .max()
             .unwrap_or(0);
         // An entity of the list of entities is named as the list names it.
@@ -490,9 +490,18 @@ fn entities(locals: &[Local], groups: &[Group], forest: &mut Forest) -> Resoluti
             Some(listed) => listed.clone(),
             None => naming
                 .iter()
-                .filter(|(n, _)| n.split_whitespace().count() == most_words)
+                .filter(|(n, _)| name_words(n, entity_type) == most_words)
                 .map(|(n, c)| (*n, *c))
-                .reduce(|best, x| if rules::better_name(x, best) { x } else { best })
+                .reduce(|best, x| {
+                    // A name without a title first ("John F. Kennedy", not "President …").
+                    let plain = |n: &str| n.split_whitespace().count() == most_words;
+                    match (plain(x.0), plain(best.0)) {
+                        (true, false) => x,
+                        (false, true) => best,
+                        _ if rules::better_name(x, best) => x,
+                        _ => best,
+                    }
+                })
                 .map(|(n, _)| n.to_string())
                 .expect("an entity has names"),
         };

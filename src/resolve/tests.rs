@@ -253,3 +253,30 @@ fn the_names_a_page_uses_for_a_listed_entity_are_its_aliases_under_the_lists_nam
     let e = r.entities.iter().find(|e| e.name == "aspirin").unwrap();
     assert_eq!((e.entity_type, e.mentions, e.documents), (drug, 3, 2));
 }
+
+#[test]
+fn a_persons_title_joins_the_name_without_it_and_is_not_the_canonical_name() {
+    let docs = vec![
+        vec![
+            m("President John F. Kennedy", PER),
+            m("President John F. Kennedy", PER),
+            m("John F. Kennedy", PER),
+        ],
+        vec![m("President Kennedy", PER), m("Mrs. Higgins", PER)],
+    ];
+    assert_eq!(
+        clusters(&docs),
+        vec![
+            (
+                "John F. Kennedy".into(),
+                vec![
+                    "John F. Kennedy".into(),
+                    "President John F. Kennedy".into(),
+                    "President Kennedy".into()
+                ]
+            ),
+            // Named only with a title, the title stays.
+            ("Mrs. Higgins".into(), vec!["Mrs. Higgins".into()]),
+        ]
+    );
+}

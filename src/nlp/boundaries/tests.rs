@@ -36,7 +36,7 @@ fn words(text: &str, labels: &[&str]) -> Vec<TaggedWord> {
 }
 
 /// The names found in `text` labelled `labels`, as text and type.
-fn names(text: &str, labels: &[&str]) -> Vec<(String, EntityType)> {
+pub(super) fn names(text: &str, labels: &[&str]) -> Vec<(String, EntityType)> {
     let ws = words(text, labels);
     let spans = super::super::entities::merge_bio(&ws);
     let chars: Vec<char> = text.chars().collect();
