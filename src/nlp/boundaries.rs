@@ -40,8 +40,9 @@
 //!   Kennedy"), as news copy writes them; an abbreviated title the model took for a person of
 //!   its own ("Sen" of "Sen. Jake Garn") is no name.
 //! - **news copy** ([`context`]): a wire code is no name, a wire dateline's place and source
-//!   are two, a state's postal abbreviation after a city makes both places, and a wire service
-//!   in parentheses is an organisation.
+//!   are two, a state's postal abbreviation after a city makes both places, a wire service
+//!   in parentheses is an organisation, and a birthplace written as a city and its state is
+//!   one place.
 //!
 //! The words these rules know are in [`words`]. Each rule is unit-tested in `boundaries/tests.rs`
 //! on hand-labelled words; `tests/it/fixtures_pipeline.rs` measures them with the real model on
@@ -218,7 +219,7 @@ pub(crate) fn whole_names(
         out.push(titles::with_title(grown, &w, limit_left));
     }
     context::settle_types(&mut out, &w);
-    out
+    context::birthplaces(out, &w)
 }
 
 /// Words a name does not start or end on, which the model's labels let in: a lower-case

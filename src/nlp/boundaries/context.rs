@@ -12,7 +12,12 @@
 //!   Havana Radio Reloj Network", "Moscow INTERFAX"): the name is cut before the source's
 //!   first word written in capitals or naming a broadcaster, the place before it;
 //! - **wire services**: "DAYTON, Ohio (AP)": a wire service's name alone in parentheses is the
-//!   organisation, not a place.
+//!   organisation, not a place;
+//! - **birthplaces**: a place someone was born in, written as a city and its state or country
+//!   ("was born in Lubbock, Texas", "born on Feb. 5, 1907, in Portland, Ore."), is one place,
+//!   as is "Washington, D.C." anywhere. News copy writes a birthplace so, and CoNLL04's
+//!   annotators made every one of its 69 such birthplaces one name (and split 134 of 165 other
+//!   "city, state" pairs into two, which stay two here).
 
 use super::words::STATE_ABBREVIATIONS;
 use super::Words;
@@ -141,4 +146,34 @@ pub(super) fn settle_types(spans: &mut [EntitySpan], w: &Words) {
             }
         }
     }
+}
+
+/// Words before "in" or "near" within which a "born" makes the place a birthplace.
+const BORN_WITHIN: usize = 8;
+
+/// Finished `spans` with each birthplace written as a place, a comma and its state or country
+/// joined into one place, and "Washington, D.C." likewise (see the module docs).
+pub(super) fn birthplaces(spans: Vec<EntitySpan>, w: &Words) -> Vec<EntitySpan> {
+    let mut out: Vec<EntitySpan> = Vec::with_capacity(spans.len());
+    for span in spans {
+        let joins = out.last().is_some_and(|city| {
+            let places = city.entity_type == EntityType::LOC && span.entity_type == EntityType::LOC;
+            let comma = w.between(city.end, span.start).trim() == ",";
+            let district = w.between(span.start, span.end).trim_end_matches('.') == "D.C";
+            places && comma && (district || born_in(city.start, w))
+        });
+        match out.last_mut() {
+            Some(city) if joins => city.end = span.end,
+            _ => out.push(span),
+        }
+    }
+    out
+}
+
+/// Whether the text before character `at` ends on "in" or "near" with "born" at most
+/// [`BORN_WITHIN`] words before it.
+fn born_in(at: usize, w: &Words) -> bool {
+    let before = w.between(0, at);
+    let mut words = before.split_whitespace().rev();
+    matches!(words.next(), Some("in" | "near")) && words.take(BORN_WITHIN).any(|x| x == "born")
 }

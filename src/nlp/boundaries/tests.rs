@@ -589,6 +589,32 @@ fn a_city_and_its_states_abbreviation_are_places() {
 }
 
 #[test]
+fn a_birthplace_written_with_its_state_is_one_place() {
+    assert_eq!(
+        names(
+            "Hoover was born in West Branch, Iowa.",
+            &["B-PER", "O", "O", "O", "B-LOC", "I-LOC", "O", "B-LOC", "O"]
+        ),
+        vec![("Hoover".into(), PER), ("West Branch, Iowa".into(), LOC)]
+    );
+    assert_eq!(
+        names(
+            "hanged in Washington, D.C., after",
+            &["O", "O", "B-LOC", "O", "B-LOC", "I-LOC", "I-LOC", "I-LOC", "O", "O"]
+        ),
+        vec![("Washington, D.C.".into(), LOC)]
+    );
+    // Anywhere else a city and its state are two places.
+    assert_eq!(
+        names(
+            "He lives in Salida, Colorado.",
+            &["O", "O", "O", "B-LOC", "O", "B-LOC", "O"]
+        ),
+        vec![("Salida".into(), LOC), ("Colorado".into(), LOC)]
+    );
+}
+
+#[test]
 fn a_wire_service_in_a_datelines_parentheses_is_an_organisation() {
     assert_eq!(
         names(
