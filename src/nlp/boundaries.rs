@@ -55,9 +55,10 @@ mod context;
 mod joins;
 mod titles;
 mod words;
+pub(crate) use words::STATE_ABBREVIATIONS;
 use words::{
     ABBREVIATED_ENDS, ABBREVIATED_TITLES, ORG_HEADS, PARTICLES, PLACE_HEADS, PLACE_PREFIXES,
-    STATE_ABBREVIATIONS, SURNAME_HEADS, WORK_HEADS,
+    SURNAME_HEADS, WORK_HEADS,
 };
 
 /// The type a head word gives a name, if it is one.

@@ -25,6 +25,7 @@
 //!   states where the model reads them), and their scoring in batches;
 //! - `across`: relations between entities that never share a sentence, read in windows;
 //! - `lists`: names that stand in one list of a sentence, never a pair;
+//! - `places`: which place can lie in which by the kinds their names say;
 //! - `types`: relations whose ends the document seldom types as their predicate needs;
 //! - `infer`: relations that follow from others along `Located_In` chains, and the
 //!   document's priors (its one country, the place it is about);
@@ -42,6 +43,7 @@ mod lists;
 pub mod model;
 #[doc(hidden)]
 pub mod packed;
+mod places;
 pub mod schema;
 mod scoring;
 pub(crate) mod types;
@@ -496,6 +498,13 @@ fn candidate_pairs(
                         || country(t, tt)
                             && (!matches!(th, EntityType::PER | EntityType::ORG)
                                 || !types::describes(&mentions[t].1, &mentions[h].1, sentence))
+                    {
+                        continue;
+                    }
+                    let loc = EntityType::LOC;
+                    if th == loc
+                        && tt == loc
+                        && places::cannot_lie_in(&mentions[h].1.name, &mentions[t].1.name)
                     {
                         continue;
                     }

@@ -83,6 +83,43 @@ fn names_of_one_list_are_never_a_pair() {
         .collect();
     assert_eq!(lists(&ms, 0..ms.len(), &sentence(text)), [Some(0); 6]);
 
+    // Places joined by commas make a list of three or more with a conjunction ("and
+    // southern" too), unless a comma leads into a state or a country.
+    let places = |text: &str, names: &[&str]| {
+        let ms: Vec<(usize, Mention)> = names
+            .iter()
+            .map(|n| mention(0, n, LOC, text.find(n).unwrap()))
+            .collect();
+        lists(&ms, 0..ms.len(), &sentence(text))
+    };
+    assert_eq!(
+        places(
+            "in Brazoria, Fort Bend, Galveston and southern Harris Counties in Texas",
+            &[
+                "Brazoria",
+                "Fort Bend",
+                "Galveston",
+                "Harris Counties",
+                "Texas"
+            ]
+        ),
+        [Some(0), Some(0), Some(0), Some(0), None]
+    );
+    assert_eq!(
+        places(
+            "San Gabriel River Channel, Azusa, Calif.",
+            &["San Gabriel River Channel", "Azusa", "Calif."]
+        ),
+        [None; 3]
+    );
+    assert_eq!(
+        places(
+            "Boston, Massachusetts, and Portland, Maine",
+            &["Boston", "Massachusetts", "Portland", "Maine"]
+        ),
+        [None, Some(1), Some(1), None]
+    );
+
     // Commas alone make no list.
     let text = "Ann Lee, Bob Stone.";
     let ms = vec![

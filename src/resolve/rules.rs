@@ -94,6 +94,69 @@ pub fn nationality(key: &str) -> Option<&'static str> {
     nationality_table().get(key).map(String::as_str)
 }
 
+/// The states of the United States, keyed.
+const US_STATES: &[&str] = &[
+    "alabama",
+    "alaska",
+    "arizona",
+    "arkansas",
+    "california",
+    "colorado",
+    "connecticut",
+    "delaware",
+    "florida",
+    "georgia",
+    "hawaii",
+    "idaho",
+    "illinois",
+    "indiana",
+    "iowa",
+    "kansas",
+    "kentucky",
+    "louisiana",
+    "maine",
+    "maryland",
+    "massachusetts",
+    "michigan",
+    "minnesota",
+    "mississippi",
+    "missouri",
+    "montana",
+    "nebraska",
+    "nevada",
+    "new hampshire",
+    "new jersey",
+    "new mexico",
+    "new york",
+    "north carolina",
+    "north dakota",
+    "ohio",
+    "oklahoma",
+    "oregon",
+    "pennsylvania",
+    "rhode island",
+    "south carolina",
+    "south dakota",
+    "tennessee",
+    "texas",
+    "utah",
+    "vermont",
+    "virginia",
+    "washington",
+    "west virginia",
+    "wisconsin",
+    "wyoming",
+];
+
+/// Whether a place's key names a state of the United States, written out or as a newspaper
+/// abbreviates it ("mass", "nc").
+pub fn is_state(key: &str) -> bool {
+    US_STATES.contains(&key)
+        || crate::nlp::boundaries::STATE_ABBREVIATIONS
+            .iter()
+            .any(|a| a.replace('.', "") == key)
+}
+
 /// Whether a place's key names a country of the nationality table (or one of its short
 /// forms: "us", "uk").
 pub fn is_country(key: &str) -> bool {

@@ -176,7 +176,7 @@ pub(super) const ABBREVIATED_ENDS: &[&str] =
 
 /// Postal abbreviations of US states newspapers write after a city ("Lubbock, Tex.", "Bethany,
 /// Conn."), compared without their final stop, any case.
-pub(super) const STATE_ABBREVIATIONS: &[&str] = &[
+pub(crate) const STATE_ABBREVIATIONS: &[&str] = &[
     "ala", "ariz", "ark", "calif", "colo", "conn", "del", "fla", "ga", "ill", "ind", "kan", "kans",
     "ky", "la", "md", "mass", "mich", "minn", "miss", "mo", "mont", "neb", "nev", "okla", "ore",
     "pa", "tenn", "tex", "va", "vt", "wash", "wis", "wyo", "n.c", "n.d", "n.h", "n.j", "n.m",
