@@ -74,7 +74,6 @@ pub(super) fn lists(
         } else if place_commas {
             // Too short a list for its places' commas: judged again without them.
             for (k, part) in split_at_place_commas(start, end, &gaps) {
-                out[k..part].fill(None);
                 let inner = &gaps[k..part - 1];
                 if inner.contains(&Some(Gap::Conjunction)) && part - k >= 2 {
                     out[k..part].fill(Some(k));
@@ -127,11 +126,15 @@ const WHERE: &[&str] = &[
 ];
 
 /// The parts of the run `start..end` between its place commas, as (start, end) pairs.
-fn split_at_place_commas(start: usize, end: usize, gaps: &[Option<Gap>]) -> Vec<(usize, usize)> {
+fn split_at_place_commas(
+    start: usize,
+    end: usize,
+    gaps: &[Option<Gap>],
+) -> Vec<(usize, usize)> {
     let mut parts = Vec::new();
     let mut k = start;
-    for i in start..end - 1 {
-        if gaps[i] == Some(Gap::PlaceComma) {
+    for (i, gap) in gaps.iter().enumerate().take(end - 1).skip(start) {
+        if *gap == Some(Gap::PlaceComma) {
             parts.push((k, i + 1));
             k = i + 1;
         }
