@@ -34,7 +34,8 @@
 //!   capitalised words before it ("Defense Ministry"), a company's legal name its words before
 //!   ("Software in the Public Interest, Inc.");
 //! - **edges**: no name starts or ends on a lower-case function word or stray punctuation ("of
-//!   Connecticut", "Jones Act of"), and no person ends on a lower-case word ("Bruce first");
+//!   Connecticut", "Jones Act of"), no place or organisation starts on a lower-case word
+//!   ("people of Mexico", "western New York"), and no person ends on one ("Bruce first");
 //! - **titles** ([`titles`]): a courtesy title and, where the sentence runs on into it, a
 //!   president's or a doctor's are part of the name ("Mrs. Higgins", "who killed President
 //!   Kennedy"), as news copy writes them; an abbreviated title the model took for a person of
@@ -219,6 +220,7 @@ pub(crate) fn whole_names(
         trim_lowercase_end(&mut grown, &w);
         out.push(titles::with_title(grown, &w, limit_left));
     }
+    let mut out = joins::lead_adjectives(out, &w);
     context::settle_types(&mut out, &w);
     context::birthplaces(out, &w)
 }
@@ -269,9 +271,20 @@ fn trim_edges(span: &mut EntitySpan, w: &Words, limit: usize) {
         span.start = w.words[h].start;
         return;
     }
+    // A lower-case word the model opened a place or an organisation on ("people of Mexico",
+    // "fraternal Saudi Arabia", "state Supreme Court"; not a particle: "de Gaulle", nor the
+    // first part of a hyphenated word: "al-Qaeda").
+    let lower_lead = |i: usize| {
+        let t = w.text(i);
+        span.entity_type != EntityType::PER
+            && t.chars().all(|c| c.is_alphabetic() && c.is_lowercase())
+            && !PARTICLES.contains(&t.as_str())
+            && w.next_after_space(i).is_some()
+    };
     let (mut a, mut b) = (0, inside.len());
     while a + 1 < b
         && (stray(inside[a], false)
+            || lower_lead(inside[a])
             || lower_function(inside[a])
                 && !(span.entity_type == EntityType::PER
                     && PARTICLES.contains(&w.text(inside[a]).as_str())))

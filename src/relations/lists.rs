@@ -126,11 +126,7 @@ const WHERE: &[&str] = &[
 ];
 
 /// The parts of the run `start..end` between its place commas, as (start, end) pairs.
-fn split_at_place_commas(
-    start: usize,
-    end: usize,
-    gaps: &[Option<Gap>],
-) -> Vec<(usize, usize)> {
+fn split_at_place_commas(start: usize, end: usize, gaps: &[Option<Gap>]) -> Vec<(usize, usize)> {
     let mut parts = Vec::new();
     let mut k = start;
     for (i, gap) in gaps.iter().enumerate().take(end - 1).skip(start) {

@@ -33,6 +33,24 @@ pub(super) fn join(spans: Vec<EntitySpan>, w: &Words) -> Vec<EntitySpan> {
     out
 }
 
+/// Joins, in finished spans, a miscellaneous adjective to the name right after it that only
+/// its extension brought next to it ("Chinese" + "Foreign Ministry": the model typed
+/// "Ministry" alone, and its head word took "Foreign"). See [`modifies`].
+pub(super) fn lead_adjectives(spans: Vec<EntitySpan>, w: &Words) -> Vec<EntitySpan> {
+    let mut out: Vec<EntitySpan> = Vec::with_capacity(spans.len());
+    for span in spans {
+        match out.last_mut() {
+            Some(prev) if modifies(prev, &span, w) => {
+                prev.end = span.end;
+                prev.score = prev.score.min(span.score);
+                prev.entity_type = span.entity_type;
+            }
+            _ => out.push(span),
+        }
+    }
+    out
+}
+
 /// Whether `a`, one capitalised word the model typed miscellaneous, leads the name `b` right
 /// after it (one space between) that is no person: "Latin" + "America", "Western" +
 /// "Hemisphere", "First" + "Nations". The name is `b`'s type.

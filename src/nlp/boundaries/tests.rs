@@ -404,6 +404,15 @@ fn a_name_does_not_start_or_end_on_a_function_word_or_stray_punctuation() {
         ),
         vec![("People's Republic of China".into(), LOC)]
     );
+    // Nor does a place or an organisation start on any lower-case word.
+    assert_eq!(
+        names("the people of Mexico", &["O", "B-ORG", "I-ORG", "I-ORG"]),
+        vec![("Mexico".into(), ORG)]
+    );
+    assert_eq!(
+        names("in western New York", &["O", "B-LOC", "I-LOC", "I-LOC"]),
+        vec![("New York".into(), LOC)]
+    );
     // A particle starts a person's name; "of" before a capital leads on.
     assert_eq!(
         names("painted by van Gogh in", &["O", "O", "B-PER", "I-PER", "O"]),
@@ -449,7 +458,7 @@ fn a_head_word_alone_takes_the_capitalised_words_before_it() {
             "the Israeli Air Force said",
             &["O", "B-MISC", "O", "B-ORG", "O"]
         ),
-        vec![("Israeli".into(), MISC), ("Air Force".into(), ORG)]
+        vec![("Israeli Air Force".into(), ORG)]
     );
     // Not the sentence's first word, not a function word.
     assert_eq!(
