@@ -8,9 +8,10 @@
 //! - **city and state**: "Chisholm, Minn.", "Bethany, Conn.": a state's postal abbreviation
 //!   right after a name and a comma is a place, and so is that name unless it is a person of
 //!   two or more words (the uncased model reads "Minn" and "Chisholm" as persons);
-//! - **wire datelines**: after a code, a place and the source run together ("FL2706231194
-//!   Havana Radio Reloj Network", "Moscow INTERFAX"): the name is cut before the source's
-//!   first word written in capitals or naming a broadcaster, the place before it;
+//! - **wire datelines**: after a code, or alone on their line, a place and the source run
+//!   together ("FL2706231194 Havana Radio Reloj Network", "Moscow INTERFAX", "Madrid EFE"):
+//!   the name is cut before the source's first word written in capitals or naming a
+//!   broadcaster, the place before it;
 //! - **wire services**: "DAYTON, Ohio (AP)": a wire service's name alone in parentheses is the
 //!   organisation, not a place;
 //! - **birthplaces**: a place someone was born in, written as a city and its state or country
@@ -91,7 +92,15 @@ fn dateline(span: EntitySpan, w: &Words) -> Vec<EntitySpan> {
         w.prev_before_space(i).is_some()
             && (capitals(i) || BROADCASTERS.contains(&w.text(i).as_str()))
     });
-    let (true, Some(cut)) = (after_code && !capitals(inside[0]), cut) else {
+    // A dateline on a line of its own ("Madrid EFE", "Riga Radio Riga Network"): the name
+    // opens the sentence and ends it, and its source is a wire service or a broadcaster.
+    let alone = inside.first() == Some(&0)
+        && w.chars[span.end..].iter().all(|c| !c.is_alphanumeric())
+        && inside.iter().skip(1).any(|&i| {
+            let t = w.text(i);
+            WIRE_SERVICES.contains(&t.as_str()) || BROADCASTERS.contains(&t.as_str())
+        });
+    let (true, Some(cut)) = ((after_code || alone) && !capitals(inside[0]), cut) else {
         return vec![span];
     };
     let source = inside[cut + 1];

@@ -102,6 +102,15 @@ fn one_name(a: &EntitySpan, b: &EntitySpan, w: &Words) -> bool {
     if gap == " " && a.entity_type == b.entity_type && a.entity_type != EntityType::PER {
         return true;
     }
+    // A dateline's city in capitals the model cut in two: "NEW" + "YORK" opening the input.
+    let shouted = |span: &EntitySpan| {
+        let t = w.between(span.start, span.end);
+        t.chars().filter(|c| c.is_alphabetic()).count() >= 2
+            && t.chars().all(|c| c.is_uppercase() || c == ' ')
+    };
+    if gap == " " && w.starting_at(a.start) == Some(0) && shouted(a) && shouted(b) {
+        return true;
+    }
     // A name the model ended on "of", then the rest of it: "United States of" + "America".
     if gap == " "
         && a.entity_type == b.entity_type

@@ -541,6 +541,22 @@ fn a_wire_code_is_no_name_and_a_dateline_parts_place_and_source() {
             ("Spanish".into(), MISC)
         ]
     );
+    // Alone on its line, a dateline parts too; its city in capitals is one name.
+    assert_eq!(
+        names("Madrid EFE", &["B-ORG", "I-ORG"]),
+        vec![("Madrid".into(), LOC), ("EFE".into(), ORG)]
+    );
+    assert_eq!(
+        names(
+            "Riga Radio Riga Network",
+            &["B-ORG", "I-ORG", "I-ORG", "I-ORG"]
+        ),
+        vec![("Riga".into(), LOC), ("Radio Riga Network".into(), ORG)]
+    );
+    assert_eq!(
+        names("NEW YORK ( AP )", &["B-LOC", "B-ORG", "O", "B-ORG", "O"]),
+        vec![("NEW YORK".into(), LOC), ("AP".into(), ORG)]
+    );
     // No code before it: a name in capitals stays whole.
     assert_eq!(
         names(
