@@ -201,7 +201,7 @@ pub(crate) fn whole_names(
         words,
         chars: text.chars().collect(),
     };
-    let mut joined = joins::join(context::without_codes(spans, &w), &w);
+    let mut joined = context::datelines(joins::join(context::without_codes(spans, &w), &w), &w);
     joined.retain(|s| !titles::lone_title(s, &w));
     let mut out: Vec<EntitySpan> = Vec::with_capacity(joined.len());
     for (k, span) in joined.iter().enumerate() {
