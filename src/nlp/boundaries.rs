@@ -56,6 +56,7 @@ mod context;
 mod joins;
 mod titles;
 mod words;
+pub(crate) use context::code_word;
 pub(crate) use words::STATE_ABBREVIATIONS;
 use words::{
     ABBREVIATED_ENDS, ABBREVIATED_TITLES, ORG_HEADS, PARTICLES, PLACE_HEADS, PLACE_PREFIXES,

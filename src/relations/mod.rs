@@ -25,6 +25,7 @@
 //!   states where the model reads them), and their scoring in batches;
 //! - `across`: relations between entities that never share a sentence, read in windows;
 //! - `lists`: names that stand in one list of a sentence, never a pair;
+//! - `datelines`: a wire dateline's source based in its place, read from the line's shape;
 //! - `places`: which place can lie in which by the kinds their names say;
 //! - `types`: relations whose ends the document seldom types as their predicate needs;
 //! - `infer`: relations that follow from others along `Located_In` chains, and the
@@ -33,6 +34,7 @@
 
 pub(crate) mod across;
 mod aliases;
+mod datelines;
 // Not part of the public API: the scorers, packing and model plumbing docgraph-torch's
 // training and the tests share.
 #[doc(hidden)]
@@ -146,7 +148,7 @@ pub(crate) fn relate(
         .filter(|r| from_all || sentences[mentions[r.start].0].kind.is_prose())
         .cloned()
         .collect();
-    let (decided, pairs) = match models {
+    let (mut decided, pairs) = match models {
         Some(models) => typed_relations(
             models,
             mentions,
@@ -157,6 +159,10 @@ pub(crate) fn relate(
         )?,
         None => (BTreeMap::new(), 0),
     };
+    // A wire dateline is no prose, but its shape says where its source is based.
+    if let Some(models) = models {
+        datelines::state(&mut decided, models.schema(), mentions, sentences, &groups);
+    }
 
     let serial = Instant::now();
     let mut out = Vec::new();
@@ -249,7 +255,7 @@ pub(crate) fn with_references(
 }
 
 /// Decided relations: (head, tail) mention indexes to predicate and confidence.
-type Decided = BTreeMap<(usize, usize), (Predicate, f32)>;
+pub(super) type Decided = BTreeMap<(usize, usize), (Predicate, f32)>;
 
 /// Typed relations of one document's sentences: candidate pairs scored by the model and
 /// decided (at most one direction per pair), with the number of pairs scored.

@@ -60,7 +60,7 @@ const WIRE_SERVICES: &[&str] = &[
 ];
 
 /// Whether `word` is a code or a number of six digits or more, with no lower-case letter.
-pub(super) fn code_word(word: &str) -> bool {
+pub(crate) fn code_word(word: &str) -> bool {
     word.chars().filter(char::is_ascii_digit).count() >= 6 && !word.chars().any(char::is_lowercase)
 }
 
