@@ -23,7 +23,7 @@ const MIN_GOLD_ENTITY_F1: f64 = 0.79;
 /// Micro F1 end to end from text (entities found by docgraph's NER, spans must match exactly).
 /// (A regression floor: CoNLL04 draws entity boundaries its own way, and the NER model was
 /// trained on CoNLL-2003's; the figure and a looser one are printed.)
-const MIN_END_TO_END_F1: f64 = 0.54;
+const MIN_END_TO_END_F1: f64 = 0.55;
 
 fn dev_split() -> Vec<GoldSentence> {
     read_conll04_dev(root()).unwrap_or_else(|e| panic!("{e}"))
