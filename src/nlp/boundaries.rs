@@ -272,15 +272,24 @@ fn trim_edges(span: &mut EntitySpan, w: &Words, limit: usize) {
         span.start = w.words[h].start;
         return;
     }
-    // A lower-case word the model opened a place or an organisation on ("people of Mexico",
-    // "fraternal Saudi Arabia", "state Supreme Court"; not a particle: "de Gaulle", nor the
-    // first part of a hyphenated word: "al-Qaeda").
+    // A lower-case word the model opened a place or an organisation on ("department of
+    // Solola", "fraternal Saudi Arabia", "state Supreme Court"; not a particle: "de Gaulle",
+    // nor the first part of a hyphenated word: "al-Qaeda"). What is left must be a place or
+    // a name of two words or more: "board of Software" was a cut "Software in the Public
+    // Interest", and "Software" alone an organisation of no one's making.
+    let last = *inside.last().expect("two words or more");
     let lower_lead = |i: usize| {
         let t = w.text(i);
+        let rest = inside
+            .iter()
+            .filter(|&&j| j > i && w.capitalised(j))
+            .count();
         span.entity_type != EntityType::PER
             && t.chars().all(|c| c.is_alphabetic() && c.is_lowercase())
             && !PARTICLES.contains(&t.as_str())
             && w.next_after_space(i).is_some()
+            && i < last
+            && (span.entity_type == EntityType::LOC || rest >= 2)
     };
     let (mut a, mut b) = (0, inside.len());
     while a + 1 < b

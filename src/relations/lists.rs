@@ -57,7 +57,19 @@ pub(super) fn lists(
         gap_of(&between, a, b)
     };
     let ms: Vec<&Mention> = range.map(|i| &mentions[i].1).collect();
-    let gaps: Vec<Option<Gap>> = ms.windows(2).map(|p| gap(p[0], p[1])).collect();
+    let mut gaps: Vec<Option<Gap>> = ms.windows(2).map(|p| gap(p[0], p[1])).collect();
+    // A country whose name has an "and" in it, cut there ("Bosnia" + "Herzegovina"): no list,
+    // and the place before it lies in it ("Banja Luka, Republic of Srpska, Bosnia and
+    // Herzegovina").
+    for i in 0..gaps.len() {
+        let joined = format!("{} and {}", ms[i].name, ms[i + 1].name);
+        if gaps[i] == Some(Gap::Conjunction) && is_country(&entity_key(&joined, EntityType::LOC)) {
+            gaps[i] = None;
+            if i > 0 && gaps[i - 1] == Some(Gap::PlaceComma) {
+                gaps[i - 1] = None;
+            }
+        }
+    }
     let mut out = vec![None; ms.len()];
     let mut start = 0;
     while start < ms.len() {

@@ -114,6 +114,13 @@ fn names_of_one_list_are_never_a_pair() {
     );
     assert_eq!(
         places(
+            "in Banja Luka, Republic of Srpska, Bosnia and Herzegovina",
+            &["Banja Luka", "Republic of Srpska", "Bosnia", "Herzegovina"]
+        ),
+        [None; 4]
+    );
+    assert_eq!(
+        places(
             "Boston, Massachusetts, and Portland, Maine",
             &["Boston", "Massachusetts", "Portland", "Maine"]
         ),

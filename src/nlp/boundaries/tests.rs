@@ -404,10 +404,22 @@ fn a_name_does_not_start_or_end_on_a_function_word_or_stray_punctuation() {
         ),
         vec![("People's Republic of China".into(), LOC)]
     );
-    // Nor does a place or an organisation start on any lower-case word.
+    // Nor does a place or an organisation of two words or more start on a lower-case word.
     assert_eq!(
-        names("the people of Mexico", &["O", "B-ORG", "I-ORG", "I-ORG"]),
-        vec![("Mexico".into(), ORG)]
+        names(
+            "the department of Solola",
+            &["O", "B-LOC", "I-LOC", "I-LOC"]
+        ),
+        vec![("Solola".into(), LOC)]
+    );
+    assert_eq!(
+        names("the state Supreme Court", &["O", "B-ORG", "I-ORG", "I-ORG"]),
+        vec![("Supreme Court".into(), ORG)]
+    );
+    // An organisation of one word left is no name of its own: the model cut it.
+    assert_eq!(
+        names("the board of Software", &["O", "B-ORG", "I-ORG", "I-ORG"]),
+        vec![("board of Software".into(), ORG)]
     );
     assert_eq!(
         names("in western New York", &["O", "B-LOC", "I-LOC", "I-LOC"]),
