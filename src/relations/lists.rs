@@ -62,8 +62,11 @@ pub(super) fn lists(
     // and the place before it lies in it ("Banja Luka, Republic of Srpska, Bosnia and
     // Herzegovina").
     for i in 0..gaps.len() {
-        let joined = format!("{} and {}", ms[i].name, ms[i + 1].name);
-        if gaps[i] == Some(Gap::Conjunction) && is_country(&entity_key(&joined, EntityType::LOC)) {
+        let country = || {
+            let joined = format!("{} and {}", ms[i].name, ms[i + 1].name);
+            is_country(&entity_key(&joined, EntityType::LOC))
+        };
+        if gaps[i] == Some(Gap::Conjunction) && country() {
             gaps[i] = None;
             if i > 0 && gaps[i - 1] == Some(Gap::PlaceComma) {
                 gaps[i - 1] = None;
